@@ -1,0 +1,241 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * The only module that reads process.env. Everything else receives the frozen Config.
+ * Each default carries the reason it is what it is.
+ */
+
+const slackId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `must be a Slack id starting with ${prefix}`);
+
+const idList = (prefix: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(new RegExp(`^[${prefix}][A-Z0-9]{2,}$`), 'must be Slack user ids (U…/W…)')));
+
+const int = (def: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a whole number ≥ ${min}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? def : ['true', '1', 'yes'].includes(v)));
+
+const url = (def: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? def : v.trim()))
+    .pipe(z.string().url('must be a URL'));
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const envSchema = z
+  .object({
+    ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+    NODE_ENV: z.string().default('production'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SLACK_BOT_TOKEN: z.string({ required_error: 'is required' }).regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_APP_TOKEN: optionalString.pipe(
+      z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+    ),
+    // Slack's own API unless a fake is named; Bolt appends the method name to this.
+    SLACK_API_URL: optionalString.pipe(z.string().url('must be a URL').optional()),
+    // 3000 is Bolt's conventional port and what manifest.yml's example URL uses.
+    PORT: int(3000, 0),
+    REDIS_URL: url('redis://127.0.0.1:6379'),
+    // One prefix for every key and queue, so two deployments can share a Redis.
+    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('pcbot'),
+    PARTNER_CENTER_API_URL: url('https://api.partnercenter.microsoft.com'),
+    PARTNER_CENTER_AUTHORITY_URL: url('https://login.microsoftonline.com'),
+    PARTNER_CENTER_TENANT_ID: optionalString,
+    PARTNER_CENTER_CLIENT_ID: optionalString,
+    PARTNER_CENTER_CLIENT_SECRET: optionalString,
+    PARTNER_CENTER_REFRESH_TOKEN: optionalString,
+    PARTNER_CENTER_AUTH: z.enum(['msal', 'none']).default('msal'),
+    // Partner Center answers in this locale; en-US matches the documented examples.
+    PARTNER_CENTER_LOCALE: z.string().default('en-US'),
+    // Perpetual software needs prior qualification (seed doc); only the partner knows if it has it.
+    PARTNER_PERPETUAL_QUALIFIED: bool(false),
+    APPROVALS_CHANNEL_ID: slackId('[CG]').or(z.string().regex(/^C/, 'must be a channel id (C…)')),
+    FINANCE_CHANNEL_ID: slackId('[CG]').or(z.string().regex(/^C/, 'must be a channel id (C…)')),
+    APPROVER_USER_IDS: idList('UW'),
+    APPROVER_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)').optional()),
+    FINANCE_USER_IDS: idList('UW'),
+    FINANCE_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)').optional()),
+    // Partner Center lists a new order up to 15 minutes late (seed docs).
+    ORDER_CONFIRMATION_DELAY_MS: int(900_000),
+    // How many times the order-list confirmation looks again before it raises the alarm.
+    ORDER_CONFIRMATION_ATTEMPTS: int(4, 1),
+    // Invoices appear monthly; hourly is plenty and far inside any rate limit.
+    INVOICE_POLL_INTERVAL_MS: int(3_600_000, 1000),
+    // 72 h: long enough for a weekend, well inside a cart's 7-day life.
+    APPROVAL_TTL_MS: int(259_200_000, 1000),
+    // Remind approvers a day before a request expires.
+    APPROVAL_REMINDER_BEFORE_MS: int(86_400_000),
+    // Above either threshold a second, distinct approver is needed. 0 = never.
+    DUAL_APPROVAL_QUANTITY: int(0),
+    DUAL_APPROVAL_AMOUNT: int(0),
+    // Largest quantity one request may ask for; a typo of 1000 instead of 10 should not reach an approver.
+    MAX_QUANTITY: int(500, 1),
+    // Catalog look-ups answer option loads; 10 minutes keeps them fresh without hammering Partner Center.
+    CATALOG_CACHE_TTL_MS: int(600_000, 1000),
+    // How long a running job may take to finish after SIGTERM.
+    SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+    // Bull Board at /admin/queues; off unless a password is set.
+    BULL_BOARD_USER: z.string().default('admin'),
+    BULL_BOARD_PASSWORD: optionalString,
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET && env.ROLE !== 'worker') {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (no SLACK_APP_TOKEN)' });
+    }
+    if (env.APPROVER_USER_IDS.length === 0 && !env.APPROVER_USERGROUP_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APPROVER_USER_IDS'],
+        message: 'set APPROVER_USER_IDS or APPROVER_USERGROUP_ID (nobody could approve otherwise)',
+      });
+    }
+    if (env.APPROVAL_TTL_MS >= 7 * 24 * 3_600_000) {
+      ctx.addIssue({ code: 'custom', path: ['APPROVAL_TTL_MS'], message: "must be shorter than a cart's 7-day life" });
+    }
+    if (env.PARTNER_CENTER_AUTH === 'none') {
+      const host = new URL(env.PARTNER_CENTER_API_URL).hostname;
+      if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PARTNER_CENTER_AUTH'],
+          message: 'none is only allowed when PARTNER_CENTER_API_URL is a loopback address (the simulator)',
+        });
+      }
+    } else {
+      for (const key of ['PARTNER_CENTER_TENANT_ID', 'PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when PARTNER_CENTER_AUTH=msal' });
+      }
+    }
+  });
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  role: 'all' | 'web' | 'worker';
+  logLevel: Env['LOG_LEVEL'];
+  slack: {
+    botToken: string;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string | undefined;
+    socketMode: boolean;
+  };
+  port: number;
+  redis: { url: string; keyPrefix: string };
+  partnerCenter: {
+    apiUrl: string;
+    authorityUrl: string;
+    auth: 'msal' | 'none';
+    tenantId: string | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    refreshToken: string | undefined;
+    locale: string;
+    perpetualQualified: boolean;
+  };
+  channels: { approvals: string; finance: string };
+  approvers: { userIds: readonly string[]; usergroupId: string | undefined };
+  finance: { userIds: readonly string[]; usergroupId: string | undefined };
+  timings: {
+    orderConfirmationDelayMs: number;
+    orderConfirmationAttempts: number;
+    invoicePollIntervalMs: number;
+    approvalTtlMs: number;
+    approvalReminderBeforeMs: number;
+    catalogCacheTtlMs: number;
+    shutdownTimeoutMs: number;
+  };
+  policy: { dualApprovalQuantity: number; dualApprovalAmount: number; maxQuantity: number };
+  bullBoard: { user: string; password: string | undefined };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parses the environment once. Throws one ConfigError naming every bad variable, never its value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      // zod messages never include the input value for these checks, so secrets stay out.
+      return `${name} ${issue.message === 'Required' ? 'is required' : issue.message}`;
+    });
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const e = result.data;
+  return deepFreeze<Config>({
+    role: e.ROLE,
+    logLevel: e.LOG_LEVEL,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      socketMode: Boolean(e.SLACK_APP_TOKEN),
+    },
+    port: e.PORT,
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    partnerCenter: {
+      apiUrl: e.PARTNER_CENTER_API_URL.replace(/\/+$/, ''),
+      authorityUrl: e.PARTNER_CENTER_AUTHORITY_URL.replace(/\/+$/, ''),
+      auth: e.PARTNER_CENTER_AUTH,
+      tenantId: e.PARTNER_CENTER_TENANT_ID,
+      clientId: e.PARTNER_CENTER_CLIENT_ID,
+      clientSecret: e.PARTNER_CENTER_CLIENT_SECRET,
+      refreshToken: e.PARTNER_CENTER_REFRESH_TOKEN,
+      locale: e.PARTNER_CENTER_LOCALE,
+      perpetualQualified: e.PARTNER_PERPETUAL_QUALIFIED,
+    },
+    channels: { approvals: e.APPROVALS_CHANNEL_ID, finance: e.FINANCE_CHANNEL_ID },
+    approvers: { userIds: e.APPROVER_USER_IDS, usergroupId: e.APPROVER_USERGROUP_ID },
+    finance: { userIds: e.FINANCE_USER_IDS, usergroupId: e.FINANCE_USERGROUP_ID },
+    timings: {
+      orderConfirmationDelayMs: e.ORDER_CONFIRMATION_DELAY_MS,
+      orderConfirmationAttempts: e.ORDER_CONFIRMATION_ATTEMPTS,
+      invoicePollIntervalMs: e.INVOICE_POLL_INTERVAL_MS,
+      approvalTtlMs: e.APPROVAL_TTL_MS,
+      approvalReminderBeforeMs: e.APPROVAL_REMINDER_BEFORE_MS,
+      catalogCacheTtlMs: e.CATALOG_CACHE_TTL_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    policy: {
+      dualApprovalQuantity: e.DUAL_APPROVAL_QUANTITY,
+      dualApprovalAmount: e.DUAL_APPROVAL_AMOUNT,
+      maxQuantity: e.MAX_QUANTITY,
+    },
+    bullBoard: { user: e.BULL_BOARD_USER, password: e.BULL_BOARD_PASSWORD },
+  });
+}
