@@ -99,6 +99,14 @@ export const envSchema = z
     MAX_QUANTITY: int(500, 1),
     // Catalog look-ups answer option loads; 10 minutes keeps them fresh without hammering Partner Center.
     CATALOG_CACHE_TTL_MS: int(600_000, 1000),
+    // Expiry, reminders and the pipeline's safety net run this often.
+    SWEEP_INTERVAL_MS: int(60_000, 100),
+    // Registration takes minutes at Microsoft: poll at 5 s, doubling to at most a minute, for about an hour.
+    REGISTRATION_POLL_BASE_MS: int(5_000, 1),
+    REGISTRATION_POLL_CAP_MS: int(60_000, 1),
+    REGISTRATION_MAX_POLLS: int(60, 1),
+    // Parallel purchases per worker process; Partner Center throttles per partner, so keep it modest.
+    PURCHASE_CONCURRENCY: int(4, 1),
     // How long a running job may take to finish after SIGTERM.
     SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
     // Bull Board at /admin/queues; off unless a password is set.
@@ -171,7 +179,12 @@ export interface Config {
     approvalReminderBeforeMs: number;
     catalogCacheTtlMs: number;
     shutdownTimeoutMs: number;
+    sweepIntervalMs: number;
+    registrationPollBaseMs: number;
+    registrationPollCapMs: number;
+    registrationMaxPolls: number;
   };
+  purchaseConcurrency: number;
   policy: { dualApprovalQuantity: number; dualApprovalAmount: number; maxQuantity: number };
   bullBoard: { user: string; password: string | undefined };
 }
@@ -230,7 +243,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       approvalReminderBeforeMs: e.APPROVAL_REMINDER_BEFORE_MS,
       catalogCacheTtlMs: e.CATALOG_CACHE_TTL_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+      registrationPollBaseMs: e.REGISTRATION_POLL_BASE_MS,
+      registrationPollCapMs: e.REGISTRATION_POLL_CAP_MS,
+      registrationMaxPolls: e.REGISTRATION_MAX_POLLS,
     },
+    purchaseConcurrency: e.PURCHASE_CONCURRENCY,
     policy: {
       dualApprovalQuantity: e.DUAL_APPROVAL_QUANTITY,
       dualApprovalAmount: e.DUAL_APPROVAL_AMOUNT,

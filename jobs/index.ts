@@ -1,0 +1,113 @@
+import { Worker, type ConnectionOptions, type Processor } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../src/config';
+import type { Metrics } from '../src/metrics';
+import { Producers, QUEUES } from '../src/queues';
+import type { InvoiceJobs } from '../src/services/finance-service';
+import type { Notifier } from '../src/services/notifier';
+import type { OrderingService } from '../src/services/ordering';
+import type { RequestRepository } from '../src/store/requests';
+import { confirmProcessor } from './confirm';
+import { sweep } from './maintenance';
+import { onPurchaseExhausted, purchaseProcessor } from './purchase';
+
+export interface WorkerDeps {
+  config: Config;
+  connection: ConnectionOptions;
+  producers: Producers;
+  ordering: OrderingService;
+  repo: RequestRepository;
+  notifier: Notifier;
+  finance: InvoiceJobs;
+  metrics: Metrics;
+  log: Logger;
+  now: () => number;
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  running(): boolean;
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** Starts every BullMQ worker and the job schedulers (expiry sweep, invoice poll). */
+export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
+  const { config, connection, producers, log } = deps;
+  const prefix = `${config.redis.keyPrefix}:bull`;
+  const purchaseDeps = { ordering: deps.ordering, repo: deps.repo, log: log.child({ module: 'purchase-job' }), now: deps.now };
+
+  const make = (name: string, processor: Processor, concurrency: number): Worker => {
+    const worker = new Worker(name, processor, {
+      connection,
+      prefix,
+      concurrency,
+      // A job whose worker died is picked up again after this long.
+      stalledInterval: 15_000,
+      maxStalledCount: 1000,
+    });
+    worker.on('completed', () => deps.metrics.jobOutcomes.inc({ queue: name, outcome: 'completed' }));
+    worker.on('failed', (job, err) => {
+      deps.metrics.jobOutcomes.inc({ queue: name, outcome: 'failed' });
+      log.warn({ queue: name, jobId: job?.id, err }, 'job failed');
+    });
+    worker.on('error', (err) => log.error({ queue: name, err }, 'worker error'));
+    return worker;
+  };
+
+  const purchase = make(QUEUES.purchase, purchaseProcessor(purchaseDeps), config.purchaseConcurrency);
+  purchase.on('failed', (job, err) => {
+    if (!job) return;
+    const attempts = job.opts.attempts ?? 1;
+    if (job.attemptsMade >= attempts) {
+      const requestId = String((job.data as { requestId?: unknown }).requestId ?? '');
+      onPurchaseExhausted(purchaseDeps, requestId, err).catch((e: unknown) => log.error({ err: e, requestId }, 'could not record the failure'));
+    }
+  });
+  const confirm = make(
+    QUEUES.confirm,
+    confirmProcessor({
+      ordering: deps.ordering,
+      log: log.child({ module: 'confirm-job' }),
+      maxAttempts: config.timings.orderConfirmationAttempts,
+      // After the first look, look again at a fifth of the initial wait (3 minutes by default).
+      retryDelayMs: Math.max(1000, Math.round(config.timings.orderConfirmationDelayMs / 5)),
+      now: deps.now,
+    }),
+    4,
+  );
+  const maintenance = make(
+    QUEUES.maintenance,
+    async () =>
+      sweep({
+        repo: deps.repo,
+        notifier: deps.notifier,
+        producers,
+        reminderBeforeMs: config.timings.approvalReminderBeforeMs,
+        confirmationDelayMs: config.timings.orderConfirmationDelayMs,
+        log: log.child({ module: 'sweep' }),
+        now: deps.now,
+      }),
+    1,
+  );
+  const invoices = make(QUEUES.invoices, async () => deps.finance.pollInvoices(), 1);
+
+  // Job schedulers are upserted by id: every worker process may call this, one schedule results.
+  await producers.maintenance.upsertJobScheduler('sweep', { every: config.timings.sweepIntervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  await producers.invoices.upsertJobScheduler('invoice-poll', { every: config.timings.invoicePollIntervalMs }, { name: 'invoice-poll', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+
+  const workers = [purchase, confirm, maintenance, invoices];
+  return {
+    workers,
+    running: () => workers.every((w) => w.isRunning()),
+    async close(timeoutMs: number) {
+      // Let running jobs finish within the deadline; after it, force-close (stalled jobs are
+      // picked up by another worker, and money steps keep their own exactly-once record).
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+      if ((await Promise.race([graceful.then(() => 'done' as const), timer])) === 'timeout') {
+        log.warn({ timeoutMs }, 'jobs still running at the shutdown deadline; forcing workers closed');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestRepository } from './store/requests';
+
+/** Prometheus metrics on /metrics: queue depth by state, job outcomes, requests in flight. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly jobOutcomes: Counter<'queue' | 'outcome'>;
+
+  constructor(queues: Queue[], repo: RequestRepository) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'pcbot_' });
+    new Gauge({
+      name: 'pcbot_queue_jobs',
+      help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const q of queues) {
+          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+          for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'pcbot_requests_in_flight',
+      help: 'Approved requests not yet confirmed or failed',
+      registers: [this.registry],
+      async collect() {
+        this.set((await repo.inflightIds()).length);
+      },
+    });
+    new Gauge({
+      name: 'pcbot_requests_pending_approval',
+      help: 'Requests waiting for an approver',
+      registers: [this.registry],
+      async collect() {
+        this.set((await repo.pendingIds()).length);
+      },
+    });
+    this.jobOutcomes = new Counter({
+      name: 'pcbot_job_outcomes_total',
+      help: 'Job outcomes per queue: completed, failed, delayed',
+      labelNames: ['queue', 'outcome'],
+      registers: [this.registry],
+    });
+  }
+}
