@@ -6,8 +6,9 @@ import { ConfigError } from './errors';
  * Each default carries the reason it is what it is.
  */
 
-const slackId = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `must be a Slack id starting with ${prefix}`);
+const channelId = z
+  .string({ required_error: 'is required' })
+  .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id (C…)');
 
 const idList = (prefix: string) =>
   z
@@ -76,8 +77,8 @@ export const envSchema = z
     PARTNER_CENTER_LOCALE: z.string().default('en-US'),
     // Perpetual software needs prior qualification (seed doc); only the partner knows if it has it.
     PARTNER_PERPETUAL_QUALIFIED: bool(false),
-    APPROVALS_CHANNEL_ID: slackId('[CG]').or(z.string().regex(/^C/, 'must be a channel id (C…)')),
-    FINANCE_CHANNEL_ID: slackId('[CG]').or(z.string().regex(/^C/, 'must be a channel id (C…)')),
+    APPROVALS_CHANNEL_ID: channelId,
+    FINANCE_CHANNEL_ID: channelId,
     APPROVER_USER_IDS: idList('UW'),
     APPROVER_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)').optional()),
     FINANCE_USER_IDS: idList('UW'),
@@ -113,35 +114,44 @@ export const envSchema = z
     BULL_BOARD_USER: z.string().default('admin'),
     BULL_BOARD_PASSWORD: optionalString,
   })
-  .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET && env.ROLE !== 'worker') {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (no SLACK_APP_TOKEN)' });
+  ;
+
+const blank = (v: string | undefined): boolean => v === undefined || v.trim() === '';
+
+/**
+ * Rules that involve several variables. They read the raw environment so they are reported even
+ * when another variable failed to parse: one start-up gives the whole list.
+ */
+function crossChecks(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const role = env.ROLE ?? 'all';
+  if (blank(env.SLACK_APP_TOKEN) && blank(env.SLACK_SIGNING_SECRET) && role !== 'worker') {
+    problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (no SLACK_APP_TOKEN)');
+  }
+  if (blank(env.APPROVER_USER_IDS) && blank(env.APPROVER_USERGROUP_ID)) {
+    problems.push('APPROVER_USER_IDS or APPROVER_USERGROUP_ID must be set (nobody could approve otherwise)');
+  }
+  const ttl = Number(env.APPROVAL_TTL_MS);
+  if (!blank(env.APPROVAL_TTL_MS) && Number.isFinite(ttl) && ttl >= 7 * 24 * 3_600_000) {
+    problems.push("APPROVAL_TTL_MS must be shorter than a cart's 7-day life");
+  }
+  if ((env.PARTNER_CENTER_AUTH ?? 'msal') === 'none') {
+    let host = '';
+    try {
+      host = new URL(env.PARTNER_CENTER_API_URL ?? 'https://api.partnercenter.microsoft.com').hostname;
+    } catch {
+      host = '';
     }
-    if (env.APPROVER_USER_IDS.length === 0 && !env.APPROVER_USERGROUP_ID) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['APPROVER_USER_IDS'],
-        message: 'set APPROVER_USER_IDS or APPROVER_USERGROUP_ID (nobody could approve otherwise)',
-      });
+    if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) {
+      problems.push('PARTNER_CENTER_AUTH none is only allowed when PARTNER_CENTER_API_URL is a loopback address (the simulator)');
     }
-    if (env.APPROVAL_TTL_MS >= 7 * 24 * 3_600_000) {
-      ctx.addIssue({ code: 'custom', path: ['APPROVAL_TTL_MS'], message: "must be shorter than a cart's 7-day life" });
+  } else {
+    for (const key of ['PARTNER_CENTER_TENANT_ID', 'PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET']) {
+      if (blank(env[key])) problems.push(`${key} is required when PARTNER_CENTER_AUTH=msal`);
     }
-    if (env.PARTNER_CENTER_AUTH === 'none') {
-      const host = new URL(env.PARTNER_CENTER_API_URL).hostname;
-      if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['PARTNER_CENTER_AUTH'],
-          message: 'none is only allowed when PARTNER_CENTER_API_URL is a loopback address (the simulator)',
-        });
-      }
-    } else {
-      for (const key of ['PARTNER_CENTER_TENANT_ID', 'PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET'] as const) {
-        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when PARTNER_CENTER_AUTH=msal' });
-      }
-    }
-  });
+  }
+  return problems;
+}
 
 type Env = z.infer<typeof envSchema>;
 
@@ -200,14 +210,15 @@ function deepFreeze<T>(value: T): T {
 /** Parses the environment once. Throws one ConfigError naming every bad variable, never its value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const name = issue.path.join('.') || '(environment)';
-      // zod messages never include the input value for these checks, so secrets stay out.
-      return `${name} ${issue.message === 'Required' ? 'is required' : issue.message}`;
-    });
-    throw new ConfigError([...new Set(problems)]);
-  }
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        // zod messages never include the input value for these checks, so secrets stay out.
+        return `${name} ${issue.message === 'Required' ? 'is required' : issue.message}`;
+      });
+  problems.push(...crossChecks(env));
+  if (!result.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = result.data;
   return deepFreeze<Config>({
     role: e.ROLE,

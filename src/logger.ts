@@ -33,17 +33,23 @@ export const REDACT_PATHS = [
   'headers.Authorization',
   '*.headers.authorization',
   '*.headers.Authorization',
-  'config.slackBotToken',
-  'config.slackSigningSecret',
-  'config.slackAppToken',
-  'config.partnerCenterClientSecret',
-  'config.partnerCenterRefreshToken',
-  'config.bullBoardPassword',
-  'slackBotToken',
-  'slackSigningSecret',
-  'slackAppToken',
-  'partnerCenterClientSecret',
-  'partnerCenterRefreshToken',
+  // The Config object, logged whole or in parts.
+  'config.slack.botToken',
+  'config.slack.signingSecret',
+  'config.slack.appToken',
+  'config.partnerCenter.clientSecret',
+  'config.partnerCenter.refreshToken',
+  'config.bullBoard.password',
+  'config.redis.url',
+  'slack.botToken',
+  'slack.signingSecret',
+  'slack.appToken',
+  'partnerCenter.clientSecret',
+  'partnerCenter.refreshToken',
+  'botToken',
+  '*.botToken',
+  'appToken',
+  '*.appToken',
 ];
 
 // Token shapes that may hide inside free text (an error message quoting a header, say).
@@ -52,6 +58,8 @@ const SECRET_PATTERNS: readonly RegExp[] = [
   /xapp-[A-Za-z0-9-]+/g,
   /Bearer\s+[A-Za-z0-9._~+/=-]+/gi,
   /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/g,
+  // Passwords inside connection URLs (redis://:secret@host).
+  /(?<=[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)[^@\s/]+(?=@)/gi,
 ];
 
 /** Masks token-shaped substrings in free text. */

@@ -11,9 +11,16 @@ interface Market {
   iso2: string;
 }
 
+/** ISO code → market name(s); some codes cover several listed places (BQ: Bonaire, Saba, Sint Eustatius). */
+function byCode(list: Market[]): ReadonlyMap<string, string> {
+  const map = new Map<string, string>();
+  for (const m of list) map.set(m.iso2, map.has(m.iso2) ? `${map.get(m.iso2)}, ${m.name}` : m.name);
+  return map;
+}
+
 const closed: Record<Kind, ReadonlyMap<string, string>> = {
-  software_subscription: new Map((markets.softwareSubscriptions as Market[]).map((m) => [m.iso2, m.name])),
-  azure_reservation: new Map((markets.azureReservations as Market[]).map((m) => [m.iso2, m.name])),
+  software_subscription: byCode(markets.softwareSubscriptions as Market[]),
+  azure_reservation: byCode(markets.azureReservations as Market[]),
   // Perpetual software has no market list: it needs prior qualification instead (seed doc).
   perpetual_software: new Map(),
 };
