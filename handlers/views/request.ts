@@ -108,7 +108,8 @@ export function registerRequestView(app: App, deps: HandlerDeps): void {
 
 async function submit(deps: HandlerDeps, viewId: string, userId: string, draft: NonNullable<Awaited<ReturnType<HandlerDeps['intake']['check']>>['draft']>): Promise<void> {
   const outcome = await deps.intake.submit(viewId, userId, draft);
-  if (!outcome.ok) return;
+  // A repeated submission of the same view: the first one announces.
+  if (!outcome.ok || outcome.duplicate) return;
   const r = await deps.notifier.announce(outcome.request);
   await deps.slack
     .updateView(

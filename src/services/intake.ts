@@ -114,6 +114,12 @@ export class IntakeService {
     if (!customer) return { errors: { ...errors, customer: 'Partner Center does not know this customer any more.' } };
     if (!customer.country) return { errors: { ...errors, customer: 'This customer has no billing country in Partner Center, so no market applies.' } };
     const country = customer.country;
+    // The market rule needs nothing but the country: refuse before asking the catalog anything.
+    const market = checkDraft({ kind: form.kind, country, quantity: 1, azureSubscriptionId: 'n/a', justification: 'n/a'.repeat(4) }, {
+      perpetualQualified: this.settings.perpetualQualified,
+      maxQuantity: this.settings.maxQuantity,
+    });
+    if (market.kind) return { errors: { ...errors, kind: market.kind } };
 
     const [sku, availability, subs] = await Promise.all([
       this.pc.getSku(form.product, form.sku, country).catch(notFoundAs(undefined as Sku | undefined)),
@@ -136,7 +142,11 @@ export class IntakeService {
       justification: form.justification ?? '',
     };
     const prereqs = (sku.purchasePrerequisites ?? []).map((p) => p.toLowerCase());
-    if (prereqs.includes('inventorycheck') && (!draftBase.azureSubscriptionId || facts.customerSubscriptionIds?.includes(draftBase.azureSubscriptionId))) {
+    const subscriptionOk =
+      form.kind !== 'azure_reservation' ||
+      (draftBase.azureSubscriptionId !== undefined && (facts.customerSubscriptionIds?.includes(draftBase.azureSubscriptionId) ?? false));
+    // Inventory is checked in the context of the subscription, so only once that is valid.
+    if (prereqs.includes('inventorycheck') && subscriptionOk) {
       facts.inventory = await this.inventory(country, customer.id, form.product, form.sku, sku, draftBase.azureSubscriptionId);
     }
     const ruleErrors = checkDraft(draftBase, facts);

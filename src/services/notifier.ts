@@ -17,9 +17,22 @@ export class Notifier {
     private readonly log: Logger,
   ) {}
 
-  /** Posts the approval card and the requester's message, once each, remembering where they are. */
+  /**
+   * Posts the approval card and the requester's message, once each, remembering where they are.
+   * A short lock keeps a concurrent caller (a second submission, the sweeper) from posting a second
+   * card; if this process dies holding it, the lock expires and the sweeper posts the card.
+   */
   async announce(request: PurchaseRequest): Promise<PurchaseRequest> {
-    let r = request;
+    if (!(await this.repo.lockAnnouncement(request.id))) return request;
+    try {
+      return await this.announceLocked(request);
+    } finally {
+      await this.repo.unlockAnnouncement(request.id);
+    }
+  }
+
+  private async announceLocked(request: PurchaseRequest): Promise<PurchaseRequest> {
+    let r = (await this.repo.get(request.id)) ?? request;
     if (!r.slack.cardTs) {
       const card = buildApprovalCard(r);
       const posted = await this.slack.postMessage({ channel: this.approvalsChannel, text: card.text, blocks: card.blocks });

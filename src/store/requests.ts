@@ -167,6 +167,14 @@ export class RequestRepository {
     return this.redis.smembers(this.keys.inflight());
   }
 
+  async lockAnnouncement(id: string): Promise<boolean> {
+    return (await this.redis.set(this.keys.lock('announce', id), '1', 'PX', 30_000, 'NX')) === 'OK';
+  }
+
+  async unlockAnnouncement(id: string): Promise<void> {
+    await this.redis.del(this.keys.lock('announce', id));
+  }
+
   async byOrderId(orderId: string): Promise<string | undefined> {
     return (await this.redis.get(this.keys.byOrder(orderId))) ?? undefined;
   }

@@ -63,7 +63,7 @@ describe('request modal', () => {
     for (const b of reservation.blocks as { block_id?: string; element?: { action_id?: string } }[]) {
       if (b.block_id && b.element) expect(b.element.action_id).toBe(b.block_id);
     }
-    expect(software.title.text.length).toBeLessThanOrEqual(LIMITS.modalTitle);
+    expect((software as { title: { text: string } }).title.text.length).toBeLessThanOrEqual(LIMITS.modalTitle);
   });
 
   it('round-trips private_metadata and survives garbage', () => {

@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { TokenStore, tlsMaterial } from './auth';
+import { FaultStore } from './faults';
+import { faultBody, json } from './http';
+import { Pipeline } from './server';
+import { SimulatorState } from './state';
+
+export { SEED } from './seed';
+export type { SimulatorState } from './state';
+export type { RequestLogEntry } from './server';
+export type { FaultRuleInput } from './faults';
+
+export interface SimulatorOptions {
+  /** 0 = a free port; the CLI defaults to 4010. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Time until a registration goes Registering → Registered (default 5000). */
+  registrationDelayMs?: number;
+  /** Time until a new order shows in list calls (default 900000); GET by id is immediate. */
+  orderListDelayMs?: number;
+  /** Time until a new order goes pending → completed and its entitlements appear (default 1000). */
+  fulfillmentDelayMs?: number;
+  /** Accept any request, with or without a token. */
+  openAuth?: boolean;
+  /** Whether the partner is qualified for perpetual software (default false). */
+  perpetualQualified?: boolean;
+  /** Fixed latency added to every /v1 request (benchmarks). */
+  latencyMs?: number;
+  /** Beyond it: 429 with Retry-After and the throttling body. */
+  rateLimit?: { requests: number; perMs: number };
+  /** Extra SKUs under the software-subscription product (benchmarks). */
+  extraSkus?: number;
+  /** Injectable clock (ms since the epoch). */
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface Simulator {
+  /** http://127.0.0.1:PORT, no trailing slash; clients append /v1/... */
+  url: string;
+  port: number;
+  /** The token endpoint, tenant-less form: `${authorityUrl}/oauth2/v2.0/token`. */
+  tokenUrl: string;
+  /** https://127.0.0.1:TLSPORT (self-signed): the MSAL authority host; MSAL wants `${authorityUrl}/${tenant}`. */
+  authorityUrl: string;
+  /** The self-signed certificate, so a client can trust the authority. */
+  tlsCaPem: string;
+  reset(): void;
+  close(): Promise<void>;
+  /** Read-only access for tests (orders, carts, registrations, invoices, ...). */
+  state: SimulatorState;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const clock = opts.now ?? Date.now;
+  const offset = { offsetMs: 0 };
+  const now = (): number => clock() + offset.offsetMs;
+  const state = new SimulatorState({
+    registrationDelayMs: opts.registrationDelayMs ?? 5000,
+    orderListDelayMs: opts.orderListDelayMs ?? 900_000,
+    fulfillmentDelayMs: opts.fulfillmentDelayMs ?? 1000,
+    perpetualQualified: opts.perpetualQualified ?? false,
+    extraSkus: opts.extraSkus ?? 0,
+    now,
+  });
+  const tokens = new TokenStore(now);
+  const p = new Pipeline(
+    state,
+    tokens,
+    new FaultStore(),
+    {
+      openAuth: opts.openAuth ?? false,
+      latencyMs: opts.latencyMs ?? 0,
+      ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    },
+    offset,
+  );
+
+  const handler =
+    (kind: 'api' | 'authority') =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      p.handle(req, res, kind).catch((err: unknown) => {
+        opts.logger?.error({ err }, 'simulator request failed');
+        if (!res.headersSent) {
+          const response = json(500, faultBody(800003, 'Unexpected service error.'));
+          res.writeHead(response.status, response.headers);
+          res.end(response.body);
+        } else {
+          res.destroy();
+        }
+      });
+    };
+
+  const api = createServer(handler('api'));
+  const tls = tlsMaterial();
+  const authority = createTlsServer({ key: tls.key, cert: tls.cert }, handler('authority'));
+  const port = await listen(api, opts.port ?? 0, host);
+  let tlsPort: number;
+  try {
+    tlsPort = await listen(authority, 0, host);
+  } catch (err) {
+    await closeServer(api);
+    throw err;
+  }
+  const url = `http://${host}:${port}`;
+  const authorityUrl = `https://${host}:${tlsPort}`;
+  p.authorityUrl = authorityUrl;
+  opts.logger?.info({ url, authorityUrl }, 'Partner Center simulator listening');
+
+  let closed = false;
+  return {
+    url,
+    port,
+    tokenUrl: `${authorityUrl}/oauth2/v2.0/token`,
+    authorityUrl,
+    tlsCaPem: tls.cert,
+    state,
+    reset: () => p.reset(),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await Promise.all([closeServer(api), closeServer(authority)]);
+    },
+  };
+}

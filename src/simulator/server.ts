@@ -1,0 +1,411 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { handleAuthority, PARTNER_CENTER_RESOURCE, type TokenStore } from './auth';
+import { FaultRuleSchema, faultResponse, malformed, type FaultRule, type FaultStore } from './faults';
+import {
+  ApiError,
+  camelizeDeep,
+  faultBody,
+  headerValue,
+  iso,
+  json,
+  readBody,
+  throttled,
+  type Json,
+  type SimResponse,
+} from './http';
+import { renderInvoice, renderOrder } from './render';
+import { matchRoute, ROUTES, type Ctx } from './routes';
+import type { SimulatorState } from './state';
+
+export type AuthSeen = 'app' | 'user' | 'none' | 'invalid' | 'expired';
+
+export interface RequestLogEntry {
+  at: string;
+  server: 'api' | 'authority';
+  method: string;
+  /** Path with its query string. */
+  path: string;
+  status: number | 'dropped';
+  msRequestId?: string;
+  msCorrelationId?: string;
+  xLocale?: string;
+  auth: AuthSeen;
+  /** Answered from the MS-RequestId idempotency store without running again. */
+  replayed?: boolean;
+  fault?: string;
+}
+
+export interface PipelineOptions {
+  openAuth: boolean;
+  latencyMs: number;
+  rateLimit?: { requests: number; perMs: number };
+  logger?: Logger;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const REQUEST_LOG_LIMIT = 1000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The request pipeline shared by the API server and the HTTPS authority. */
+export class Pipeline {
+  readonly requestLog: RequestLogEntry[] = [];
+  authorityUrl = '';
+  private window = { start: 0, count: 0 };
+
+  constructor(
+    readonly state: SimulatorState,
+    readonly tokens: TokenStore,
+    readonly faults: FaultStore,
+    readonly options: PipelineOptions,
+    /** Shared with the state's clock: `POST /_sim/clock/advance` moves simulated time forward. */
+    readonly clock: { offsetMs: number },
+  ) {}
+
+  reset(): void {
+    this.state.reset();
+    this.faults.clear();
+    this.requestLog.length = 0;
+    this.window = { start: 0, count: 0 };
+    this.tokens.lifetimeSeconds = 3600;
+  }
+
+  private log(entry: RequestLogEntry): void {
+    this.requestLog.push(entry);
+    if (this.requestLog.length > REQUEST_LOG_LIMIT)
+      this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
+  }
+
+  private authenticate(req: IncomingMessage): { seen: AuthSeen } {
+    const header = headerValue(req, 'authorization');
+    if (!header) return { seen: 'none' };
+    const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (!m?.[1]) return { seen: 'invalid' };
+    const record = this.tokens.lookup(m[1].trim());
+    if (!record || record.audience !== PARTNER_CENTER_RESOURCE) return { seen: 'invalid' };
+    if (this.tokens.isExpired(record)) return { seen: 'expired' };
+    return { seen: record.kind };
+  }
+
+  private rateLimited(): number | undefined {
+    const limit = this.options.rateLimit;
+    if (!limit) return undefined;
+    const now = Date.now();
+    if (now - this.window.start >= limit.perMs) this.window = { start: now, count: 0 };
+    this.window.count += 1;
+    if (this.window.count <= limit.requests) return undefined;
+    return Math.max(1, Math.ceil((this.window.start + limit.perMs - now) / 1000));
+  }
+
+  private send(res: ServerResponse, response: SimResponse, echo: Record<string, string>): void {
+    const headers: Record<string, string> = { ...response.headers, ...echo };
+    if (response.body.length > 0 || headers['Content-Length'] === undefined) {
+      headers['Content-Length'] = String(response.body.length);
+    }
+    res.writeHead(response.status, headers);
+    res.end(response.body);
+  }
+
+  private drop(req: IncomingMessage, res: ServerResponse): void {
+    res.socket?.destroy();
+    req.socket.destroy();
+  }
+
+  /** Applies a fault's latency, then reports what should happen to the response. */
+  private async applyFault(
+    rule: FaultRule,
+    original?: SimResponse,
+  ): Promise<{ kind: 'drop' } | { kind: 'respond'; response: SimResponse } | { kind: 'continue' }> {
+    if (rule.latencyMs) await sleep(rule.latencyMs);
+    if (rule.drop) return { kind: 'drop' };
+    if (rule.malformed) return { kind: 'respond', response: malformed(original) };
+    if (rule.status !== undefined) return { kind: 'respond', response: faultResponse(rule) };
+    return { kind: 'continue' };
+  }
+
+  private describe(rule: FaultRule): string {
+    if (rule.drop) return `drop(${rule.when})`;
+    if (rule.malformed) return `malformed(${rule.when})`;
+    if (rule.status !== undefined) return `status ${rule.status}(${rule.when})`;
+    return `latency ${rule.latencyMs ?? 0}ms(${rule.when})`;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, server: 'api' | 'authority'): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://simulator.local');
+    const pathWithQuery = `${url.pathname}${url.search}`;
+    const givenRequestId = headerValue(req, 'ms-requestid');
+    const givenCorrelationId = headerValue(req, 'ms-correlationid');
+    const echo: Record<string, string> = {
+      'MS-RequestId': givenRequestId ?? randomUUID(),
+      'MS-CorrelationId': givenCorrelationId ?? randomUUID(),
+      'MS-CV': `${randomBytes(12).toString('base64url')}.0`,
+      'MS-ServerId': '030020525',
+    };
+    const xLocale = headerValue(req, 'x-locale');
+    if (xLocale) echo['X-Locale'] = xLocale;
+
+    const entry: RequestLogEntry = {
+      at: iso(Date.now()),
+      server,
+      method,
+      path: pathWithQuery,
+      status: 0,
+      ...(givenRequestId ? { msRequestId: givenRequestId } : {}),
+      ...(givenCorrelationId ? { msCorrelationId: givenCorrelationId } : {}),
+      ...(xLocale ? { xLocale } : {}),
+      auth: 'none',
+    };
+
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      const response =
+        err instanceof ApiError ? err.toResponse() : json(400, faultBody(800002, 'Unreadable body.'));
+      this.send(res, response, echo);
+      return;
+    }
+
+    if (server === 'api' && url.pathname.startsWith('/_sim/')) {
+      this.send(res, this.control(method, url, body), {});
+      return;
+    }
+
+    entry.auth = server === 'api' ? this.authenticate(req).seen : 'none';
+    const finish = (response: SimResponse | 'dropped'): void => {
+      entry.status = response === 'dropped' ? 'dropped' : response.status;
+      this.log(entry);
+      if (response === 'dropped') this.drop(req, res);
+      else this.send(res, response, echo);
+    };
+
+    const before = this.faults.take(method, pathWithQuery, 'before');
+    if (before) {
+      entry.fault = this.describe(before);
+      const outcome = await this.applyFault(before);
+      if (outcome.kind === 'drop') return finish('dropped');
+      if (outcome.kind === 'respond') return finish(outcome.response);
+    }
+
+    let response: SimResponse;
+    if (server === 'authority') {
+      response = handleAuthority(
+        {
+          method,
+          url,
+          body,
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        },
+        this.tokens,
+        this.authorityUrl,
+      );
+    } else {
+      if (this.options.latencyMs > 0) await sleep(this.options.latencyMs);
+      const retryAfter = this.rateLimited();
+      if (retryAfter !== undefined) return finish(throttled(retryAfter));
+      const processed = await this.api(method, url, body, req, entry, givenRequestId);
+      response = processed;
+    }
+
+    const after = this.faults.take(method, pathWithQuery, 'after');
+    if (after) {
+      entry.fault = this.describe(after);
+      const outcome = await this.applyFault(after, response);
+      if (outcome.kind === 'drop') return finish('dropped');
+      if (outcome.kind === 'respond') response = outcome.response;
+    }
+    finish(response);
+  }
+
+  private async api(
+    method: string,
+    url: URL,
+    raw: Buffer,
+    req: IncomingMessage,
+    entry: RequestLogEntry,
+    requestId: string | undefined,
+  ): Promise<SimResponse> {
+    if (!url.pathname.toLowerCase().startsWith('/v1/')) {
+      return json(
+        404,
+        faultBody(800002, `No Partner Center resource at ${url.pathname}. Paths start with /v1.`),
+      );
+    }
+    const match = matchRoute(ROUTES, method, url.pathname);
+    if (!match) return json(404, faultBody(800002, `No Partner Center resource at ${url.pathname}.`));
+    if ('methodNotAllowed' in match)
+      return json(405, faultBody(800002, `${method} is not supported on ${url.pathname}.`));
+
+    if (!this.options.openAuth) {
+      if (entry.auth === 'none') {
+        return json(401, faultBody(800001, 'Partner token missing in request context.'), {
+          'WWW-Authenticate': `Bearer authorization_uri="${this.authorityUrl}", error="invalid_token"`,
+        });
+      }
+      if (entry.auth === 'invalid' || entry.auth === 'expired') {
+        const why =
+          entry.auth === 'expired'
+            ? 'The access token has expired.'
+            : 'The access token is not valid for Partner Center.';
+        return json(401, faultBody(400, `Access denied. ${why}`), {
+          'WWW-Authenticate': `Bearer authorization_uri="${this.authorityUrl}", error="invalid_token", error_description="${why}"`,
+        });
+      }
+      if (match.route.appUserOnly && entry.auth === 'app') {
+        return json(
+          403,
+          faultBody(900329, 'This resource does not support application-only authentication.'),
+        );
+      }
+    }
+
+    // A write repeated with an MS-RequestId seen before answers with the first response (D headers.md:
+    // reuse the MS-RequestId when retrying after a timeout).
+    const idempotencyKey =
+      requestId && WRITE_METHODS.has(method)
+        ? `${method} ${url.pathname.toLowerCase()}${url.search}|${requestId}`
+        : undefined;
+    if (idempotencyKey) {
+      const stored = this.state.idempotency.get(idempotencyKey);
+      if (stored) {
+        entry.replayed = true;
+        return stored;
+      }
+    }
+
+    let body: unknown;
+    if (raw.length > 0) {
+      try {
+        body = camelizeDeep(JSON.parse(raw.toString('utf8')));
+      } catch {
+        return json(400, faultBody(800002, 'The request body is not valid JSON.'));
+      }
+    }
+    const ctx: Ctx = { method, url, params: match.params, body, headers: req.headers, state: this.state };
+    let response: SimResponse;
+    try {
+      response = await match.route.handler(ctx);
+    } catch (err) {
+      if (err instanceof ApiError) response = err.toResponse();
+      else {
+        this.options.logger?.error({ err, path: url.pathname }, 'simulator handler failed');
+        response = json(500, faultBody(800003, 'Unexpected service error.'));
+      }
+    }
+    if (idempotencyKey) this.state.idempotency.set(idempotencyKey, response);
+    return response;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Controls: never part of the real API.
+
+  private control(method: string, url: URL, raw: Buffer): SimResponse {
+    const path = url.pathname.replace(/\/$/, '');
+    let body: unknown = undefined;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return json(400, { error: 'The body is not valid JSON.' });
+      }
+    }
+    const bad = (error: z.ZodError): SimResponse =>
+      json(400, { error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    const key = `${method} ${path}`;
+    switch (key) {
+      case 'GET /_sim/health':
+        return json(200, { ok: true });
+      case 'GET /_sim/orders': {
+        const items = [...this.state.orders.values()]
+          .sort((a, b) => a.createdAt - b.createdAt)
+          .map((o) => ({
+            ...renderOrder(this.state, o),
+            _sim: {
+              customerId: o.customerId,
+              listed: this.state.isListed(o),
+              listedFrom: iso(o.createdAt + this.state.options.orderListDelayMs),
+              ...(o.cartId ? { cartId: o.cartId } : {}),
+            },
+          }));
+        return json(200, { totalCount: items.length, items });
+      }
+      case 'POST /_sim/reset':
+        this.reset();
+        return json(200, { ok: true });
+      case 'GET /_sim/faults':
+        return json(200, { items: this.faults.list() });
+      case 'POST /_sim/faults': {
+        const list = Array.isArray(body) ? body : [body];
+        const parsed = z.array(FaultRuleSchema).safeParse(list);
+        if (!parsed.success) return bad(parsed.error);
+        for (const rule of parsed.data) {
+          if (rule.path.startsWith('/') && rule.path.endsWith('/') && rule.path.length > 1) {
+            try {
+              new RegExp(rule.path.slice(1, -1));
+            } catch {
+              return json(400, { error: `path: ${rule.path} is not a valid regular expression.` });
+            }
+          }
+        }
+        const ids = parsed.data.map((r) => this.faults.add(r));
+        return json(201, { ids, items: this.faults.list() });
+      }
+      case 'DELETE /_sim/faults':
+        this.faults.clear();
+        return json(200, { ok: true });
+      case 'POST /_sim/tokens/lifetime': {
+        const parsed = z.object({ seconds: z.number().int().min(1).max(86_400) }).safeParse(body);
+        if (!parsed.success) return bad(parsed.error);
+        this.tokens.lifetimeSeconds = parsed.data.seconds;
+        return json(200, { seconds: parsed.data.seconds });
+      }
+      case 'GET /_sim/requests':
+        return json(200, { totalCount: this.requestLog.length, items: this.requestLog });
+      case 'DELETE /_sim/requests':
+        this.requestLog.length = 0;
+        return json(200, { ok: true });
+      case 'POST /_sim/invoices/close': {
+        const parsed = z.object({ currencyCode: z.string().length(3).optional() }).safeParse(body ?? {});
+        if (!parsed.success) return bad(parsed.error);
+        const invoices = this.state.closeBillingPeriod(parsed.data.currencyCode);
+        const first = invoices[0];
+        if (!first)
+          return json(409, { error: 'The open billing period has no charges: buy something first.' });
+        return json(201, renderInvoice(first), { 'X-Sim-Invoice-Ids': invoices.map((i) => i.id).join(',') });
+      }
+      case 'POST /_sim/catalog/rotate': {
+        const parsed = z.object({ productId: z.string(), skuId: z.string() }).safeParse(body);
+        if (!parsed.success) return bad(parsed.error);
+        try {
+          this.state.catalog.rotate(parsed.data.productId, parsed.data.skuId);
+        } catch (err) {
+          if (err instanceof ApiError) return json(404, { error: err.message });
+          throw err;
+        }
+        return json(200, { ok: true });
+      }
+      case 'POST /_sim/inventory': {
+        const parsed = z
+          .object({ productId: z.string(), region: z.string(), inStock: z.boolean() })
+          .safeParse(body);
+        if (!parsed.success) return bad(parsed.error);
+        this.state.catalog.setStock(parsed.data.productId, parsed.data.region, parsed.data.inStock);
+        return json(200, { ok: true });
+      }
+      case 'POST /_sim/clock/advance': {
+        const parsed = z.object({ ms: z.number().int().min(0) }).safeParse(body);
+        if (!parsed.success) return bad(parsed.error);
+        this.clock.offsetMs += parsed.data.ms;
+        return json(200, { now: iso(this.state.now()) });
+      }
+      default:
+        return json(404, { error: `No control at ${key}.` } satisfies Json);
+    }
+  }
+}

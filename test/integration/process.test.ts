@@ -1,0 +1,69 @@
+import { startSimulator, type Simulator } from '../../src/simulator';
+import { baseEnv } from '../support/env';
+import { freePort } from '../support/redis-server';
+import { runTs, waitFor } from '../support/processes';
+
+describe('the bot process', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0, openAuth: true });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('serves /healthz and /readyz, then exits cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const bot = runTs('src/main.ts', baseEnv({ PORT: String(port), PARTNER_CENTER_API_URL: sim.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '3000' }));
+    try {
+      const health = await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return res.status === 200 ? res : undefined;
+      }, 30_000);
+      expect(await health.json()).toEqual({ ok: true });
+      const ready = await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        return res.status === 200 ? res : undefined;
+      });
+      expect(await ready.json()).toEqual({ ok: true, checks: { redis: true, workers: true } });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain('pcbot_queue_jobs');
+      bot.child.kill('SIGTERM');
+      const exit = await bot.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(bot.output()).toContain('stopped');
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('reports not ready when Redis is unreachable', async () => {
+    const port = await freePort();
+    const deadRedis = await freePort();
+    const bot = runTs('src/main.ts', baseEnv({ PORT: String(port), ROLE: 'web', PARTNER_CENTER_API_URL: sim.url, REDIS_URL: `redis://127.0.0.1:${deadRedis}` }));
+    try {
+      const ready = await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        return res.status === 503 ? res : undefined;
+      }, 30_000);
+      expect(await ready.json()).toMatchObject({ ok: false, checks: { redis: false } });
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      bot.child.kill('SIGKILL');
+      await bot.exited;
+    }
+  }, 60_000);
+
+  it('stops start-up with one message naming every bad variable and no stack trace', async () => {
+    const bot = runTs('src/main.ts', baseEnv({ SLACK_BOT_TOKEN: 'nope', APPROVALS_CHANNEL_ID: undefined, PORT: '-1' }));
+    const exit = await bot.exited;
+    expect(exit.code).toBe(1);
+    const out = bot.output();
+    expect(out).toMatch(/^Invalid configuration:/);
+    expect(out).toContain('SLACK_BOT_TOKEN');
+    expect(out).toContain('APPROVALS_CHANNEL_ID');
+    expect(out).toContain('PORT');
+    expect(out).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});

@@ -1,0 +1,26 @@
+export interface SimOrder {
+  id: string;
+  status: string;
+  lineItems: { offerId: string; quantity: number; friendlyName?: string }[];
+  _sim: { customerId: string; listed: boolean; cartId?: string };
+}
+
+/** Every order the simulator ever created (GET /_sim/orders), including not-yet-listed ones. */
+export async function simOrders(simUrl: string): Promise<SimOrder[]> {
+  const res = await fetch(`${simUrl}/_sim/orders`);
+  return ((await res.json()) as { items: SimOrder[] }).items;
+}
+
+export async function simControl(simUrl: string, path: string, body?: unknown, method = 'POST'): Promise<unknown> {
+  const res = await fetch(`${simUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (res.status >= 400) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+  return res.json();
+}
+
+export async function injectFault(simUrl: string, rule: Record<string, unknown>): Promise<void> {
+  await simControl(simUrl, '/_sim/faults', rule);
+}
