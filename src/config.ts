@@ -106,6 +106,8 @@ export const envSchema = z
     REGISTRATION_POLL_BASE_MS: int(5_000, 1),
     REGISTRATION_POLL_CAP_MS: int(60_000, 1),
     REGISTRATION_MAX_POLLS: int(60, 1),
+    // First retry of a purchase step after a 5xx or timeout; doubles each attempt (8 attempts ≈ 4 min).
+    PURCHASE_RETRY_BASE_MS: int(2_000, 1),
     // Parallel purchases per worker process; Partner Center throttles per partner, so keep it modest.
     PURCHASE_CONCURRENCY: int(4, 1),
     // How long a running job may take to finish after SIGTERM.
@@ -195,6 +197,7 @@ export interface Config {
     registrationMaxPolls: number;
   };
   purchaseConcurrency: number;
+  purchaseRetryBaseMs: number;
   policy: { dualApprovalQuantity: number; dualApprovalAmount: number; maxQuantity: number };
   bullBoard: { user: string; password: string | undefined };
 }
@@ -260,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registrationMaxPolls: e.REGISTRATION_MAX_POLLS,
     },
     purchaseConcurrency: e.PURCHASE_CONCURRENCY,
+    purchaseRetryBaseMs: e.PURCHASE_RETRY_BASE_MS,
     policy: {
       dualApprovalQuantity: e.DUAL_APPROVAL_QUANTITY,
       dualApprovalAmount: e.DUAL_APPROVAL_AMOUNT,

@@ -101,6 +101,10 @@ export interface CatalogOptions {
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
+interface Paged<I> {
+  items: I[];
+  links?: Record<string, Link | null>;
+}
 type Schema<T> = ZodType<T, ZodTypeDef, unknown>;
 
 interface RequestSpec<T> {
@@ -207,6 +211,11 @@ export class PartnerCenterClient {
       ? JSON.stringify({ Field: 'CompanyName', Value: options.nameStartsWith, Operator: 'starts_with' })
       : undefined;
     return this.get('listCustomers', 'app', '/v1/customers', CustomerCollectionSchema, { size: options.size, filter });
+  }
+
+  /** Every matching customer, following the continuation token of `links.next`. */
+  iterateCustomers(options: { nameStartsWith?: string; size?: number } = {}): AsyncGenerator<Customer, void, undefined> {
+    return this.follow('listCustomers', 'app', () => this.listCustomers(options), CustomerCollectionSchema);
   }
 
   /** With the billing profile, so `billingCountry` (the customer's market) is set. */
@@ -386,18 +395,8 @@ export class PartnerCenterClient {
   }
 
   /** Every invoice, page by page, following `links.next`. */
-  async *iterateInvoices(options: { size?: number } = {}): AsyncGenerator<Invoice, void, undefined> {
-    let page = await this.listInvoices({ size: options.size, offset: 0 });
-    const seen = new Set<string>();
-    for (;;) {
-      yield* page.items;
-      const next = page.links?.['next'];
-      if (!next || page.items.length === 0) return;
-      const nextPath = linkPath(next.uri);
-      if (seen.has(nextPath)) return; // a server that repeats its next link must not loop us forever
-      seen.add(nextPath);
-      page = await this.get('listInvoices', 'app', nextPath, InvoiceCollectionSchema, undefined, linkHeaders(next));
-    }
+  iterateInvoices(options: { size?: number } = {}): AsyncGenerator<Invoice, void, undefined> {
+    return this.follow('listInvoices', 'app', () => this.listInvoices({ size: options.size, offset: 0 }), InvoiceCollectionSchema);
   }
 
   /** App+User only. */
@@ -454,6 +453,27 @@ export class PartnerCenterClient {
 
   // -------------------------------------------------------------------------------------------------
   // The one request path
+
+  /** Yields the items of a first page and of every page its `links.next` leads to (uri + headers). */
+  private async *follow<I>(
+    operation: string,
+    auth: TokenKind,
+    first: () => Promise<Paged<I>>,
+    schema: Schema<Paged<I>>,
+  ): AsyncGenerator<I, void, undefined> {
+    let page = await first();
+    const seen = new Set<string>();
+    for (;;) {
+      yield* page.items;
+      const next = page.links?.['next'];
+      if (!next || page.items.length === 0) return;
+      const headers = linkHeaders(next);
+      const key = `${next.uri}|${JSON.stringify(headers ?? {})}`;
+      if (seen.has(key)) return; // a server repeating its next link must not loop us forever
+      seen.add(key);
+      page = await this.get(operation, auth, linkPath(next.uri), schema, undefined, headers);
+    }
+  }
 
   private async get<T>(operation: string, auth: TokenKind, p: string, schema: Schema<T>, query?: Query, headers?: Record<string, string>): Promise<T> {
     return (await this.request({ operation, auth, method: 'GET', path: p, query, expect: schema, headers })).data;

@@ -34,7 +34,6 @@ export const jobIds = {
 const PURCHASE_OPTS: JobsOptions = {
   // Server errors and timeouts retry with backoff; 429s wait without burning an attempt (jobs/).
   attempts: 8,
-  backoff: { type: 'exponential', delay: 2000 },
   // Removed on completion so a later re-enqueue (the sweeper) can run the idempotent job again.
   removeOnComplete: true,
   removeOnFail: { count: 1000 },
@@ -49,6 +48,8 @@ export class Producers {
   constructor(
     connection: ConnectionOptions,
     readonly prefix: string,
+    /** First retry delay of a failed purchase step; doubles each attempt. */
+    private readonly retryBaseMs = 2000,
   ) {
     const opts = { connection, prefix: `${prefix}:bull` };
     this.purchase = new Queue(QUEUES.purchase, opts);
@@ -63,7 +64,11 @@ export class Producers {
 
   async enqueuePurchase(requestId: string): Promise<void> {
     const data: PurchaseJob = { requestId, step: 'registration', polls: 0, notified: false };
-    await this.purchase.add('purchase', data, { ...PURCHASE_OPTS, jobId: jobIds.purchase(requestId) });
+    await this.purchase.add('purchase', data, {
+      ...PURCHASE_OPTS,
+      backoff: { type: 'exponential', delay: this.retryBaseMs },
+      jobId: jobIds.purchase(requestId),
+    });
   }
 
   async enqueueConfirmation(requestId: string, delayMs: number, attempt = 1): Promise<void> {
@@ -72,7 +77,7 @@ export class Producers {
       jobId: jobIds.confirm(requestId),
       delay: delayMs,
       attempts: 5,
-      backoff: { type: 'exponential', delay: 5000 },
+      backoff: { type: 'exponential', delay: this.retryBaseMs },
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 1000 },
     });

@@ -369,6 +369,9 @@ function renderTerm(p: ProductDef, s: SkuDef, t: TermDef, currency: CurrencyInfo
   out.duration = t.duration;
   out.description = t.description;
   if (t.billingCycle) out.billingCycle = t.billingCycle;
+  if (p.kind === 'onlineServices') {
+    out.cancellationPolicies = [{ refundOptions: [{ sequenceId: 0, type: 'Full', expiresAfter: 'P7D' }] }];
+  }
   // Our addition: the documented availabilities carry no price, but the bot must show one.
   out.pricing = { listPrice: termPrice(s, t, currency), currencyCode: currency.code };
   return out;

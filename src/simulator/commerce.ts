@@ -439,6 +439,7 @@ interface OrderSpec {
         billingCycle: string;
         termDuration?: string;
         provisioningContext?: Record<string, string>;
+        subscriptionId?: string;
       }
   )[];
 }
@@ -508,7 +509,11 @@ export function createOrder(
       record.reservationGroupId = randomBytes(16).toString('hex');
       record.reservationLineId = randomUUID();
     }
-    if (kind === 'onlineServices' || kind === 'saas' || kind === 'legacyAzure') {
+    const preset = spec.lines[n];
+    const presetSubscription = preset && !isCartLine(preset) ? preset.subscriptionId : undefined;
+    if (presetSubscription) {
+      record.subscriptionId = presetSubscription;
+    } else if (kind === 'onlineServices' || kind === 'saas' || kind === 'legacyAzure') {
       record.subscriptionId = randomUUID();
       state.subscriptions.set(record.subscriptionId, {
         id: record.subscriptionId,

@@ -137,7 +137,7 @@ export function renderCart(cart: CartRecord): Json {
     if (l.termDuration) line.termDuration = l.termDuration;
     if (l.customTermEndDate) line.customTermEndDate = l.customTermEndDate;
     if (l.participants) line.participants = l.participants;
-    if (l.provisioningContext) line.provisioningContext = l.provisioningContext;
+    if (l.resolved.kind !== 'legacyAzure') line.provisioningContext = l.provisioningContext ?? {};
     if (l.renewsTo) line.renewsTo = l.renewsTo;
     if (l.attestationAccepted !== undefined) line.attestationAccepted = l.attestationAccepted;
     if (l.promotionId) line.promotionId = l.promotionId;
@@ -186,6 +186,7 @@ function renderOrderLine(state: SimulatorState, order: OrderRecord, l: OrderLine
   }
   if (l.subscriptionId) {
     links.subscription = link(`/customers/${order.customerId}/subscriptions/${l.subscriptionId}`);
+    links.provisioningStatus = link(`/subscriptions/${l.subscriptionId}/provisioningstatus`);
   }
   out.links = links;
   return out;
@@ -218,7 +219,12 @@ export function renderOrder(state: SimulatorState, order: OrderRecord): Json {
       provisioningStatus: link(`${self}/provisioningstatus`),
       patchOperation: link(self, 'PATCH'),
     },
-    attributes: { objectType: 'Order' },
+    attributes: {
+      etag: Buffer.from(
+        JSON.stringify({ id: order.id, version: 1 + order.lines.filter((l) => l.cancelled).length }),
+      ).toString('base64'),
+      objectType: 'Order',
+    },
   };
 }
 

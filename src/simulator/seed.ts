@@ -131,6 +131,8 @@ export const SEED = {
     older: 's-BZlr_TeGksPNT61SsWRL-sqMaKbyVa1',
     /** Software order placed a day ago: still inside the cancellation window (cancel-order example id). */
     cancellable: '2y6dF_rVgDAXMxypQPPnTquuXhKVK_3N1',
+    /** The monthly Microsoft 365 order behind `subscriptions.nonAzure` (billed on the recurring invoice). */
+    licenseBased: 'eeba9d00-7b46-443a-917e-22887a8fc993',
   },
   invoices: {
     /** Recurring (license-based) invoice. */
@@ -837,6 +839,8 @@ export interface SeedOrderSpec {
     billingCycle: string;
     termDuration?: string;
     provisioningContext?: Record<string, string>;
+    /** The subscription the line created (seat-based lines). */
+    subscriptionId?: string;
   }[];
   /** Which seeded invoice billed it; undefined = still in the open billing period. */
   invoiceId?: string;
@@ -845,6 +849,22 @@ export interface SeedOrderSpec {
 const RI_CONTEXT = { subscriptionId: S.registered.id, scope: 'shared' };
 
 export const SEED_ORDERS: SeedOrderSpec[] = [
+  {
+    id: SEED.orders.licenseBased,
+    alternateId: SEED.orders.licenseBased,
+    customerId: C.open.id,
+    daysAgo: 120,
+    lines: [
+      {
+        catalogItemId: 'CFQ7TTC0LH18:0001:CFQ7TTC0K971',
+        quantity: 25,
+        billingCycle: 'monthly',
+        termDuration: 'P1M',
+        subscriptionId: S.nonAzure.id,
+      },
+    ],
+    invoiceId: SEED.invoices.recurring,
+  },
   {
     id: SEED.orders.older,
     alternateId: '5c1e0a9b7d23',

@@ -104,6 +104,8 @@ export class SimulatorState {
       if (!customer) continue;
       const order = createOrder(this, customer, spec, now - spec.daysAgo * MS_PER_DAY);
       this.orders.set(order.id, order);
+      // Seat-based orders are billed by the recurring invoice, not as one-time charges.
+      if (spec.invoiceId === SEED.invoices.recurring) continue;
       const lines = orderCharges(this, order);
       if (spec.invoiceId) charges.set(spec.invoiceId, [...(charges.get(spec.invoiceId) ?? []), ...lines]);
       else this.openCharges.push(...lines);

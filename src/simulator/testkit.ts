@@ -30,7 +30,12 @@ export interface CallResult {
   json: any;
 }
 
-export async function call(baseUrl: string, method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: CallOptions = {},
+): Promise<CallResult> {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -108,7 +113,10 @@ export async function userToken(sim: Simulator): Promise<string> {
 }
 
 /** A clock tests move by hand (pass `now` to startSimulator). */
-export function manualClock(start = Date.parse('2025-03-03T09:00:00Z')): { now: () => number; advance: (ms: number) => void } {
+export function manualClock(start = Date.parse('2025-03-03T09:00:00Z')): {
+  now: () => number;
+  advance: (ms: number) => void;
+} {
   let t = start;
   return {
     now: () => t,

@@ -33,8 +33,13 @@ export const FINANCE_LIMITS = {
   invoicesPerPage: 10,
   /** Line items shown in the `invoice` answer; all of them are in the CSV. */
   invoiceLinesShown: 10,
-  /** Unexplained charges listed in the reconciliation message; all of them are in the CSV. */
+  /**
+   * Unexplained charges, and explained requests, listed in the reconciliation message; all of them
+   * are in the CSV. Slack also refuses messages whose blocks are too long overall (msg_blocks_too_long,
+   * threshold undocumented), so a list stays far below 50 full sections.
+   */
   unexplainedListed: 30,
+  explainedListed: 30,
 } as const;
 
 export interface Message {
@@ -299,7 +304,7 @@ export function buildReconciliationMessage(r: Reconciliation): Message & { attac
   if (explainedLines.length > 0) {
     blocks.push(section(`*Explained by approved requests* (${explainedCount} charge${explainedCount === 1 ? '' : 's'})`));
     const budget = FINANCE_LIMITS.messageBlocks - blocks.length - 1;
-    const list = listSections(explainedLines, budget);
+    const list = listSections(explainedLines.slice(0, FINANCE_LIMITS.explainedListed), budget);
     blocks.push(...list.blocks);
     if (list.shown < explainedLines.length) {
       attachCsv = true;

@@ -31,6 +31,7 @@ export async function startWorld(
     SWEEP_INTERVAL_MS: '500',
     REGISTRATION_POLL_BASE_MS: '100',
     REGISTRATION_POLL_CAP_MS: '400',
+    PURCHASE_RETRY_BASE_MS: '200',
     ...opts.env,
   });
   const bot = await startBot(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), partnerCenterTimeoutMs: 5000 });
