@@ -41,8 +41,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
       connection,
       prefix,
       concurrency,
-      // A job whose worker died is picked up again after this long.
-      stalledInterval: 15_000,
+      // A job whose worker died is picked up again once its lock lapses. Stalls are not failures
+      // here: every step is resumable, so a job may stall any number of times.
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobStalledIntervalMs,
       maxStalledCount: 1000,
     });
     worker.on('completed', () => deps.metrics.jobOutcomes.inc({ queue: name, outcome: 'completed' }));

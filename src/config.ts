@@ -108,6 +108,9 @@ export const envSchema = z
     REGISTRATION_MAX_POLLS: int(60, 1),
     // First retry of a purchase step after a 5xx or timeout; doubles each attempt (8 attempts ≈ 4 min).
     PURCHASE_RETRY_BASE_MS: int(2_000, 1),
+    // A job whose worker died is retried once its lock lapses (BullMQ lockDuration), checked this often.
+    JOB_LOCK_MS: int(30_000, 500),
+    JOB_STALLED_INTERVAL_MS: int(15_000, 200),
     // Parallel purchases per worker process; Partner Center throttles per partner, so keep it modest.
     PURCHASE_CONCURRENCY: int(4, 1),
     // How long a running job may take to finish after SIGTERM.
@@ -198,6 +201,8 @@ export interface Config {
   };
   purchaseConcurrency: number;
   purchaseRetryBaseMs: number;
+  jobLockMs: number;
+  jobStalledIntervalMs: number;
   policy: { dualApprovalQuantity: number; dualApprovalAmount: number; maxQuantity: number };
   bullBoard: { user: string; password: string | undefined };
 }
@@ -264,6 +269,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     purchaseConcurrency: e.PURCHASE_CONCURRENCY,
     purchaseRetryBaseMs: e.PURCHASE_RETRY_BASE_MS,
+    jobLockMs: e.JOB_LOCK_MS,
+    jobStalledIntervalMs: e.JOB_STALLED_INTERVAL_MS,
     policy: {
       dualApprovalQuantity: e.DUAL_APPROVAL_QUANTITY,
       dualApprovalAmount: e.DUAL_APPROVAL_AMOUNT,

@@ -121,7 +121,7 @@ export const LinksSchema = z.preprocess(camelizeKeys, z.record(z.union([LinkSche
 
 export function collectionOf<T extends z.ZodTypeAny>(item: T) {
   return resource({
-    totalCount: z.number().int().optional(),
+    totalCount: numeric.optional(),
     items: z.array(item),
     links: LinksSchema,
     /** Seek paging (OneTime invoice line items): send back as `MS-ContinuationToken`. */
@@ -129,14 +129,6 @@ export function collectionOf<T extends z.ZodTypeAny>(item: T) {
     attributes,
   });
 }
-export type Collection<T> = {
-  totalCount?: number;
-  items: T[];
-  links?: Record<string, Link | null>;
-  continuationToken?: string;
-  attributes?: { objectType?: string; etag?: string; [k: string]: unknown };
-  [k: string]: unknown;
-};
 
 // ---------------------------------------------------------------------------------------------------
 // Errors

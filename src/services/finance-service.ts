@@ -98,6 +98,7 @@ interface InvoiceSteps {
   /** The announcement message (its thread gets everything else). */
   channel?: string;
   ts?: string;
+  posted?: string;
   /** When the PDF statement was uploaded into the thread. */
   pdf?: string;
   /** When the thread was told the PDF could not be fetched (said once, retried quietly). */
@@ -184,7 +185,7 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
 
   /** True when this call recorded the baseline; false when another worker holds or has taken it. */
   private async takeBaseline(invoices: readonly Invoice[]): Promise<boolean> {
-    const token = await this.acquire('invoice-baseline', 'all');
+    const token = await this.acquire('finance-baseline', 'invoices');
     if (!token) return true; // another worker is taking it right now: nothing to announce this time
     try {
       if (await this.redis.exists(this.baselineKey())) return false;
@@ -196,13 +197,13 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
       this.log.info({ invoices: invoices.length }, 'first invoice poll: existing invoices recorded as the baseline, not announced');
       return true;
     } finally {
-      await this.release('invoice-baseline', 'all', token);
+      await this.release('finance-baseline', 'invoices', token);
     }
   }
 
   /** Runs the missing steps of one invoice. True if this call posted its announcement. */
   private async announce(invoice: Invoice): Promise<boolean> {
-    const token = await this.acquire('invoice', invoice.id);
+    const token = await this.acquire('finance-invoice', invoice.id);
     if (!token) return false; // another worker is on it
     try {
       if (await this.redis.sismember(this.settledKey(), invoice.id)) return false;
@@ -242,8 +243,12 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
           if (isAppError(err, 'pc_credentials_missing') || (err instanceof PartnerCenterError && err.appOnlyRefused)) {
             // Expected until App+User credentials are configured: say so once, keep trying quietly.
             if (!steps.pdfNote) {
-              await this.slack.postMessage({ ...thread, text: buildStatementUnavailable(invoice.id, credentialsText()) });
-              await this.redis.hset(stepsKey, 'pdfNote', this.stamp());
+              try {
+                await this.slack.postMessage({ ...thread, text: buildStatementUnavailable(invoice.id, credentialsText()) });
+                await this.redis.hset(stepsKey, 'pdfNote', this.stamp());
+              } catch (noteErr) {
+                failure = noteErr;
+              }
             }
           } else failure = err;
         }
@@ -261,7 +266,7 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
       if (!pdfPending) await this.redis.sadd(this.settledKey(), invoice.id);
       return posted;
     } finally {
-      await this.release('invoice', invoice.id, token);
+      await this.release('finance-invoice', invoice.id, token);
     }
   }
 
@@ -288,7 +293,7 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
       const applied = await this.repo.apply(request.id, { type: 'invoiced', invoiceId: invoice.id }, 'finance');
       const current = applied.ok ? applied.request : request;
       // Claimed before telling: a crash right after the claim loses one note, never sends two.
-      const first = await this.redis.set(this.keys.once('invoice-told', `${invoice.id}:${request.id}`), this.stamp(), 'NX');
+      const first = await this.redis.set(this.keys.once('finance-told', `${invoice.id}:${request.id}`), this.stamp(), 'NX');
       if (first === 'OK') await this.notifier.tellRequester(current, buildRequesterInvoiceNote(current, invoice, charged));
     }
 
@@ -424,12 +429,14 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     const lines = oneTime ? await this.oneTimeLines(invoice.id) : [];
     const explainer = await this.explainer(lines);
     const explainedBy = (l: OneTimeInvoiceLineItem): string | undefined => explainer.request(l)?.id;
-    const dm = await this.slack.openDm(userId);
+    // The files go to the asker's DM: the answer itself is ephemeral and cannot carry files.
+    let dm: Promise<string> | undefined;
+    const dmChannel = (): Promise<string> => (dm ??= this.slack.openDm(userId));
 
     let pdfNote: string;
     try {
       const bytes = await this.pc.getInvoiceStatement(invoice.id);
-      await this.slack.uploadFile({ channel: dm, filename: `${invoice.id}.pdf`, title: `Invoice ${invoice.id}`, bytes });
+      await this.slack.uploadFile({ channel: await dmChannel(), filename: `${invoice.id}.pdf`, title: `Invoice ${invoice.id}`, bytes });
       pdfNote = 'sent to you in a direct message.';
     } catch (err) {
       pdfNote = this.sideFailure(err, 'the PDF statement', invoice.id);
@@ -439,7 +446,7 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     if (lines.length > 0) {
       try {
         await this.slack.uploadFile({
-          channel: dm,
+          channel: await dmChannel(),
           filename: `${invoice.id}-one-time-line-items.csv`,
           title: `Invoice ${invoice.id}: ${lines.length} one-time line items`,
           bytes: Buffer.from(lineItemsCsv(lines, explainedBy), 'utf8'),
@@ -575,16 +582,22 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     return new Date(this.now()).toISOString();
   }
 
+  // Redis keys, all under the deployment's prefix and kept forever (a few bytes per invoice):
+  //   once:finance-baseline:invoices   the first poll's baseline was taken (JSON: when, how many)
+  //   once:finance-invoices:settled    set of invoice ids needing nothing more (baseline + fully announced)
+  //   once:finance-invoice:<id>        hash of one invoice's done steps: channel, ts, pdf, pdfNote, reconciled
+  //   once:finance-told:<id>:<req>     the requester of <req> was told about invoice <id>
+  //   lock:finance-invoice:<id>, lock:finance-baseline:invoices   SET NX PX, released only by their owner
   private baselineKey(): string {
-    return this.keys.once('invoice-baseline', 'all');
+    return this.keys.once('finance-baseline', 'invoices');
   }
 
   private settledKey(): string {
-    return this.keys.once('invoices', 'settled');
+    return this.keys.once('finance-invoices', 'settled');
   }
 
   private stepsKey(invoiceId: string): string {
-    return this.keys.once('invoice', invoiceId);
+    return this.keys.once('finance-invoice', invoiceId);
   }
 
   /** SET NX PX: a token if the lock is ours, undefined if someone else holds it. */

@@ -336,8 +336,10 @@ export function buildRequesterInvoiceNote(
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
   let s = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
-  // A text cell starting with = + - @ is a formula to a spreadsheet: make it text (numbers stay numbers).
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  // A text cell starting with = + - @ is a formula to a spreadsheet: make it text. Numbers stay
+  // numbers, and so do plain tokens such as Partner Center's order ids, which may start with "-"
+  // (base64url) and can call nothing.
+  if (typeof value === 'string' && (/^[=\t\r]/.test(s) || (/^[+\-@]/.test(s) && !/^[+\-@][A-Za-z0-9_.:-]*$/.test(s)))) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

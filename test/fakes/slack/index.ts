@@ -1,0 +1,38 @@
+/**
+ * A local Slack, for tests and the demo: a real HTTP server on loopback that the real
+ * `@slack/web-api` WebClient (and so Bolt, via `clientOptions.slackApiUrl`) talks to.
+ *
+ *   const fake = await startSlackFake();
+ *   const client = new WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
+ *
+ * It answers with the documented shapes (shared/fixtures/slack/webapi), enforces auth, scopes,
+ * required arguments and the Block Kit limits, keeps messages/views/files as state, records every
+ * call, and serves the upload URLs and response_urls it hands out. See ./README.md.
+ */
+import { SlackFakeServer } from './server';
+import type { SlackFake, SlackFakeOptions } from './types';
+
+export type {
+  Block,
+  FailureSpec,
+  FakeChannel,
+  FakeEphemeral,
+  FakeFile,
+  FakeMessage,
+  FakeUser,
+  FakeView,
+  RecordedCall,
+  ResponseUrlBinding,
+  SlackFake,
+  SlackFakeOptions,
+} from './types';
+export { METHOD_SCOPES } from './server';
+export { LIMITS as BLOCK_KIT_LIMITS } from './blockkit';
+export { mintTriggerId } from './ids';
+export * as seed from './seed';
+
+export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<SlackFake> {
+  const fake = new SlackFakeServer(opts);
+  await fake.listen(opts.port ?? 0);
+  return fake;
+}

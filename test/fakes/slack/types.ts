@@ -1,0 +1,175 @@
+import type { FakeChannel, FakeUser } from './seed';
+
+export type { FakeChannel, FakeUser };
+
+export type Block = Record<string, unknown>;
+export type TextObject = { type: string; text: string; emoji?: boolean };
+
+export interface SlackFakeOptions {
+  /** default 0: a free port */
+  port?: number;
+  /** default 'xoxb-test-token' */
+  botToken?: string;
+  /** added to (and by id replacing) the seeded users */
+  users?: FakeUser[];
+  /** added to (and by id replacing) the seeded user groups */
+  usergroups?: Record<string, string[]>;
+  /** added to (and by id replacing) the seeded channels */
+  channels?: FakeChannel[];
+  teamId?: string;
+  /** The bot token's scopes. Default: the bot scopes in the repo's manifest.yml, so a scope the manifest forgot fails here too. */
+  scopes?: string[];
+  /** How long an issued trigger_id stays usable. Slack's is 3 s. */
+  triggerTtlMs?: number;
+  /** clock for ts, trigger expiry and recorded `at`; default Date.now */
+  now?: () => number;
+}
+
+export interface RecordedCall {
+  /** Web API method; `upload` for bytes POSTed to an upload_url; `response_url` for posts to a response_url */
+  method: string;
+  /** arguments as the fake understood them: JSON-valued fields (blocks, view, files, metadata…) decoded; the token left out */
+  args: Record<string, unknown>;
+  at: number;
+  /** the body the fake answered with */
+  response: unknown;
+  /** HTTP status of the answer */
+  status: number;
+  /** for `upload` and `response_url`: the URL that was posted to */
+  url?: string;
+}
+
+export interface FailureSpec {
+  error: string;
+  /** HTTP status; default 200, or 429 for `ratelimited` */
+  status?: number;
+  /** for 429: the Retry-After header; default 1 */
+  retryAfterSeconds?: number;
+}
+
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks?: Block[];
+  attachments?: unknown[];
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** the bot user: every message in the fake is the bot's */
+  user: string;
+  bot_id: string;
+  app_id: string;
+  files?: Array<{ id: string; name: string; title: string }>;
+  reply_count: number;
+  edited?: { user: string; ts: string };
+  /** earlier versions, oldest first, each replaced by chat.update or a response_url replace_original */
+  history: Array<{ text: string; blocks?: Block[]; at: number }>;
+  /** how it got there */
+  source: 'chat.postMessage' | 'response_url' | 'files.completeUploadExternal';
+}
+
+export interface FakeEphemeral {
+  channel: string;
+  /** who sees it */
+  user: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks?: Block[];
+  source: 'chat.postEphemeral' | 'response_url';
+}
+
+/** A view as Slack returns it from views.open/push/update (and embeds in view_submission payloads). */
+export interface FakeView {
+  id: string;
+  team_id: string;
+  type: string;
+  blocks: Block[];
+  private_metadata: string;
+  callback_id: string;
+  state: { values: Record<string, Record<string, unknown>> };
+  hash: string;
+  title: TextObject | null;
+  clear_on_close: boolean;
+  notify_on_close: boolean;
+  close: TextObject | null;
+  submit: TextObject | null;
+  previous_view_id: string | null;
+  root_view_id: string;
+  app_id: string;
+  external_id: string;
+  app_installed_team_id: string;
+  bot_id: string;
+}
+
+export interface FakeFile {
+  id: string;
+  filename: string;
+  title: string;
+  bytes: Buffer;
+  /** the length declared to files.getUploadURLExternal */
+  length: number;
+  alt_text?: string;
+  snippet_type?: string;
+  /** where completeUploadExternal shared it; undefined when it stayed private */
+  channel?: string;
+  thread_ts?: string;
+  initial_comment?: string;
+  /** ts of the message that shares it */
+  message_ts?: string;
+  url_private: string;
+}
+
+/** What a response_url is attached to, so posts to it act on the right message. */
+export interface ResponseUrlBinding {
+  channel?: string;
+  /** the message a block action came from: replace_original / delete_original act on it */
+  messageTs?: string;
+  /** who sees ephemeral responses */
+  user?: string;
+  threadTs?: string;
+}
+
+export interface SlackFake {
+  url: string;
+  apiUrl: string;
+  teamId: string;
+  botUserId: string;
+  botId: string;
+  appId: string;
+  botToken: string;
+  calls: RecordedCall[];
+  callsTo(method: string): RecordedCall[];
+  waitFor(
+    method: string,
+    predicate?: (c: RecordedCall) => boolean,
+    timeoutMs?: number,
+  ): Promise<RecordedCall>;
+  failNext(method: string, failure: FailureSpec, count?: number): void;
+  /** the next `count` calls of `method` are answered `ms` later */
+  delayNext(method: string, ms: number, count?: number): void;
+  /** `viewId`: the view the interaction happened in, which is the stack views.push adds to */
+  issueTriggerId(opts?: { viewId?: string }): string;
+  messages(channel?: string): FakeMessage[];
+  thread(channel: string, threadTs: string): FakeMessage[];
+  ephemerals(channel?: string, user?: string): FakeEphemeral[];
+  /** the DM channel id between the bot and `userId` (the one conversations.open gives) */
+  dmChannelId(userId: string): string;
+  /** every view ever opened, pushed or updated, by id (closed ones stay, see viewIsOpen) */
+  views: Map<string, FakeView>;
+  /** false once the user closed it or a submission ack closed it */
+  viewIsOpen(viewId: string): boolean;
+  /**
+   * What Slack does with the HTTP answer to a view_submission: none/empty closes that view,
+   * `clear` the whole stack, `update` replaces it, `push` stacks a new one, `errors` keeps it.
+   * Throws when the ack's view is one Slack would refuse. SlackInbound.submit calls this for you.
+   */
+  applyViewAck(viewId: string, ack: unknown): void;
+  files: FakeFile[];
+  responseUrl(binding?: ResponseUrlBinding): string;
+  /** bodies posted to `url` (a full URL from responseUrl() or its trailing id), oldest first */
+  responses(url: string): unknown[];
+  onCall(listener: (call: RecordedCall) => void): () => void;
+  reset(): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,279 @@
+import {
+  CustomerSchema,
+  EntitlementSchema,
+  InvoiceSchema,
+  InvoiceSummarySchema,
+  OneTimeInvoiceLineItemSchema,
+  OrderSchema,
+  type Invoice,
+  type OneTimeInvoiceLineItem,
+} from '../../src/partner-center/schemas';
+import {
+  FINANCE_LIMITS,
+  buildBalanceAnswer,
+  buildEntitlementsAnswer,
+  buildInvoiceAnnouncement,
+  buildInvoiceAnswer,
+  buildInvoiceListAnswer,
+  buildOrdersAnswer,
+  buildReconciliationMessage,
+  buildRequesterInvoiceNote,
+  chargeBreakdown,
+  day,
+  hasOneTimeCharges,
+  lineAmount,
+  lineItemsCsv,
+  packLines,
+  refusalAnswer,
+  sortInvoicesNewestFirst,
+  toCsv,
+  type ExplainedCharge,
+} from '../../src/slack/finance-blocks';
+import { checkMessageBlocks } from '../fakes/slack/blockkit';
+
+const LONG = 'Very Long Product Name With Many Words '.repeat(20);
+
+function invoice(overrides: Record<string, unknown> = {}): Invoice {
+  return InvoiceSchema.parse({
+    id: 'G000024136',
+    invoiceDate: '2026-11-21T10:00:00Z',
+    billingPeriodStartDate: '2026-10-27T10:00:00Z',
+    billingPeriodEndDate: '2026-11-21T10:00:00Z',
+    totalCharges: 1000,
+    paidAmount: 0,
+    currencyCode: 'USD',
+    invoiceDetails: [{ invoiceLineItemType: 'billing_line_items', billingProvider: 'one_time' }],
+    invoiceType: 'OneTime',
+    ...overrides,
+  });
+}
+
+function line(i: number, overrides: Record<string, unknown> = {}): OneTimeInvoiceLineItem {
+  return OneTimeInvoiceLineItemSchema.parse({
+    invoiceNumber: 'G000024136',
+    orderId: `order-${i}`,
+    customerName: 'Contoso Ltd',
+    productName: 'SQL Server Enterprise',
+    skuName: '2 Core License Pack',
+    quantity: i % 2 === 0 ? '2' : 2,
+    subtotal: '100',
+    totalForCustomer: 100,
+    currency: 'USD',
+    ...overrides,
+  });
+}
+
+function expectValid(blocks: unknown[] | undefined): void {
+  const errors = checkMessageBlocks(blocks ?? []);
+  expect(errors.messages).toEqual([]);
+  expect((blocks ?? []).length).toBeLessThanOrEqual(FINANCE_LIMITS.messageBlocks);
+}
+
+function allText(m: { text: string; blocks?: unknown[] }): string {
+  return `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
+}
+
+const request = (id: string): ExplainedCharge['request'] => ({
+  id,
+  requesterId: 'U0REQUEST1',
+  customerName: 'Contoso Ltd',
+  skuTitle: LONG,
+  quantity: 3,
+});
+
+describe('invoice announcement', () => {
+  it('states the number, date, billing period, total with currency, and the one-time and recurring parts', () => {
+    const inv = invoice({
+      invoiceDetails: [
+        { invoiceLineItemType: 'billing_line_items', billingProvider: 'one_time' },
+        { invoiceLineItemType: 'billing_line_items', billingProvider: 'office' },
+      ],
+    });
+    const lines = [line(1), line(2), line(3), line(4, { totalForCustomer: 100.5 })];
+    const msg = buildInvoiceAnnouncement(inv, chargeBreakdown(inv, lines));
+    const text = allText(msg);
+    expect(text).toContain('G000024136');
+    expect(text).toContain('2026-11-21');
+    expect(text).toContain('2026-10-27 to 2026-11-21');
+    expect(text).toContain('1,000.00 USD');
+    expect(text).toContain('One-time: 400.50 USD (4 line items)');
+    expect(text).toContain('Recurring — Office (recurring, license-based): 599.50 USD');
+    expectValid(msg.blocks);
+  });
+
+  it('treats a recurring-only invoice as having no one-time charges', () => {
+    const inv = invoice({ invoiceType: 'Recurring', invoiceDetails: [{ billingProvider: 'office' }] });
+    expect(hasOneTimeCharges(inv)).toBe(false);
+    const charges = chargeBreakdown(inv, undefined);
+    expect(charges.oneTime).toBeUndefined();
+    expect(charges.recurring?.amount).toBe(1000);
+  });
+
+  it('keeps a very long invoice id within the header limit', () => {
+    const msg = buildInvoiceAnnouncement(invoice({ id: 'G'.repeat(400) }), {});
+    expectValid(msg.blocks);
+  });
+});
+
+describe('reconciliation message', () => {
+  it('lists unexplained charges up to its limit and says how many more are in the attached CSV', () => {
+    const unexplained = Array.from({ length: 100 }, (_, i) => line(i, { productName: LONG }));
+    const msg = buildReconciliationMessage({ invoiceId: 'G1', currency: 'USD', total: 100, explained: [], unexplained });
+    expectValid(msg.blocks);
+    expect(msg.attachCsv).toBe(true);
+    const text = allText(msg);
+    expect(text).toContain('100 of 100 one-time charges');
+    expect(text).toContain(`and ${100 - FINANCE_LIMITS.unexplainedListed} more`);
+    expect(text).toContain('order-0');
+    expect(text).not.toContain('order-99');
+  });
+
+  it('stays within Slack limits with hundreds of explained requests and points to the CSV for those it leaves out', () => {
+    const explained = Array.from({ length: 300 }, (_, i) => ({ request: request(`REQ-${i}`), lines: [line(i)] }));
+    const msg = buildReconciliationMessage({ invoiceId: 'G1', currency: 'USD', total: 301, explained, unexplained: [line(999)] });
+    expectValid(msg.blocks);
+    expect(msg.attachCsv).toBe(true);
+    expect(allText(msg)).toMatch(/and \d+ more requests/);
+  });
+
+  it('says every charge is explained when no charge is left over, and needs no CSV', () => {
+    const msg = buildReconciliationMessage({ invoiceId: 'G1', currency: 'USD', total: 2, explained: [{ request: request('REQ-1'), lines: [line(1), line(2)] }], unexplained: [] });
+    expect(msg.text).toContain('all 2 one-time charges are explained');
+    expect(msg.attachCsv).toBe(false);
+    expectValid(msg.blocks);
+  });
+
+  it('says there is nothing to reconcile on an invoice without one-time charges', () => {
+    const msg = buildReconciliationMessage({ invoiceId: 'D1', currency: 'USD', total: 0, explained: [], unexplained: [] });
+    expect(msg.text).toContain('no one-time charges');
+  });
+
+  it('escapes Slack control characters in product and customer names', () => {
+    const msg = buildReconciliationMessage({ invoiceId: 'G1', currency: 'USD', total: 1, explained: [], unexplained: [line(1, { productName: '<!channel> & co', customerName: '<@U123>' })] });
+    const text = allText(msg);
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<@U123>');
+    expect(text).toContain('&lt;!channel&gt; &amp; co');
+  });
+});
+
+describe('requester note', () => {
+  it('names the request, the invoice, its date and what it charged', () => {
+    const text = buildRequesterInvoiceNote({ id: 'REQ-1', quantity: 3, skuTitle: 'SQL Server', customerName: 'Contoso' }, invoice(), [line(1), line(2)]);
+    expect(text).toContain('REQ-1');
+    expect(text).toContain('G000024136');
+    expect(text).toContain('2026-11-21');
+    expect(text).toContain('200.00 USD');
+  });
+});
+
+describe('command answers', () => {
+  it('pages invoices with "page N of M" and the command for the next page, within Slack limits', () => {
+    const invoices = Array.from({ length: 10 }, (_, i) => invoice({ id: `G${i}`, invoiceDate: `2026-0${(i % 9) + 1}-01T00:00:00Z` }));
+    const answer = buildInvoiceListAnswer(sortInvoicesNewestFirst(invoices), 1, 3, 25);
+    expect(allText(answer)).toContain('page 1 of 3');
+    expect(allText(answer)).toContain('/purchase invoices 2');
+    expectValid(answer.blocks);
+    expect(buildInvoiceListAnswer([], 1, 1, 0).text).toContain('no invoices');
+  });
+
+  it('shows the first invoice lines and says how many there are in all', () => {
+    const lines = Array.from({ length: 25 }, (_, i) => line(i, { productName: LONG }));
+    const answer = buildInvoiceAnswer({
+      invoice: invoice(),
+      lines,
+      oneTime: true,
+      explainedBy: (l) => (l.orderId === 'order-0' ? 'REQ-1' : undefined),
+      pdfNote: 'sent to you in a direct message.',
+      csvNote: 'All 25 line items are in the CSV sent to you in a direct message.',
+    });
+    const text = allText(answer);
+    expect(text).toContain('25 in all, 1 explained by approved requests, 24 not');
+    expect(text).toContain(`The first ${FINANCE_LIMITS.invoiceLinesShown}`);
+    expect(text).toContain('All 25 line items are in the CSV');
+    expectValid(answer.blocks);
+  });
+
+  it('keeps balance answers with many currencies within Slack limits and counts those left out', () => {
+    const summary = (currencyCode: string) => InvoiceSummarySchema.parse({ balanceAmount: '12.5', currencyCode, lastPaymentDate: '0001-01-01T00:00:00' });
+    const summaries = Array.from({ length: 200 }, (_, i) => summary(`C${String(i).padStart(2, '0')}`));
+    const answer = buildBalanceAnswer(summary('USD'), summaries);
+    expectValid(answer.blocks);
+    expect(allText(answer)).toContain('No payment recorded');
+    const unavailable = buildBalanceAnswer(summary('USD'), { unavailable: 'needs PARTNER_CENTER_REFRESH_TOKEN' });
+    expect(allText(unavailable)).toContain('PARTNER_CENTER_REFRESH_TOKEN');
+  });
+
+  it('keeps orders and entitlements answers within Slack limits with long names', () => {
+    const customer = CustomerSchema.parse({ id: 'c1', companyProfile: { companyName: LONG } });
+    const orders = Array.from({ length: 20 }, (_, i) =>
+      OrderSchema.parse({
+        id: `order-${i}`,
+        creationDate: '2026-11-01T00:00:00Z',
+        status: 'completed',
+        billingCycle: 'one_time',
+        currencyCode: 'USD',
+        lineItems: Array.from({ length: 5 }, (__, n) => ({ lineItemNumber: n, offerId: 'X:1:2', friendlyName: LONG, quantity: 1 })),
+      }),
+    );
+    expectValid(buildOrdersAnswer(customer, orders, 'one_time', 'CSV sent.').blocks);
+    const entitlement = EntitlementSchema.parse({
+      referenceOrder: { id: 'order-1' },
+      productId: 'DZH318Z0BQ3Q',
+      skuId: '0001',
+      quantity: 1,
+      entitlementType: 'reservedinstance',
+    });
+    const views = Array.from({ length: 20 }, (_, i) => ({
+      entitlement,
+      depth: i % 2,
+      reservations: Array.from({ length: 3 }, (__, n) => ({ reservationId: `r-${i}-${n}`, displayName: LONG, quantity: 1, scopeType: 'shared' })),
+    }));
+    expectValid(buildEntitlementsAnswer(customer, views, 'CSV sent.').blocks);
+  });
+
+  it('names the finance user group when refusing', () => {
+    expect(refusalAnswer('S0FINANCE').text).toContain('<!subteam^S0FINANCE>');
+    expect(refusalAnswer(undefined).text).toContain('FINANCE_USERGROUP_ID');
+  });
+});
+
+describe('text helpers', () => {
+  it("reads Partner Center's zero date as never and dates as UTC days", () => {
+    expect(day('0001-01-01T00:00:00')).toBe('never');
+    expect(day('2026-11-21T23:59:59Z')).toBe('2026-11-21');
+    expect(day(undefined)).toBe('unknown');
+    expect(day('not a date')).toBe('not a date');
+  });
+
+  it('packs lines into sections of at most 3000 characters without splitting a line', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => `${i}:${'x'.repeat(290)}`);
+    const chunks = packLines(lines);
+    expect(chunks.every((c) => c.length <= 3000)).toBe(true);
+    expect(chunks.join('\n').split('\n')).toEqual(lines);
+    expect(packLines(['y'.repeat(5000)])[0]).toHaveLength(3000);
+  });
+
+  it("charges a line at the customer's total, else its subtotal", () => {
+    expect(lineAmount(line(1, { totalForCustomer: 110, subtotal: 100 }))).toBe(110);
+    expect(lineAmount(line(1, { totalForCustomer: undefined, subtotal: '100' }))).toBe(100);
+  });
+
+  it('quotes CSV cells with commas, quotes and newlines, and defuses text a spreadsheet would run as a formula', () => {
+    const csv = toCsv(['a', 'b', 'c', 'd', 'e'], [['x, y', 'say "hi"', '=HYPERLINK("evil")', -12.5, '@SUM(A1:A2)']]);
+    expect(csv).toBe('a,b,c,d,e\r\n"x, y","say ""hi""","\'=HYPERLINK(""evil"")",-12.5,\'@SUM(A1:A2)\r\n');
+  });
+
+  it('keeps order ids that start with a hyphen exactly as Partner Center gave them', () => {
+    expect(toCsv(['orderId'], [['-E1BuqgLbq6dNnzogYIGtHwiyqMQsmvL1']])).toBe('orderId\r\n-E1BuqgLbq6dNnzogYIGtHwiyqMQsmvL1\r\n');
+  });
+
+  it('writes one CSV row per line item with the request that explains it', () => {
+    const csv = lineItemsCsv([line(1), line(2)], (l) => (l.orderId === 'order-1' ? 'REQ-1' : undefined));
+    const rows = csv.trim().split('\r\n');
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.split(',').pop()).toBe('approvedRequest');
+    expect(rows[1]!.endsWith(',REQ-1')).toBe(true);
+    expect(rows[2]!.endsWith(',')).toBe(true);
+  });
+});
