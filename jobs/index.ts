@@ -61,7 +61,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
     if (!job) return;
     const attempts = job.opts.attempts ?? 1;
     if (job.attemptsMade >= attempts) {
-      const requestId = String((job.data as { requestId?: unknown }).requestId ?? '');
+      const raw = (job.data as { requestId?: unknown }).requestId;
+      const requestId = typeof raw === 'string' ? raw : '';
       onPurchaseExhausted(purchaseDeps, requestId, err).catch((e: unknown) => log.error({ err: e, requestId }, 'could not record the failure'));
     }
   });

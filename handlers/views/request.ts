@@ -3,7 +3,7 @@ import type { FieldErrors } from '../../src/purchases/policy';
 import { buildLoadingModal, buildRequestModal, decodeMetadata } from '../../src/slack/blocks';
 import { IDS } from '../../src/slack/ids';
 import { escapeMrkdwn } from '../../src/slack/text';
-import { readForm, type RawForm, type ViewStateValues } from '../../src/services/intake';
+import { readForm, type RawForm } from '../../src/services/intake';
 import type { HandlerDeps } from '../deps';
 
 /** How long checks may run before we must answer Slack (3 s, less network and our own margin). */
@@ -25,7 +25,7 @@ function errorsForView(errors: FieldErrors, form: RawForm): Record<string, strin
 
 export function registerRequestView(app: App, deps: HandlerDeps): void {
   app.view(IDS.requestModal, async ({ ack, body, view }) => {
-    const form = readForm(view.state.values as ViewStateValues);
+    const form = readForm(view.state.values);
     const userId = body.user.id;
     const metadata = decodeMetadata(view.private_metadata);
     const started = Date.now();
@@ -93,7 +93,8 @@ export function registerRequestView(app: App, deps: HandlerDeps): void {
     }
     let requestId = '';
     try {
-      requestId = String((JSON.parse(view.private_metadata) as { requestId?: unknown }).requestId ?? '');
+      const parsed = (JSON.parse(view.private_metadata) as { requestId?: unknown }).requestId;
+      requestId = typeof parsed === 'string' ? parsed : '';
     } catch {
       requestId = '';
     }

@@ -172,7 +172,7 @@ describe('approval gate and purchase pipeline, end to end', () => {
     ['a timeout after the write', { latencyMs: 7000, when: 'after' }],
   ])('buys exactly once when cart creation and checkout meet %s', async (_name, fault) => {
     const id = await requestPurchase(w, SOFTWARE);
-    await injectFault(w.sim.url, { method: 'POST', path: '/\/carts$/', ...fault, count: 1 });
+    await injectFault(w.sim.url, { method: 'POST', path: '/\\/carts$/', ...fault, count: 1 });
     await injectFault(w.sim.url, { method: 'POST', path: '/checkout', ...fault, count: 1 });
     await click(w, id, 'approve_request', 'U0APPROVE1');
     const r = await finalState(w, id, ['confirmed', 'failed'], 40_000);

@@ -38,5 +38,5 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
     }
     await new Promise((r) => setTimeout(r, stepMs));
   }
-  throw new Error(`waitFor timed out${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(`waitFor timed out${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
 }
