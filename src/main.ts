@@ -114,7 +114,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const http = createHttpApp({
     readiness: [
       { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
-      ...(workers ? [{ name: 'workers', check: () => Promise.resolve(workers!.running()) }] : []),
+      ...(workers ? [{ name: 'workers', check: () => Promise.resolve(workers.running()) }] : []),
     ],
     metrics: metrics.registry,
     queues: producers.all(),
@@ -175,7 +175,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       if (workers) await workers.close(config.timings.shutdownTimeoutMs);
       await producers.close();
       await pcClose(overrides.dispatcher);
-      await Promise.allSettled([redis.quit(), (bullConnection as Redis).quit()]);
+      await Promise.allSettled([redis.quit(), (bullConnection).quit()]);
       log.info('stopped');
     })();
     return stopping;

@@ -19,8 +19,8 @@ function byCode(list: Market[]): ReadonlyMap<string, string> {
 }
 
 const closed: Record<Kind, ReadonlyMap<string, string>> = {
-  software_subscription: byCode(markets.softwareSubscriptions as Market[]),
-  azure_reservation: byCode(markets.azureReservations as Market[]),
+  software_subscription: byCode(markets.softwareSubscriptions),
+  azure_reservation: byCode(markets.azureReservations),
   // Perpetual software has no market list: it needs prior qualification instead (seed doc).
   perpetual_software: new Map(),
 };

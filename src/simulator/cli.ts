@@ -110,11 +110,12 @@ async function main(): Promise<void> {
   }
   const sim = await startSimulator(options);
   if (caOut) writeFileSync(caOut, sim.tlsCaPem);
-  process.stdout.write(`Partner Center simulator listening on ${sim.url}\n`);
+  // One write, so a reader waiting for the first line also has the rest.
   process.stdout.write(
-    `Authority (HTTPS, self-signed) on ${sim.authorityUrl}; token endpoint ${sim.tokenUrl}\n`,
+    `Partner Center simulator listening on ${sim.url}\n` +
+      `Authority (HTTPS, self-signed) on ${sim.authorityUrl}; token endpoint ${sim.tokenUrl}\n` +
+      (caOut ? `Authority certificate written to ${caOut}\n` : ''),
   );
-  if (caOut) process.stdout.write(`Authority certificate written to ${caOut}\n`);
 
   let stopping = false;
   const stop = (signal: string): void => {

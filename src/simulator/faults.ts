@@ -26,8 +26,12 @@ interface ActiveRule extends FaultRule {
   matcher: (path: string) => boolean;
 }
 
-function matcherFor(pattern: string): (path: string) => boolean {
-  const literal = /^\/(.+)\/([a-z]*)$/.exec(pattern);
+/**
+ * `/regex/flags` is a regular expression, anything else a substring. (A plain path with a trailing
+ * slash such as `/v1/` reads as the regex `v1`, which matches the same requests.) Throws on a bad regex.
+ */
+export function matcherFor(pattern: string): (path: string) => boolean {
+  const literal = /^\/(.+)\/([dgimsuy]*)$/.exec(pattern);
   if (literal?.[1] !== undefined) {
     const re = new RegExp(literal[1], literal[2]);
     return (path) => re.test(path);

@@ -152,3 +152,13 @@ export function iso(ms: number): string {
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
+
+/** Sets a key in a map used as a bounded store: the oldest entries go first (benchmarks write a lot). */
+export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, limit = 10_000): void {
+  map.set(key, value);
+  while (map.size > limit) {
+    const oldest = map.keys().next();
+    if (oldest.done) break;
+    map.delete(oldest.value);
+  }
+}

@@ -5,6 +5,8 @@ import { chargeSubtotal, invoiceTotal, recurringSubtotal } from './state';
 interface StatementLine {
   customer: string;
   description: string;
+  /** Second, smaller row: order id, term, dates. */
+  detail: string;
   quantity: number;
   unitPrice: number;
   amount: number;
@@ -46,7 +48,8 @@ export async function buildStatementPdf(
   const lines: StatementLine[] = [
     ...invoice.oneTimeLines.map((c) => ({
       customer: customerOf(c.customerId)?.companyName ?? c.customerId,
-      description: `${c.skuName}${c.termDuration ? ` (${c.termDuration})` : ''} - order ${c.orderId}${c.chargeType === 'cancel' ? ' - refund' : ''}`,
+      description: `${c.skuName}${c.chargeType === 'cancel' ? ' (refund)' : ''}`,
+      detail: `Order ${c.orderId}${c.termDuration ? `, term ${c.termDuration}` : ''}, ordered ${day(c.orderDate)}`,
       quantity: c.chargeType === 'cancel' ? -c.quantity : c.quantity,
       unitPrice: c.unitPrice,
       amount: chargeSubtotal(c),
@@ -54,6 +57,7 @@ export async function buildStatementPdf(
     ...invoice.recurringLines.map((l) => ({
       customer: customerOf(l.customerId)?.companyName ?? l.customerId,
       description: `${l.offerName} - monthly`,
+      detail: `Subscription ${l.subscriptionId}, ${day(l.chargeStart)} to ${day(l.chargeEnd)}`,
       quantity: l.quantity,
       unitPrice: l.unitPrice,
       amount: recurringSubtotal(l),
@@ -95,7 +99,7 @@ export async function buildStatementPdf(
   y -= 28;
   header();
   for (const line of lines) {
-    if (y < margin + 40) {
+    if (y < margin + 50) {
       page = doc.addPage(A4);
       y = A4[1] - margin;
       header();
@@ -105,7 +109,15 @@ export async function buildStatementPdf(
     text(String(line.quantity), cols.quantity);
     text(line.unitPrice.toFixed(2), cols.unit);
     text(line.amount.toFixed(2), cols.amount);
-    y -= 14;
+    y -= 11;
+    page.drawText(fit(line.detail, font, 7.5, A4[0] - margin - cols.description), {
+      x: cols.description,
+      y,
+      size: 7.5,
+      font,
+      color: rgb(0.4, 0.4, 0.4),
+    });
+    y -= 15;
   }
   y -= 10;
   page.drawLine({ start: { x: margin, y: y + 8 }, end: { x: A4[0] - margin, y: y + 8 }, thickness: 0.5 });

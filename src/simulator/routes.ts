@@ -12,6 +12,7 @@ import {
   link,
   mapValue,
   queryParam,
+  setBounded,
   type Json,
   type SimResponse,
 } from './http';
@@ -62,6 +63,14 @@ function route(method: string, path: string, handler: Handler, appUserOnly = fal
 export type RouteMatch =
   { route: Route; params: Record<string, string> } | { methodNotAllowed: true } | undefined;
 
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 /** Literal segments match case-insensitively (the docs spell `checkInventory` and `checkinventory`). */
 export function matchRoute(routes: Route[], method: string, pathname: string): RouteMatch {
   const parts = pathname.split('/').filter(Boolean);
@@ -73,7 +82,7 @@ export function matchRoute(routes: Route[], method: string, pathname: string): R
     for (let i = 0; i < parts.length; i++) {
       const seg = r.segments[i] ?? '';
       const part = parts[i] ?? '';
-      if (seg.startsWith(':')) params[seg.slice(1)] = decodeURIComponent(part);
+      if (seg.startsWith(':')) params[seg.slice(1)] = safeDecode(part);
       else if (seg.toLowerCase() !== part.toLowerCase()) {
         ok = false;
         break;
@@ -191,7 +200,7 @@ function listCustomers(ctx: Ctx): SimResponse {
   const body = collection(items, `/customers?size=${page.size}`);
   if (page.offset + page.size < all.length) {
     const token = newContinuationToken();
-    pages.set(token, { ...page, offset: page.offset + page.size });
+    setBounded(pages, token, { ...page, offset: page.offset + page.size }, 1_000);
     body.continuationToken = token;
     body.links = {
       ...(body.links as Json),
@@ -691,7 +700,12 @@ function lineItems(ctx: Ctx): SimResponse {
     const body: Json = {};
     if (offset + size < all.length) {
       const token = newContinuationToken();
-      ctx.state.continuations.set(token, { invoiceId: invoice.id, provider, offset: offset + size, size });
+      setBounded(ctx.state.continuations, token, {
+        invoiceId: invoice.id,
+        provider,
+        offset: offset + size,
+        size,
+      });
       body.continuationToken = token;
       Object.assign(body, collection(items, `${selfPath}${query}`));
       body.links = {

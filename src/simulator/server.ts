@@ -3,7 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { handleAuthority, PARTNER_CENTER_RESOURCE, type TokenStore } from './auth';
-import { FaultRuleSchema, faultResponse, malformed, type FaultRule, type FaultStore } from './faults';
+import {
+  FaultRuleSchema,
+  faultResponse,
+  malformed,
+  matcherFor,
+  type FaultRule,
+  type FaultStore,
+} from './faults';
 import {
   ApiError,
   camelizeDeep,
@@ -12,6 +19,7 @@ import {
   iso,
   json,
   readBody,
+  setBounded,
   throttled,
   type Json,
   type SimResponse,
@@ -298,7 +306,7 @@ export class Pipeline {
         response = json(500, faultBody(800003, 'Unexpected service error.'));
       }
     }
-    if (idempotencyKey) this.state.idempotency.set(idempotencyKey, response);
+    if (idempotencyKey) setBounded(this.state.idempotency, idempotencyKey, response);
     return response;
   }
 
@@ -345,12 +353,10 @@ export class Pipeline {
         const parsed = z.array(FaultRuleSchema).safeParse(list);
         if (!parsed.success) return bad(parsed.error);
         for (const rule of parsed.data) {
-          if (rule.path.startsWith('/') && rule.path.endsWith('/') && rule.path.length > 1) {
-            try {
-              new RegExp(rule.path.slice(1, -1));
-            } catch {
-              return json(400, { error: `path: ${rule.path} is not a valid regular expression.` });
-            }
+          try {
+            matcherFor(rule.path);
+          } catch {
+            return json(400, { error: `path: ${rule.path} is not a valid regular expression.` });
           }
         }
         const ids = parsed.data.map((r) => this.faults.add(r));

@@ -6,6 +6,13 @@ import { Agent, request } from 'undici';
 import type { Simulator } from './index';
 import { SEED } from './seed';
 
+/**
+ * A parsed JSON document as tests read it: field by field, asserting as they go. `any` on purpose; the
+ * documented shapes are checked by the assertions, not by the type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LooseJson = any;
+
 export interface CallOptions {
   token?: string;
   headers?: Record<string, string>;
@@ -22,12 +29,8 @@ export interface CallResult {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   buffer: Buffer;
-  /**
-   * The parsed JSON body (undefined when the body is empty or not JSON). Typed `any` on purpose: tests
-   * read documented shapes field by field and assert on them.
-   */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
+  /** The parsed JSON body (undefined when the body is empty or not JSON). */
+  json: LooseJson;
 }
 
 export async function call(
@@ -96,7 +99,7 @@ export async function appToken(sim: Simulator): Promise<string> {
     scope: SEED.auth.scope,
   });
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${res.text}`);
-  return String(res.json.access_token);
+  return String((res.json as { access_token: string }).access_token);
 }
 
 /** An App+User access token (refresh-token grant, as the secure application model does it). */
@@ -109,7 +112,7 @@ export async function userToken(sim: Simulator): Promise<string> {
     scope: `${SEED.auth.scope} offline_access openid profile`,
   });
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${res.text}`);
-  return String(res.json.access_token);
+  return String((res.json as { access_token: string }).access_token);
 }
 
 /** A clock tests move by hand (pass `now` to startSimulator). */

@@ -1,5 +1,5 @@
 import { startSimulator, SEED, type FaultRuleInput, type Simulator } from '../../src/simulator';
-import { call, type CallOptions } from '../../src/simulator/testkit';
+import { call, requestToken, type CallOptions } from '../../src/simulator/testkit';
 
 const OPEN = SEED.customers.open.id;
 const SOFTWARE = `${SEED.products.softwareSubscription.productId}:0001:${SEED.availabilities.softwareSubscription}`;
@@ -146,7 +146,6 @@ describe('Partner Center simulator: faults, throttling and latency', () => {
 
   it('applies faults to the token endpoint too', async () => {
     await fault({ path: '/oauth2/', status: 503, count: 1 });
-    const { requestToken } = await import('../../src/simulator/testkit');
     const res = await requestToken(sim, {
       grant_type: 'client_credentials',
       client_id: 'a',
@@ -162,14 +161,14 @@ describe('Partner Center simulator: built-in rate limit and latency', () => {
     const sim = await startSimulator({ openAuth: true, rateLimit: { requests: 3, perMs: 60_000 } });
     try {
       const statuses: number[] = [];
-      let last;
+      let last = await call(sim.url, 'GET', '/_sim/health');
       for (let i = 0; i < 5; i++) {
         last = await call(sim.url, 'GET', '/v1/customers');
         statuses.push(last.status);
       }
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
-      expect(Number(last!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(last!.json.message).toMatch(/^Rate limit is exceeded\. Try again in \d+ seconds\.$/);
+      expect(Number(last.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(last.json.message).toMatch(/^Rate limit is exceeded\. Try again in \d+ seconds\.$/);
     } finally {
       await sim.close();
     }

@@ -1,11 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSimulator, SEED, type Simulator } from '../../src/simulator';
-import { authorityAgent, call, requestToken, type CallOptions } from '../../src/simulator/testkit';
+import {
+  authorityAgent,
+  call,
+  requestToken,
+  type CallOptions,
+  type LooseJson,
+} from '../../src/simulator/testkit';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/partner-center');
 
-function fixture(name: string): any {
+function fixture(name: string): LooseJson {
   return JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8'));
 }
 
@@ -230,8 +236,7 @@ describe('Partner Center simulator: the documented examples', () => {
       // The documented "collection" is a single availability.
       [
         'get-availabilities.nce.response.json',
-        async () =>
-          ((await get('/v1/products/CFQ7TTC0LH18/skus/0001/availabilities?country=US')) as any).items[0],
+        async () => (await get('/v1/products/CFQ7TTC0LH18/skus/0001/availabilities?country=US')).items[0],
       ],
       [
         'check-inventory.response.json',
@@ -317,7 +322,7 @@ describe('Partner Center simulator: the documented examples', () => {
       [
         'get-artifact.reservedinstance.response.json',
         async () => {
-          const list = (await reservationEntitlement()) as any;
+          const list = await reservationEntitlement();
           return get(`/v1${list.items[0].entitledArtifacts[0].link.uri}`);
         },
       ],
@@ -325,9 +330,9 @@ describe('Partner Center simulator: the documented examples', () => {
         'get-artifact.virtualmachinereservedinstance.response.json',
         async () => {
           await reservationEntitlement();
-          const list = (await get(
+          const list = await get(
             `/v1/customers/${OPEN}/entitlements?entitlementType=virtualmachinereservedinstance`,
-          )) as any;
+          );
           return get(`/v1${list.items[0].entitledArtifacts[0].link.uri}`);
         },
       ],
@@ -351,9 +356,9 @@ describe('Partner Center simulator: the documented examples', () => {
       [
         'get-invoice-lineitems.onetime.next.response.json',
         async () => {
-          const first = (await get(
+          const first = await get(
             `/v1/invoices/${SEED.invoices.oneTime}/lineitems/OneTime/BillingLineItems?size=2`,
-          )) as any;
+          );
           const next = first.links.next;
           return (
             await api('GET', `/v1${next.uri}`, { headers: { 'MS-ContinuationToken': next.headers[0].value } })

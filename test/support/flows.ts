@@ -2,7 +2,10 @@ import { SEED } from '../../src/simulator';
 import { inputValues, stateValue, type StateValues } from '../fakes/slack/inbound';
 import type { FakeView } from '../fakes/slack/types';
 import { waitFor } from './processes';
-import type { World } from './world';
+import type { World as FullWorld } from './world';
+
+/** What the flows need: the running bot, its Slack fake and the signed-request sender. */
+type World = Pick<FullWorld, 'slack' | 'inbound'>;
 
 export interface FormChoice {
   customer: string;
