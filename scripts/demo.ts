@@ -51,18 +51,19 @@ function where(channel: unknown, threadTs: unknown): string {
 /** The bot's side of the conversation, as the Slack fake receives it. */
 function narrate(call: RecordedCall): void {
   const a = call.args;
+  const text = typeof a.text === 'string' ? a.text : '';
   switch (call.method) {
     case 'views.open':
       say('bot', `opens the "${String((a.view as { title?: { text?: string } })?.title?.text ?? '')}" form`);
       break;
     case 'chat.postMessage':
-      say(`bot → ${where(a.channel, a.thread_ts)}`, String(a.text ?? ''));
+      say(`bot → ${where(a.channel, a.thread_ts)}`, text);
       break;
     case 'chat.update':
-      say(`bot ✎ ${where(a.channel, undefined)}`, `card now reads: ${String(a.text ?? '')}`);
+      say(`bot ✎ ${where(a.channel, undefined)}`, `card now reads: ${text}`);
       break;
     case 'chat.postEphemeral':
-      say(`bot → only ${NAMES[String(a.user)] ?? String(a.user)}`, String(a.text ?? ''));
+      say(`bot → only ${NAMES[String(a.user)] ?? String(a.user)}`, text);
       break;
     case 'files.completeUploadExternal': {
       const files = (a.files as { title?: string }[] | undefined) ?? [];
