@@ -1,6 +1,7 @@
 import { SEED } from '../../src/simulator';
 import { chooseKind, loadOptions, openModal, requestPurchase, RESERVATION, SOFTWARE, submitForm, type FormChoice } from '../support/flows';
 import { waitFor } from '../support/processes';
+import { injectFault } from '../support/sim';
 import { startWorld, type World } from '../support/world';
 
 describe('Slack intake, end to end over signed HTTP', () => {
@@ -118,6 +119,34 @@ describe('Slack intake, end to end over signed HTTP', () => {
     const blockIds = view.blocks.map((b) => (b as { block_id?: string }).block_id);
     for (const key of Object.keys(ack.errors)) expect(blockIds).toContain(key);
     expect(w.slack.messages('C0APPROVALS')).toHaveLength(cardsBefore);
+  });
+
+  it('answers Slack at once when Partner Center is slow, then shows the outcome in the modal', async () => {
+    await injectFault(w.sim.url, { method: 'GET', path: '/availabilities/', latencyMs: 2600, count: 1 });
+    const view = await chooseKind(w, await openModal(w), 'software_subscription');
+    const cardsBefore = w.slack.messages('C0APPROVALS').length;
+    const started = Date.now();
+    const res = await submitForm(w, view, SOFTWARE);
+    expect(Date.now() - started).toBeLessThan(2900);
+    expect(res.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Checking request' } } });
+    await waitFor(() => w.slack.messages('C0APPROVALS').length > cardsBefore || undefined, 10_000);
+    const final = await waitFor(() => {
+      const v = w.slack.views.get(view.id);
+      return v && (v.title as { text?: string } | null)?.text === 'Request submitted' ? v : undefined;
+    }, 10_000);
+    expect(JSON.stringify(final.blocks)).toMatch(/PR-[A-F0-9]+/);
+  });
+
+  it('shows slow check failures in the modal itself, next to the field to fix', async () => {
+    await injectFault(w.sim.url, { method: 'GET', path: '/availabilities/', latencyMs: 2600, count: 1 });
+    const view = await chooseKind(w, await openModal(w), 'software_subscription');
+    const res = await submitForm(w, view, { ...SOFTWARE, quantity: 0 });
+    expect(res.json).toMatchObject({ response_action: 'update' });
+    const final = await waitFor(() => {
+      const v = w.slack.views.get(view.id);
+      return v && v.callback_id === 'purchase_request' && JSON.stringify(v.blocks).includes(':x:') ? v : undefined;
+    }, 10_000);
+    expect(JSON.stringify(final.blocks)).toMatch(/Some choices need changing[\s\S]*Enter a whole number from 1 to/);
   });
 
   it('makes one request when the same view is submitted twice', async () => {
