@@ -143,6 +143,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         app: http,
         router,
         logLevel: LogLevel.WARN,
+        processEventErrorHandler: ({ error, request, response }) => Promise.resolve(answerFailedEvent(log, error, (request as { body?: unknown }).body, response)),
       });
       bolt = new App({
         token: config.slack.botToken,
@@ -182,6 +183,29 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   };
 
   return { config, url, server, redis, repo, producers, workers, stop };
+}
+
+/**
+ * A listener (or Bolt, on a payload it cannot read) threw before answering Slack. Bolt would send
+ * a 500; we answer what Slack can show instead: a private note for a command, an empty option list
+ * for an options load, and 400 for anything else, which can only be a payload we do not understand.
+ */
+function answerFailedEvent(log: Logger, error: unknown, body: unknown, response: import('node:http').ServerResponse): boolean {
+  log.error({ err: error }, 'a Slack request failed before it was answered');
+  if (response.headersSent) return false;
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { command?: unknown; type?: unknown };
+  const send = (status: number, payload?: unknown): void => {
+    response.writeHead(status, payload === undefined ? {} : { 'content-type': 'application/json' });
+    response.end(payload === undefined ? undefined : JSON.stringify(payload));
+  };
+  if (typeof b.command === 'string') {
+    send(200, { response_type: 'ephemeral', text: 'Sorry, that failed on our side and nothing was changed. Try again in a minute.' });
+  } else if (b.type === 'block_suggestion') {
+    send(200, { options: [] });
+  } else {
+    send(400);
+  }
+  return true;
 }
 
 async function pcClose(dispatcher: Dispatcher | undefined): Promise<void> {

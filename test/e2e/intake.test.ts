@@ -1,7 +1,7 @@
 import { SEED } from '../../src/simulator';
 import { chooseKind, loadOptions, openModal, requestPurchase, RESERVATION, SOFTWARE, submitForm, type FormChoice } from '../support/flows';
 import { waitFor } from '../support/processes';
-import { injectFault } from '../support/sim';
+import { injectFault, simControl } from '../support/sim';
 import { startWorld, type World } from '../support/world';
 
 describe('Slack intake, end to end over signed HTTP', () => {
@@ -195,5 +195,48 @@ describe('Slack intake, end to end over signed HTTP', () => {
     expect(res.status).toBe(401);
     await new Promise((r) => setTimeout(r, 200));
     expect(w.slack.callsTo('views.open')).toHaveLength(opens);
+  });
+});
+
+describe('Slack intake with Partner Center down', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld();
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('answers an option load inside 3 seconds with a hint when Partner Center keeps failing', async () => {
+    await injectFault(w.sim.url, { path: '/v1/customers', status: 503, count: 20 });
+    const view = await openModal(w);
+    const res = await w.inbound.options({ action_id: 'customer', value: 'contoso', view });
+    expect(res.status).toBe(200);
+    expect(res.elapsedMs).toBeLessThan(3000);
+    const options = (res.json as { options: { text: { text: string } }[] }).options;
+    expect(options.map((o) => o.text.text).join(' ')).toMatch(/Partner Center is slow/);
+  });
+
+  it('answers an option load with an empty list when Partner Center refuses outright', async () => {
+    await simControl(w.sim.url, '/_sim/faults', undefined, 'DELETE');
+    await injectFault(w.sim.url, { path: '/v1/customers', status: 403, count: 5 });
+    const view = await openModal(w);
+    const res = await w.inbound.options({ action_id: 'customer', value: '', view });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ options: [] });
+    await simControl(w.sim.url, '/_sim/faults', undefined, 'DELETE');
+  });
+
+  it('answers a signed payload it cannot read with 400, never 500', async () => {
+    const weird = [
+      { type: 'view_submission', view: { callback_id: 'purchase_request' }, user: { id: 'U0REQUEST1' } },
+      { type: 'block_actions', actions: 'not-a-list', user: { id: 'U0APPROVE1' } },
+      { type: 'block_suggestion', action_id: 'product' },
+    ];
+    for (const payload of weird) {
+      const res = await w.inbound.send('interactive', payload, { timeoutMs: 5000 });
+      expect(res.status).toBeLessThan(500);
+    }
+    expect((await fetch(`${w.bot.url}/healthz`)).status).toBe(200);
   });
 });
