@@ -75,6 +75,11 @@ export const envSchema = z
     PARTNER_CENTER_AUTH: z.enum(['msal', 'none']).default('msal'),
     // Partner Center answers in this locale; en-US matches the documented examples.
     PARTNER_CENTER_LOCALE: z.string().default('en-US'),
+    // Calls per window shared by every bot process, e.g. 50/1000. Unset: no client-side limit,
+    // and 429s are waited out as Partner Center says. Set it a little under the tenant's limit.
+    PARTNER_CENTER_RATE_LIMIT: optionalString.pipe(
+      z.string().regex(/^\d+\/\d+$/, 'must look like 50/1000 (calls per milliseconds)').optional(),
+    ),
     // Perpetual software needs prior qualification (seed doc); only the partner knows if it has it.
     PARTNER_PERPETUAL_QUALIFIED: bool(false),
     APPROVALS_CHANNEL_ID: channelId,
@@ -182,6 +187,7 @@ export interface Config {
     refreshToken: string | undefined;
     locale: string;
     perpetualQualified: boolean;
+    rateLimit: string | undefined;
   };
   channels: { approvals: string; finance: string };
   approvers: { userIds: readonly string[]; usergroupId: string | undefined };
@@ -250,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshToken: e.PARTNER_CENTER_REFRESH_TOKEN,
       locale: e.PARTNER_CENTER_LOCALE,
       perpetualQualified: e.PARTNER_PERPETUAL_QUALIFIED,
+      rateLimit: e.PARTNER_CENTER_RATE_LIMIT,
     },
     channels: { approvals: e.APPROVALS_CHANNEL_ID, finance: e.FINANCE_CHANNEL_ID },
     approvers: { userIds: e.APPROVER_USER_IDS, usergroupId: e.APPROVER_USERGROUP_ID },

@@ -19,6 +19,7 @@ import { Notifier } from './services/notifier';
 import { OrderingService } from './services/ordering';
 import { WebClientSlackPort, type SlackPort } from './slack/port';
 import { createRedis } from './store/redis';
+import { parseRateLimit, RedisRateLimiter } from './store/rate-limiter';
 import { OnceStore, RequestRepository } from './store/requests';
 import { closeServer, createHttpApp, listen } from './http/server';
 import { slackGuard } from './http/slack-guard';
@@ -58,6 +59,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const bullConnection: ConnectionOptions = createRedis(config.redis.url, 'bullmq');
 
   const tokens = overrides.tokens ?? tokenProvider(config, log, overrides.dispatcher);
+  const rateLimit = config.partnerCenter.rateLimit ? parseRateLimit(config.partnerCenter.rateLimit) : undefined;
   const pc = new PartnerCenterClient({
     baseUrl: config.partnerCenter.apiUrl,
     tokens,
@@ -65,6 +67,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     logger: log.child({ module: 'partner-center' }),
     ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
     ...(overrides.partnerCenterTimeoutMs ? { timeoutMs: overrides.partnerCenterTimeoutMs } : {}),
+    ...(rateLimit ? { throttle: new RedisRateLimiter(redis, `${prefix}:ratelimit:partner-center`, rateLimit) } : {}),
   });
 
   const webClient = new WebClient(config.slack.botToken, {

@@ -80,6 +80,8 @@ export interface PartnerCenterClientOptions {
   maxThrottleWaitMs?: number;
   /** Sent as MS-PartnerCenter-Application. */
   applicationName?: string;
+  /** Waits for a shared call budget before each request (see store/rate-limiter.ts). */
+  throttle?: { acquire(): Promise<void> };
 }
 
 /** A write's idempotency key. Persist it before the call and pass the same one when retrying. */
@@ -184,6 +186,7 @@ export class PartnerCenterClient {
   private readonly retryMaxDelayMs: number;
   private readonly maxThrottleWaitMs: number;
   private readonly applicationName: string;
+  private readonly throttle: { acquire(): Promise<void> } | undefined;
 
   constructor(options: PartnerCenterClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -201,6 +204,7 @@ export class PartnerCenterClient {
     this.retryMaxDelayMs = options.retryMaxDelayMs ?? 10_000;
     this.maxThrottleWaitMs = options.maxThrottleWaitMs ?? 60_000;
     this.applicationName = options.applicationName ?? 'pc-purchase-bot';
+    this.throttle = options.throttle;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -554,6 +558,8 @@ export class PartnerCenterClient {
   }
 
   private async send<T>(spec: RequestSpec<T>, url: string, token: string, requestId: string, correlationId: string): Promise<RawResponse> {
+    // Staying under Partner Center's limit costs a short wait; going over costs a 429 and a retry.
+    if (this.throttle) await this.throttle.acquire();
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'MS-RequestId': requestId,
