@@ -145,6 +145,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         endpoints: '/slack/events',
         app: http,
         router,
+        // slackGuard, mounted on the same path first, has already verified the signature (and more
+        // strictly: size, content type, future timestamps); verifying again would cost a second
+        // HMAC and parse on every request.
+        signatureVerification: false,
         logLevel: LogLevel.WARN,
         processEventErrorHandler: ({ error, request, response }) => Promise.resolve(answerFailedEvent(log, error, (request as { body?: unknown }).body, response)),
       });
