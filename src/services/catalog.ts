@@ -23,8 +23,20 @@ export interface SubscriptionInfo {
  * 3 seconds. Keys name everything the answer depends on: catalog answers by country, a customer's
  * subscriptions by that customer's id, so one customer's data is never served for another.
  */
+/** What an option list needs of a product or SKU; caching only this keeps big catalogs cheap to read. */
+export interface CatalogEntry {
+  id: string;
+  title: string;
+  description?: string | undefined;
+}
+
+/** How long this process reuses a catalog answer it already parsed, before asking Redis again. */
+const LOCAL_TTL_MS = 10_000;
+const LOCAL_MAX_ENTRIES = 500;
+
 export class CatalogService {
   private readonly keys: Keys;
+  private readonly local = new Map<string, { value: unknown; until: number }>();
 
   constructor(
     private readonly pc: PartnerCenterApi,
@@ -35,16 +47,25 @@ export class CatalogService {
     this.keys = new Keys(prefix);
   }
 
+  /**
+   * Redis is the shared cache (every web process sees one load); a few seconds of in-process memory
+   * in front of it saves re-reading and re-parsing a 5,000-SKU list on every keystroke.
+   */
   private async cached<T>(scope: string, id: string, load: () => Promise<T>): Promise<T> {
     const key = this.keys.cache(scope, id);
+    const now = Date.now();
+    const mem = this.local.get(key);
+    if (mem && mem.until > now) return mem.value as T;
     const hit = await this.redis.get(key);
-    if (hit !== null) return JSON.parse(hit) as T;
-    const value = await load();
-    await this.redis.set(key, JSON.stringify(value), 'PX', this.ttlMs);
+    const value = hit !== null ? (JSON.parse(hit) as T) : await load();
+    if (hit === null) await this.redis.set(key, JSON.stringify(value), 'PX', this.ttlMs);
+    if (this.local.size >= LOCAL_MAX_ENTRIES) this.local.delete(this.local.keys().next().value!);
+    this.local.set(key, { value, until: now + Math.min(LOCAL_TTL_MS, this.ttlMs) });
     return value;
   }
 
   async invalidate(scope: string, id: string): Promise<void> {
+    this.local.delete(this.keys.cache(scope, id));
     await this.redis.del(this.keys.cache(scope, id));
   }
 
@@ -78,15 +99,15 @@ export class CatalogService {
     });
   }
 
-  async products(country: string, kind: Kind): Promise<Product[]> {
+  async products(country: string, kind: Kind): Promise<CatalogEntry[]> {
     return this.cached('products', `${country}:${kind}`, async () => {
       const res = await this.pc.listProducts({ country, targetView: KIND_TARGET_VIEW[kind], targetSegment: 'commercial' });
-      return res.items;
+      return res.items.map(entry);
     });
   }
 
-  async skus(productId: string, country: string): Promise<Sku[]> {
-    return this.cached('skus', `${country}:${productId}`, async () => (await this.pc.listSkus(productId, country)).items);
+  async skus(productId: string, country: string): Promise<CatalogEntry[]> {
+    return this.cached('skus', `${country}:${productId}`, async () => (await this.pc.listSkus(productId, country)).items.map(entry));
   }
 
   async availabilities(productId: string, skuId: string, country: string): Promise<Availability[]> {
@@ -96,6 +117,10 @@ export class CatalogService {
       async () => (await this.pc.listAvailabilities(productId, skuId, country)).items,
     );
   }
+}
+
+function entry(p: Product | Sku): CatalogEntry {
+  return { id: p.id, title: p.title, ...(p.description ? { description: p.description } : {}) };
 }
 
 function toCustomerInfo(c: Customer): CustomerInfo {
