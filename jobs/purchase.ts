@@ -42,7 +42,7 @@ export function purchaseProcessor(deps: PurchaseJobDeps) {
       return 'ordered';
     } catch (err) {
       if (err instanceof DelayedError) throw err;
-      if (err instanceof RequestBusy) return delay(2000);
+      if (err instanceof RequestBusy) return delay(500);
       if (err instanceof PartnerCenterError && err.code === 'pc_throttled') {
         log.warn({ retryAfterMs: err.retryAfterMs }, 'Partner Center throttled us; waiting as told');
         return delay(Math.max(err.retryAfterMs ?? 5000, 100));

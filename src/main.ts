@@ -100,6 +100,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       registrationPollCapMs: config.timings.registrationPollCapMs,
       registrationMaxPolls: config.timings.registrationMaxPolls,
       orderConfirmationDelayMs: config.timings.orderConfirmationDelayMs,
+      lockMs: config.jobLockMs,
     },
     log.child({ module: 'ordering' }),
   );

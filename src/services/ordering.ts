@@ -21,6 +21,8 @@ export interface OrderingSettings {
   registrationPollCapMs: number;
   registrationMaxPolls: number;
   orderConfirmationDelayMs: number;
+  /** Lifetime of the per-request lock; renewed while the holder lives, so a crash frees it this fast. */
+  lockMs: number;
 }
 
 /** Raised when a business rule at Partner Center refuses the purchase: retrying cannot help. */
@@ -38,6 +40,7 @@ export class RequestBusy extends AppError {
 }
 
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const RENEW_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
 /**
  * The steps between approval and an order. Every step reads the request's exactly-once record
@@ -92,11 +95,17 @@ export class OrderingService {
   async order(requestId: string): Promise<StepOutcome> {
     const token = randomUUID();
     const lockKey = this.keys.lock('order', requestId);
+    const lockMs = this.settings.lockMs;
     // One worker at a time per request: a stalled job can be re-run while the first run still lives.
-    if ((await this.redis.set(lockKey, token, 'PX', 120_000, 'NX')) !== 'OK') throw new RequestBusy(requestId);
+    // The lock is short and renewed, so a worker that dies frees it within lockMs.
+    if ((await this.redis.set(lockKey, token, 'PX', lockMs, 'NX')) !== 'OK') throw new RequestBusy(requestId);
+    const renew = setInterval(() => {
+      this.redis.eval(RENEW_LOCK, 1, lockKey, token, String(lockMs)).catch((err: unknown) => this.log.warn({ err, requestId }, 'could not renew the order lock'));
+    }, Math.max(100, Math.floor(lockMs / 3)));
     try {
       return await this.orderLocked(requestId);
     } finally {
+      clearInterval(renew);
       await this.redis.eval(RELEASE_LOCK, 1, lockKey, token);
     }
   }

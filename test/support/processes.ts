@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 export interface Started {
   child: ChildProcess;
@@ -10,9 +9,13 @@ export interface Started {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs a TypeScript entry point of ours as its own process, the way npm scripts do. */
+/**
+ * Runs a TypeScript entry point of ours as its own process: `node --import tsx`, not the tsx CLI,
+ * because the CLI runs the program in a grandchild, and a SIGKILL to the CLI would leave the real
+ * process running (a crash test that kills nothing).
+ */
 export function runTs(entry: string, env: Record<string, string>, args: string[] = []): Started {
-  const child = spawn(TSX, [join(ROOT, entry), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
