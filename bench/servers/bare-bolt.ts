@@ -1,0 +1,72 @@
+/**
+ * The baseline: a bare Bolt app with the same Bolt version and the same ExpressReceiver (signature
+ * verification on) as the bot, whose listeners only ack. `/purchase open` also opens a minimal modal,
+ * the baseline for "slash command → views.open". Started by bench/run.ts as its own process; reports
+ * its URL over IPC.
+ */
+import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
+
+const option = (i: number) => ({
+  text: { type: 'plain_text' as const, text: `Option ${i}` },
+  value: `value-${i}`,
+});
+// The same number of options the bot answers with, so the response sizes are alike.
+const CUSTOMERS = Array.from({ length: 6 }, (_, i) => option(i));
+const SKUS = Array.from({ length: 100 }, (_, i) => option(i));
+
+async function main(): Promise<void> {
+  // Bolt asks auth.test who it is on the first event; without a fake that would go to slack.com.
+  const slackApiUrl = process.env.SLACK_API_URL;
+  if (!slackApiUrl) throw new Error('SLACK_API_URL must name the Slack fake');
+  const receiver = new ExpressReceiver({
+    signingSecret: process.env.BARE_SIGNING_SECRET ?? '',
+    endpoints: '/slack/events',
+    logLevel: LogLevel.ERROR,
+  });
+  const app = new App({
+    token: process.env.BARE_BOT_TOKEN ?? 'xoxb-test-token',
+    receiver,
+    clientOptions: { slackApiUrl },
+    logLevel: LogLevel.ERROR,
+    tokenVerificationEnabled: false,
+  });
+  app.command('/purchase', async ({ ack, command, client }) => {
+    await ack();
+    if (command.text === 'open') {
+      await client.views.open({
+        trigger_id: command.trigger_id,
+        view: {
+          type: 'modal',
+          callback_id: 'bare',
+          title: { type: 'plain_text', text: 'Purchase' },
+          close: { type: 'plain_text', text: 'Cancel' },
+          blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'baseline' } }],
+        },
+      });
+    }
+  });
+  app.action('approve_request', async ({ ack }) => {
+    await ack();
+  });
+  app.options('customer', async ({ ack }) => {
+    await ack({ options: CUSTOMERS });
+  });
+  app.options('sku', async ({ ack }) => {
+    await ack({ options: SKUS });
+  });
+  app.error(async () => Promise.resolve());
+  receiver.app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  const server = await receiver.start(Number(process.env.PORT ?? '0'));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.send?.({ type: 'ready', url: `http://127.0.0.1:${port}` });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `bare bolt failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

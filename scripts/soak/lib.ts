@@ -1,0 +1,960 @@
+/**
+ * The fault soak: request → approve → checkout → confirm cycles, several at a time, while faults are
+ * injected at random (seeded): the worker process killed with SIGKILL and started again, Redis killed
+ * and restarted on its AOF, Partner Center answering 429/5xx, timing out, dropping the connection or
+ * cutting the body short (before or after doing the work), Slack answering 429, and approve clicks
+ * delivered more than once.
+ *
+ * Used by `npm run soak` (scripts/soak.ts) and test/e2e/soak.test.ts. Everything runs on loopback:
+ * our own redis-server, the simulator and the Slack fake in this process, the web half of the bot in
+ * this process, the worker half in its own process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../src/config';
+import { startBot, type Bot } from '../../src/main';
+import { isFinal, type PurchaseRequest } from '../../src/purchases/model';
+import { SEED, startSimulator, type Simulator } from '../../src/simulator';
+import { startSlackFake } from '../../test/fakes/slack';
+import { SlackInbound } from '../../test/fakes/slack/inbound';
+import type { FakeMessage, FakeView, RecordedCall, SlackFake } from '../../test/fakes/slack/types';
+import { baseEnv } from '../../test/support/env';
+import { formValues, RESERVATION, SOFTWARE, type FormChoice } from '../../test/support/flows';
+import { freePort, startRedisServer, type RedisServer } from '../../test/support/redis-server';
+import { simOrders, type SimOrder } from '../../test/support/sim';
+
+const ROOT = join(__dirname, '../..');
+const WORKER_ENTRY = join(__dirname, 'worker.ts');
+const SIGNING_SECRET = 'soak-signing-secret';
+const APPROVERS = ['U0APPROVE1', 'U0APPROVE2'];
+const REQUESTERS = ['U0REQUEST1', 'U0REQUEST2'];
+/** Both halves of the bot give up on a Partner Center call after this; "timeout" faults wait longer. */
+const PC_TIMEOUT_MS = 2000;
+
+/** Short timings so a cycle takes seconds (the production defaults are minutes). */
+const TIMINGS = {
+  ORDER_CONFIRMATION_DELAY_MS: '500',
+  ORDER_CONFIRMATION_ATTEMPTS: '6',
+  SWEEP_INTERVAL_MS: '500',
+  REGISTRATION_POLL_BASE_MS: '200',
+  REGISTRATION_POLL_CAP_MS: '500',
+  PURCHASE_RETRY_BASE_MS: '200',
+  JOB_LOCK_MS: '1500',
+  JOB_STALLED_INTERVAL_MS: '500',
+  CATALOG_CACHE_TTL_MS: '60000',
+};
+
+export const FAULT_KINDS = [
+  'worker_kill',
+  'redis_restart',
+  'pc_429',
+  'pc_5xx',
+  'pc_timeout',
+  'pc_drop',
+  'pc_malformed',
+  'slack_429',
+  'duplicate_approve',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Relative odds of each scheduled fault (duplicate approvals are decided per cycle instead). */
+const FAULT_WEIGHTS: [Exclude<FaultKind, 'duplicate_approve'>, number][] = [
+  ['worker_kill', 3],
+  ['redis_restart', 2],
+  ['pc_429', 2],
+  ['pc_5xx', 2],
+  ['pc_timeout', 1],
+  ['pc_drop', 2],
+  ['pc_malformed', 1],
+  ['slack_429', 2],
+];
+
+/** Partner Center calls worth breaking: the money path first, the reads around it too. */
+const PC_TARGETS: { method?: string; path: string }[] = [
+  { method: 'POST', path: '/\\/carts$/' },
+  { method: 'POST', path: '/checkout' },
+  { method: 'GET', path: '/\\/carts\\/[^/]+$/' },
+  { method: 'GET', path: '/\\/orders/' },
+  { method: 'GET', path: '/availabilities' },
+  { path: '/registration' },
+  { path: '/v1/' },
+];
+
+const SLACK_TARGETS = [
+  'chat.postMessage',
+  'chat.update',
+  'conversations.open',
+  'views.open',
+  'views.update',
+  'chat.postEphemeral',
+];
+
+export interface SoakOptions {
+  cycles: number;
+  seed: number;
+  /** Cycles in flight at once (default 4). */
+  concurrency?: number;
+  /** Pause between two scheduled faults, drawn uniformly from this range (default 400–1600 ms). */
+  faultIntervalMs?: [number, number];
+  /** A requester's pause before each cycle, drawn uniformly from this range (default 300–2500 ms). */
+  thinkMs?: [number, number];
+  /** After the last approval, faults go on for at most this long while purchases finish (default 15 s). */
+  faultTailMs?: number;
+  /** Share of cycles whose approve click is delivered 2–3 times at once (default 0.35). */
+  duplicateApproveShare?: number;
+  /** How long one cycle may wait for its request to reach a final state (default 120 s). */
+  cycleTimeoutMs?: number;
+  /** After the last cycle, with faults stopped: how long the rest may take to finish (default 120 s). */
+  drainTimeoutMs?: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+  /** Where logs and report.json go (default: a new temporary directory). */
+  workDir?: string;
+}
+
+export interface TimelineEntry {
+  /** ms since the soak started */
+  t: number;
+  event: string;
+  detail?: string;
+}
+
+export interface ProblemRequest {
+  id: string;
+  problem:
+    'duplicate_order' | 'lost' | 'unfinished' | 'failed_after_ordering' | 'confirmed_without_order' | 'slow';
+  status: string | undefined;
+  cycle: number | undefined;
+  cartId: string | undefined;
+  simOrders: string[];
+  audit: { t: number; event: string; actor: string; status: string; detail?: string | undefined }[];
+}
+
+export interface SoakReport {
+  seed: number;
+  cycles: number;
+  /** Cycles whose request was approved (the rest could not get a request in while faults raged). */
+  cyclesApproved: number;
+  durationMs: number;
+  faults: Record<FaultKind, number>;
+  /** Requests stored, by final (or not) status. */
+  byStatus: Record<string, number>;
+  requestsTotal: number;
+  simOrdersTotal: number;
+  /** Requests with more than one simulator order (matched by cart id). */
+  duplicateOrders: number;
+  /** Simulator orders whose cart belongs to no request. */
+  ordersWithoutRequest: number;
+  /** Approved requests that vanished or never reached a final state. */
+  lost: number;
+  /** Requests (approved or not) not in a final state at the end. */
+  unfinished: number;
+  /** Requests marked failed ("nothing was bought") although the simulator holds an order for them. */
+  failedAfterOrdering: number;
+  /** Intake attempts that had to be repeated (the form refused or Slack/Redis failed under a fault). */
+  intakeRetries: number;
+  /** Approve clicks repeated because the request was still pending after one. */
+  approveRetries: number;
+  /** Worker exits the soak did not cause. */
+  workerCrashes: number;
+  problems: ProblemRequest[];
+  /** Approval → final state, ms: median, 90th percentile, max. */
+  finishMs: { p50: number; p90: number; max: number };
+  /** Requests that took more than 20 s from approval to a final state (not a failure; shows where faults hurt). */
+  slow: ProblemRequest[];
+  orphanOrders: { id: string; cartId: string | undefined }[];
+  timeline: TimelineEntry[];
+  workDir: string;
+}
+
+/** mulberry32: small, fast, good enough to pick faults, and the same sequence for the same seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function between(rng: () => number, lo: number, hi: number): number {
+  return Math.floor(lo + rng() * (hi - lo + 1));
+}
+
+function pick<T>(rng: () => number, items: readonly T[]): T {
+  return items[Math.floor(rng() * items.length)]!;
+}
+
+function weighted<T>(rng: () => number, items: [T, number][]): T {
+  const total = items.reduce((s, [, w]) => s + w, 0);
+  let x = rng() * total;
+  for (const [item, w] of items) {
+    x -= w;
+    if (x < 0) return item;
+  }
+  return items[items.length - 1]![0];
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isOkResponse(call: RecordedCall): boolean {
+  return (call.response as { ok?: boolean } | undefined)?.ok === true;
+}
+
+/** The worker half of the bot, in its own process, started and SIGKILLed at will. */
+class WorkerProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
+  private killing = false;
+  port = 0;
+  starts = 0;
+  crashes: string[] = [];
+
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly logFile: string,
+    private readonly onCrash: (detail: string) => void,
+  ) {}
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) return;
+    this.port = await freePort();
+    const fd = openSync(this.logFile, 'a');
+    // node --import tsx, not the tsx CLI: the CLI runs the program in a child process of its own,
+    // and a SIGKILL to the CLI would leave that child (the real worker) running.
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        ...this.env,
+        PORT: String(this.port),
+      },
+      stdio: ['ignore', fd, fd],
+    });
+    closeSync(fd);
+    this.starts++;
+    this.child = child;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        if (this.child === child) this.child = undefined;
+        if (!this.killing) {
+          const detail = `worker pid ${child.pid ?? '?'} exited by itself (code ${String(code)}, signal ${String(signal)})`;
+          this.crashes.push(detail);
+          this.onCrash(detail);
+        }
+        resolve();
+      });
+    });
+  }
+
+  async waitReady(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && this.child) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.port}/readyz`, {
+          signal: AbortSignal.timeout(1000),
+        });
+        if (res.status === 200) return true;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    return false;
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.killing = true;
+    child.kill('SIGKILL');
+    await this.exited;
+    this.killing = false;
+  }
+}
+
+interface Ctx {
+  opts: Required<Omit<SoakOptions, 'log' | 'workDir'>>;
+  log: (line: string) => void;
+  started: number;
+  redis: RedisServer;
+  sim: Simulator;
+  slack: SlackFake;
+  bot: Bot;
+  inbound: SlackInbound;
+  worker: WorkerProcess;
+  faults: Record<FaultKind, number>;
+  timeline: TimelineEntry[];
+  /** request id → cycle */
+  approved: Map<string, number>;
+  cycleOf: Map<string, number>;
+  intakeRetries: number;
+  approveRetries: number;
+  /** request id → ms from approval to a final state */
+  finishMs: Map<string, number>;
+  stopFaults: boolean;
+  runTag: string;
+}
+
+function note(ctx: Ctx, event: string, detail?: string): void {
+  const entry: TimelineEntry = { t: Date.now() - ctx.started, event, ...(detail ? { detail } : {}) };
+  ctx.timeline.push(entry);
+}
+
+/** Retries a Redis read through a Redis restart. */
+async function tolerant<T>(fn: () => Promise<T>, tries = 20): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      last = err;
+      await sleep(250);
+    }
+  }
+  throw last instanceof Error ? last : new Error(String(last));
+}
+
+// ------------------------------------------------------------------ faults
+
+async function injectPc(
+  ctx: Ctx,
+  rng: () => number,
+  kind: 'pc_429' | 'pc_5xx' | 'pc_timeout' | 'pc_drop' | 'pc_malformed',
+): Promise<string> {
+  const target = pick(rng, PC_TARGETS);
+  const when = rng() < 0.5 ? 'after' : 'before';
+  const count = between(rng, 1, 3);
+  const rule: Record<string, unknown> = { path: target.path, count };
+  if (target.method) rule.method = target.method;
+  switch (kind) {
+    case 'pc_429':
+      // Throttling happens before the work, never after it.
+      Object.assign(rule, { status: 429, retryAfter: 1, when: 'before' });
+      break;
+    case 'pc_5xx':
+      Object.assign(rule, { status: pick(rng, [500, 502, 503, 504]), when });
+      break;
+    case 'pc_timeout':
+      Object.assign(rule, { latencyMs: PC_TIMEOUT_MS + 700, when });
+      break;
+    case 'pc_drop':
+      Object.assign(rule, { drop: true, when });
+      break;
+    case 'pc_malformed':
+      Object.assign(rule, { malformed: true, when: 'after' });
+      break;
+  }
+  const res = await fetch(`${ctx.sim.url}/_sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(rule),
+  });
+  if (res.status >= 400) throw new Error(`/_sim/faults answered ${res.status}: ${await res.text()}`);
+  return JSON.stringify(rule);
+}
+
+async function injectOne(ctx: Ctx, rng: () => number): Promise<void> {
+  const kind = weighted(rng, FAULT_WEIGHTS);
+  let detail = '';
+  switch (kind) {
+    case 'worker_kill': {
+      const downMs = between(rng, 0, 1000);
+      ctx.faults.worker_kill++;
+      note(ctx, 'worker_kill', `down ${downMs} ms`);
+      await ctx.worker.kill();
+      await sleep(downMs);
+      await ctx.worker.start();
+      note(ctx, 'worker_started');
+      return;
+    }
+    case 'redis_restart': {
+      ctx.faults.redis_restart++;
+      note(ctx, 'redis_restart');
+      await ctx.redis.restart();
+      note(ctx, 'redis_up');
+      return;
+    }
+    case 'slack_429': {
+      const method = pick(rng, SLACK_TARGETS);
+      const count = between(rng, 1, 2);
+      ctx.slack.failNext(method, { error: 'ratelimited', retryAfterSeconds: 1 }, count);
+      detail = `${method} ×${count}`;
+      break;
+    }
+    case 'pc_429':
+    case 'pc_5xx':
+    case 'pc_timeout':
+    case 'pc_drop':
+    case 'pc_malformed':
+      detail = await injectPc(ctx, rng, kind);
+      break;
+  }
+  ctx.faults[kind]++;
+  note(ctx, kind, detail);
+}
+
+async function faultLoop(ctx: Ctx): Promise<void> {
+  const rng = prng(ctx.opts.seed);
+  const [lo, hi] = ctx.opts.faultIntervalMs;
+  while (!ctx.stopFaults) {
+    await sleep(between(rng, lo, hi));
+    if (ctx.stopFaults) break;
+    try {
+      await injectOne(ctx, rng);
+    } catch (err) {
+      note(ctx, 'fault_injection_error', errText(err));
+    }
+  }
+}
+
+// ------------------------------------------------------------------ a cycle
+
+async function findRequest(
+  ctx: Ctx,
+  user: string,
+  justification: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const open = await ctx.bot.repo.openForUser(user);
+      const hit = open.find((r) => r.justification === justification);
+      if (hit) return hit.id;
+    } catch {
+      // Redis restarting
+    }
+    await sleep(150);
+  }
+  return undefined;
+}
+
+/** /purchase → modal → kind → submit, as a user would; correlated by trigger and view ids so cycles can overlap. */
+async function intake(
+  ctx: Ctx,
+  cycle: number,
+  choice: FormChoice,
+  user: string,
+): Promise<string | undefined> {
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    if (attempt > 1) {
+      ctx.intakeRetries++;
+      await sleep(300 * attempt);
+    }
+    const justification = `${ctx.runTag} cycle ${cycle} attempt ${attempt}: capacity for the soak`;
+    try {
+      const cmd = await ctx.inbound.command({ text: '', user_id: user });
+      if (cmd.status !== 200) continue;
+      const trigger = cmd.payload.trigger_id;
+      const opened = await ctx.slack.waitFor(
+        'views.open',
+        (c) => c.args.trigger_id === trigger && isOkResponse(c),
+        8000,
+      );
+      const viewId = (opened.response as { view?: { id?: string } }).view?.id;
+      let view: FakeView | undefined = viewId ? ctx.slack.views.get(viewId) : undefined;
+      if (!view) continue;
+      const since = Date.now();
+      const picked = await ctx.inbound.action({
+        action_id: 'kind',
+        view,
+        selected_option: { value: choice.kind },
+        user,
+        state: formValues({ kind: choice.kind }),
+      });
+      if (picked.status !== 200) continue;
+      const vid = view.id;
+      await ctx.slack.waitFor(
+        'views.update',
+        (c) => c.args.view_id === vid && c.at >= since && isOkResponse(c),
+        8000,
+      );
+      view = ctx.slack.views.get(vid) ?? view;
+      const res = await ctx.inbound.submit({ view, values: formValues({ ...choice, justification }), user });
+      if (res.status !== 200) continue;
+      const ack = res.json as { response_action?: string; errors?: Record<string, string> } | undefined;
+      if (ack?.response_action === 'errors') {
+        note(ctx, 'intake_refused', `cycle ${cycle}: ${JSON.stringify(ack.errors)}`);
+        continue;
+      }
+      const id = await findRequest(ctx, user, justification, 12_000);
+      if (id) {
+        ctx.cycleOf.set(id, cycle);
+        return id;
+      }
+      note(ctx, 'intake_lost', `cycle ${cycle} attempt ${attempt}: submitted, but no request appeared`);
+    } catch (err) {
+      note(ctx, 'intake_error', `cycle ${cycle} attempt ${attempt}: ${errText(err)}`);
+    }
+  }
+  return undefined;
+}
+
+async function clickApprove(ctx: Ctx, id: string, user: string, retryNum?: number): Promise<void> {
+  const card: FakeMessage | Record<string, unknown> = ctx.slack
+    .messages('C0APPROVALS')
+    .find((m) => !m.thread_ts && m.text.includes(id)) ?? { ts: '1700000000.000100', text: '', blocks: [] };
+  try {
+    await ctx.inbound.action(
+      { action_id: 'approve_request', message: card, channel_id: 'C0APPROVALS', user, value: id },
+      retryNum === undefined ? {} : { retryNum, retryReason: 'http_timeout' },
+    );
+  } catch {
+    // the bot did not answer in time: like Slack, try again below
+  }
+}
+
+async function approve(ctx: Ctx, cycle: number, id: string, rng: () => number): Promise<boolean> {
+  // Give the card a moment to appear, as an approver would need it to.
+  const cardDeadline = Date.now() + 5000;
+  while (
+    Date.now() < cardDeadline &&
+    !ctx.slack.messages('C0APPROVALS').some((m) => !m.thread_ts && m.text.includes(id))
+  )
+    await sleep(100);
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    if (attempt > 1) ctx.approveRetries++;
+    const approver = pick(rng, APPROVERS);
+    if (attempt === 1 && rng() < ctx.opts.duplicateApproveShare) {
+      // The same click delivered again (Slack retries), and a second approver clicking at once.
+      const copies = between(rng, 2, 3);
+      ctx.faults.duplicate_approve++;
+      note(ctx, 'duplicate_approve', `${id} ×${copies}`);
+      await Promise.all(
+        Array.from({ length: copies }, (_, i) =>
+          clickApprove(
+            ctx,
+            id,
+            i === 2 ? APPROVERS.find((a) => a !== approver)! : approver,
+            i === 1 ? 1 : undefined,
+          ),
+        ),
+      );
+    } else {
+      await clickApprove(ctx, id, approver);
+    }
+    const deadline = Date.now() + 6000;
+    while (Date.now() < deadline) {
+      try {
+        const r = await ctx.bot.repo.get(id);
+        if (r && r.status !== 'pending_approval') {
+          ctx.approved.set(id, cycle);
+          return true;
+        }
+      } catch {
+        // Redis restarting
+      }
+      await sleep(150);
+    }
+  }
+  return false;
+}
+
+async function waitFinal(ctx: Ctx, id: string, timeoutMs: number): Promise<PurchaseRequest | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let last: PurchaseRequest | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await ctx.bot.repo.get(id);
+      if (last && isFinal(last.status)) return last;
+    } catch {
+      // Redis restarting
+    }
+    await sleep(200);
+  }
+  return last;
+}
+
+function choiceFor(rng: () => number, cycle: number): FormChoice {
+  // A few reservations on the subscription that still has to be registered (only the first one
+  // actually registers it; the others find it registering or registered).
+  if (cycle % 10 === 3) return { ...RESERVATION, azureSubscription: SEED.subscriptions.unregistered.id };
+  return rng() < 0.7 ? SOFTWARE : RESERVATION;
+}
+
+/**
+ * Intake and approval run in the cycle's slot; the wait for a final state does not hold the slot, so
+ * a purchase that a fault slows down (see `slow` in the report) does not stall the cycles behind it.
+ */
+async function runCycle(ctx: Ctx, cycle: number): Promise<{ finished: Promise<void> } | undefined> {
+  const rng = prng(ctx.opts.seed * 1_000_003 + cycle);
+  const user = REQUESTERS[cycle % REQUESTERS.length]!;
+  const choice = choiceFor(rng, cycle);
+  await sleep(between(rng, ctx.opts.thinkMs[0], ctx.opts.thinkMs[1]));
+  const started = Date.now();
+  const id = await intake(ctx, cycle, choice, user);
+  if (!id) {
+    note(ctx, 'cycle_no_request', `cycle ${cycle}`);
+    ctx.log(`cycle ${cycle}: could not get a request in`);
+    return undefined;
+  }
+  if (!(await approve(ctx, cycle, id, rng))) {
+    note(ctx, 'cycle_not_approved', `cycle ${cycle} ${id}`);
+    ctx.log(`cycle ${cycle}: ${id} could not be approved`);
+    return undefined;
+  }
+  const approvedAt = Date.now();
+  // Wrapped: an async function would otherwise wait for the promise it returns.
+  const finished = waitFinal(ctx, id, ctx.opts.cycleTimeoutMs).then((r) => {
+    const ms = Date.now() - approvedAt;
+    ctx.finishMs.set(id, ms);
+    ctx.log(
+      `cycle ${cycle}: ${id} ${choice.kind} → ${r?.status ?? 'vanished'} ${ms} ms after approval (${approvedAt - started} ms to get it approved)`,
+    );
+  });
+  return { finished };
+}
+
+// ------------------------------------------------------------------ the run
+
+async function drain(ctx: Ctx): Promise<void> {
+  const deadline = Date.now() + ctx.opts.drainTimeoutMs;
+  while (Date.now() < deadline) {
+    let open: PurchaseRequest[] = [];
+    try {
+      const ids = await ctx.bot.repo.allIds();
+      const all = await Promise.all(ids.map((id) => ctx.bot.repo.get(id)));
+      open = all.filter((r): r is PurchaseRequest => r !== undefined && !isFinal(r.status));
+    } catch {
+      await sleep(500);
+      continue;
+    }
+    if (open.length === 0) return;
+    // A request whose intake attempt was given up on may still have been stored: approve it too,
+    // so every request the soak made is driven to a final state.
+    for (const r of open.filter((x) => x.status === 'pending_approval')) {
+      note(ctx, 'drain_approve', r.id);
+      await clickApprove(ctx, r.id, APPROVERS[0]!);
+      ctx.approved.set(r.id, ctx.cycleOf.get(r.id) ?? -1);
+    }
+    await sleep(1000);
+  }
+}
+
+async function problemOf(
+  ctx: Ctx,
+  id: string,
+  problem: ProblemRequest['problem'],
+  r: PurchaseRequest | undefined,
+  orders: SimOrder[],
+): Promise<ProblemRequest> {
+  const audit = await ctx.bot.repo.audit(id).catch(() => []);
+  return {
+    id,
+    problem,
+    status: r?.status,
+    cycle: ctx.cycleOf.get(id),
+    cartId: r?.cartId,
+    simOrders: orders.map((o) => o.id),
+    audit: audit.map((a) => ({
+      t: a.at - ctx.started,
+      event: a.event,
+      actor: a.actor,
+      status: a.status,
+      detail: a.detail,
+    })),
+  };
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const opts: Ctx['opts'] = {
+    cycles: options.cycles,
+    seed: options.seed,
+    concurrency: options.concurrency ?? 4,
+    faultIntervalMs: options.faultIntervalMs ?? [300, 1200],
+    thinkMs: options.thinkMs ?? [300, 2500],
+    faultTailMs: options.faultTailMs ?? 15_000,
+    duplicateApproveShare: options.duplicateApproveShare ?? 0.35,
+    cycleTimeoutMs: options.cycleTimeoutMs ?? 120_000,
+    drainTimeoutMs: options.drainTimeoutMs ?? 120_000,
+  };
+  const log = options.log ?? (() => undefined);
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'pcbot-soak-'));
+  const started = Date.now();
+  const prefix = `soak${opts.seed}x${started.toString(36)}`;
+
+  // Started one by one; whatever started is stopped in the `finally` below, even if a later start fails.
+  const timeline: TimelineEntry[] = [];
+  let redis: RedisServer | undefined;
+  let sim: Simulator | undefined;
+  let slack: SlackFake | undefined;
+  let bot: Bot | undefined;
+  let worker: WorkerProcess | undefined;
+  const webLog = pino({ level: 'info' }, pino.destination({ dest: join(workDir, 'web.log'), sync: false }));
+  let stopFaults = (): void => undefined;
+  try {
+    redis = await startRedisServer();
+    sim = await startSimulator({
+      port: 0,
+      openAuth: true,
+      registrationDelayMs: 1500,
+      orderListDelayMs: 300,
+      fulfillmentDelayMs: 300,
+    });
+    slack = await startSlackFake();
+    // The simulator is seeded with the documented example orders; only orders made during the soak count.
+    const seededOrders = new Set((await simOrders(sim.url)).map((o) => o.id));
+    const env = baseEnv({
+      ...TIMINGS,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: prefix,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PARTNER_CENTER_API_URL: sim.url,
+      LOG_LEVEL: 'info',
+      SOAK_PC_TIMEOUT_MS: String(PC_TIMEOUT_MS),
+    });
+    bot = await startBot(loadConfig({ ...env, ROLE: 'web' }), {
+      logger: webLog,
+      partnerCenterTimeoutMs: PC_TIMEOUT_MS,
+    });
+    const inbound = new SlackInbound(`${bot.url}/slack/events`, SIGNING_SECRET, {
+      fake: slack,
+      timeoutMs: 10_000,
+    });
+    worker = new WorkerProcess({ ...env, ROLE: 'worker' }, join(workDir, 'worker.log'), (detail) => {
+      timeline.push({ t: Date.now() - started, event: 'worker_crash', detail });
+      log(`!! ${detail}`);
+    });
+    const ctx: Ctx = {
+      opts,
+      log,
+      started,
+      redis,
+      sim,
+      slack,
+      bot,
+      inbound,
+      worker,
+      faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
+      timeline,
+      approved: new Map(),
+      cycleOf: new Map(),
+      intakeRetries: 0,
+      approveRetries: 0,
+      finishMs: new Map(),
+      stopFaults: false,
+      runTag: `soak ${opts.seed}`,
+    };
+    stopFaults = () => {
+      ctx.stopFaults = true;
+    };
+    return await soak(ctx, seededOrders, workDir);
+  } finally {
+    stopFaults();
+    await worker?.kill().catch(() => undefined);
+    await bot?.stop().catch(() => undefined);
+    webLog.flush();
+    await slack?.close().catch(() => undefined);
+    await sim?.close().catch(() => undefined);
+    await redis?.stop().catch(() => undefined);
+  }
+}
+
+async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promise<SoakReport> {
+  const { opts, log, bot, sim, started } = ctx;
+  await ctx.worker.start();
+  if (!(await ctx.worker.waitReady(60_000)))
+    throw new Error(`the worker did not become ready; see ${join(workDir, 'worker.log')}`);
+  log(`soak: seed ${opts.seed}, ${opts.cycles} cycles, ${opts.concurrency} at a time; logs in ${workDir}`);
+
+  const faults = faultLoop(ctx);
+  // A crashed worker is restarted (and counted): the soak measures the pipeline, not the harness.
+  const keeper = (async () => {
+    while (!ctx.stopFaults) {
+      await sleep(500);
+      if (!ctx.worker.running && !ctx.stopFaults) await ctx.worker.start();
+    }
+  })();
+  let next = 0;
+  const waits: Promise<void>[] = [];
+  const runners = Array.from({ length: Math.min(opts.concurrency, opts.cycles) }, async () => {
+    while (next < opts.cycles) {
+      const cycle = next++;
+      try {
+        const started = await runCycle(ctx, cycle);
+        if (started) waits.push(started.finished);
+      } catch (err) {
+        note(ctx, 'cycle_error', `cycle ${cycle}: ${errText(err)}`);
+        log(`cycle ${cycle}: error ${errText(err)}`);
+      }
+    }
+  });
+  await Promise.all(runners);
+  note(ctx, 'all_cycles_approved');
+  const allFinished = Promise.all(waits);
+  await Promise.race([allFinished, sleep(opts.faultTailMs)]);
+  ctx.stopFaults = true;
+  await faults;
+  await keeper;
+  note(ctx, 'faults_stopped');
+  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
+  if (!ctx.worker.running) await ctx.worker.start();
+  await ctx.worker.waitReady(60_000);
+  await allFinished;
+  log('soak: cycles done, faults stopped; draining');
+  await drain(ctx);
+  note(ctx, 'drained');
+
+  // ---------------------------------------------------------------- the verdict
+  const ids = await tolerant(() => bot.repo.allIds());
+  const requests = new Map<string, PurchaseRequest>();
+  for (const id of ids) {
+    const r = await tolerant(() => bot.repo.get(id));
+    if (r) requests.set(id, r);
+  }
+  const orders = (await simOrders(sim.url)).filter((o) => !seededOrders.has(o.id));
+  const ordersByCart = new Map<string, SimOrder[]>();
+  for (const o of orders) {
+    const key = o._sim.cartId ?? '';
+    ordersByCart.set(key, [...(ordersByCart.get(key) ?? []), o]);
+  }
+  const cartsOfRequests = new Set(
+    [...requests.values()].map((r) => r.cartId).filter((c): c is string => Boolean(c)),
+  );
+  const orphanOrders = orders.filter((o) => !o._sim.cartId || !cartsOfRequests.has(o._sim.cartId));
+
+  const problems: ProblemRequest[] = [];
+  const byStatus: Record<string, number> = {};
+  let duplicateOrders = 0;
+  let failedAfterOrdering = 0;
+  let unfinished = 0;
+  for (const r of requests.values()) {
+    byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    const mine = r.cartId ? (ordersByCart.get(r.cartId) ?? []) : [];
+    if (mine.length > 1) {
+      duplicateOrders++;
+      problems.push(await problemOf(ctx, r.id, 'duplicate_order', r, mine));
+    }
+    if (r.status === 'failed' && mine.length > 0) {
+      failedAfterOrdering++;
+      problems.push(await problemOf(ctx, r.id, 'failed_after_ordering', r, mine));
+    }
+    if (r.status === 'confirmed' && mine.length === 0)
+      problems.push(await problemOf(ctx, r.id, 'confirmed_without_order', r, mine));
+    if (!isFinal(r.status)) {
+      unfinished++;
+      problems.push(await problemOf(ctx, r.id, 'unfinished', r, mine));
+    }
+  }
+  let lost = 0;
+  for (const id of ctx.approved.keys()) {
+    const r = requests.get(id) ?? (await tolerant(() => bot.repo.get(id)));
+    if (!r || !isFinal(r.status)) {
+      lost++;
+      if (!r) problems.push(await problemOf(ctx, id, 'lost', r, []));
+    }
+  }
+
+  const slow: ProblemRequest[] = [];
+  for (const [id, ms] of ctx.finishMs) {
+    if (ms > 20_000)
+      slow.push(
+        await problemOf(
+          ctx,
+          id,
+          'slow',
+          requests.get(id),
+          requests.get(id)?.cartId ? (ordersByCart.get(requests.get(id)!.cartId!) ?? []) : [],
+        ),
+      );
+  }
+  const finish = [...ctx.finishMs.values()].sort((a, b) => a - b);
+  const at = (q: number): number => finish[Math.min(finish.length - 1, Math.floor(q * finish.length))] ?? 0;
+
+  const report: SoakReport = {
+    seed: opts.seed,
+    cycles: opts.cycles,
+    cyclesApproved: [...ctx.approved.values()].filter((c) => c >= 0).length,
+    durationMs: Date.now() - started,
+    faults: ctx.faults,
+    byStatus,
+    requestsTotal: requests.size,
+    simOrdersTotal: orders.length,
+    duplicateOrders,
+    ordersWithoutRequest: orphanOrders.length,
+    lost,
+    unfinished,
+    failedAfterOrdering,
+    intakeRetries: ctx.intakeRetries,
+    approveRetries: ctx.approveRetries,
+    workerCrashes: ctx.worker.crashes.length,
+    problems,
+    finishMs: { p50: at(0.5), p90: at(0.9), max: finish[finish.length - 1] ?? 0 },
+    slow,
+    orphanOrders: orphanOrders.map((o) => ({ id: o.id, cartId: o._sim.cartId })),
+    timeline: ctx.timeline,
+    workDir,
+  };
+  writeFileSync(join(workDir, 'report.json'), JSON.stringify(report, null, 2));
+  return report;
+}
+
+/** What makes the soak fail: any duplicate or orphan order, any lost or unfinished request, any "failed" request that bought. */
+export function soakFailed(r: SoakReport): boolean {
+  return (
+    r.duplicateOrders > 0 ||
+    r.ordersWithoutRequest > 0 ||
+    r.lost > 0 ||
+    r.unfinished > 0 ||
+    r.failedAfterOrdering > 0
+  );
+}
+
+export function formatReport(r: SoakReport): string {
+  const faults = Object.entries(r.faults)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const statuses = Object.entries(r.byStatus)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const lines = [
+    `seed                      ${r.seed}`,
+    `cycles                    ${r.cycles} (approved ${r.cyclesApproved})`,
+    `duration                  ${(r.durationMs / 1000).toFixed(1)} s`,
+    `faults injected           ${Object.values(r.faults).reduce((a, b) => a + b, 0)} (${faults})`,
+    `worker crashes (unasked)  ${r.workerCrashes}`,
+    `requests                  ${r.requestsTotal} (${statuses})`,
+    `simulator orders          ${r.simOrdersTotal}`,
+    `intake / approve retries  ${r.intakeRetries} / ${r.approveRetries}`,
+    `approval → final (ms)     p50 ${r.finishMs.p50}, p90 ${r.finishMs.p90}, max ${r.finishMs.max} (${r.slow.length} over 20 s)`,
+    `duplicate orders          ${r.duplicateOrders}`,
+    `orders with no request    ${r.ordersWithoutRequest}`,
+    `failed after ordering     ${r.failedAfterOrdering}`,
+    `lost requests             ${r.lost}`,
+    `not in a final state      ${r.unfinished}`,
+    `report                    ${join(r.workDir, 'report.json')}`,
+  ];
+  for (const p of r.problems.slice(0, 10)) {
+    lines.push(
+      `  ${p.problem} ${p.id} (cycle ${String(p.cycle)}, status ${String(p.status)}, cart ${String(p.cartId)}, orders [${p.simOrders.join(', ')}])`,
+    );
+    for (const a of p.audit)
+      lines.push(`    +${a.t} ms ${a.event} by ${a.actor} → ${a.status}${a.detail ? ` (${a.detail})` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** The tail of a log file, for a report. */
+export function tail(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
