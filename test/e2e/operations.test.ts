@@ -21,7 +21,11 @@ describe('expiry, reminders and operations', () => {
 
   it('reminds approvers before a pending request expires, then expires it and tells the requester', async () => {
     const id = await requestPurchase(w, SOFTWARE);
-    const r = await w.bot.repo.get(id);
+    // The card and the requester's message are posted, then their ids saved: wait for both.
+    const r = await waitFor(async () => {
+      const x = await w.bot.repo.get(id);
+      return x?.slack.cardTs && x.slack.threadTs ? x : undefined;
+    });
     const reminder = await waitFor(() => w.slack.thread('C0APPROVALS', r!.slack.cardTs!).find((m) => /Reminder/.test(m.text)), 10_000);
     expect(reminder.text).toContain(id);
     const expired = await waitFor(async () => {
@@ -31,7 +35,7 @@ describe('expiry, reminders and operations', () => {
     expect(expired.status).toBe('expired');
     const card = w.slack.messages('C0APPROVALS').find((m) => m.ts === r!.slack.cardTs)!;
     expect(JSON.stringify(card.blocks)).not.toContain('approve_request');
-    expect(w.slack.thread(r!.slack.threadChannel!, r!.slack.threadTs!).map((m) => m.text).join('\n')).toMatch(/expired/);
+    expect(w.slack.thread(expired.slack.threadChannel!, expired.slack.threadTs!).map((m) => m.text).join('\n')).toMatch(/expired/);
     // Exactly one reminder, however many sweeps ran.
     expect(w.slack.thread('C0APPROVALS', r!.slack.cardTs!).filter((m) => /Reminder/.test(m.text))).toHaveLength(1);
     // An approval after expiry changes nothing.
