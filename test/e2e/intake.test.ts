@@ -63,7 +63,10 @@ describe('Slack intake, end to end over signed HTTP', () => {
 
   it('stores a checked request, posts the approval card and tells the requester where it is', async () => {
     const id = await requestPurchase(w, RESERVATION);
-    const stored = await w.bot.repo.get(id);
+    const stored = await waitFor(async () => {
+      const x = await w.bot.repo.get(id);
+      return x?.slack.threadTs ? x : undefined;
+    });
     expect(stored).toMatchObject({
       status: 'pending_approval',
       requesterId: 'U0REQUEST1',

@@ -26,18 +26,18 @@ describe('expiry, reminders and operations', () => {
       const x = await w.bot.repo.get(id);
       return x?.slack.cardTs && x.slack.threadTs ? x : undefined;
     });
-    const reminder = await waitFor(() => w.slack.thread('C0APPROVALS', r!.slack.cardTs!).find((m) => /Reminder/.test(m.text)), 10_000);
+    const reminder = await waitFor(() => w.slack.thread('C0APPROVALS', r.slack.cardTs!).find((m) => /Reminder/.test(m.text)), 10_000);
     expect(reminder.text).toContain(id);
     const expired = await waitFor(async () => {
       const x = await w.bot.repo.get(id);
       return x?.status === 'expired' ? x : undefined;
     }, 10_000);
     expect(expired.status).toBe('expired');
-    const card = w.slack.messages('C0APPROVALS').find((m) => m.ts === r!.slack.cardTs)!;
+    const card = w.slack.messages('C0APPROVALS').find((m) => m.ts === r.slack.cardTs)!;
     expect(JSON.stringify(card.blocks)).not.toContain('approve_request');
     expect(w.slack.thread(expired.slack.threadChannel!, expired.slack.threadTs!).map((m) => m.text).join('\n')).toMatch(/expired/);
     // Exactly one reminder, however many sweeps ran.
-    expect(w.slack.thread('C0APPROVALS', r!.slack.cardTs!).filter((m) => /Reminder/.test(m.text))).toHaveLength(1);
+    expect(w.slack.thread('C0APPROVALS', r.slack.cardTs!).filter((m) => /Reminder/.test(m.text))).toHaveLength(1);
     // An approval after expiry changes nothing.
     await w.inbound.action({ action_id: 'approve_request', message: card, channel_id: 'C0APPROVALS', user: 'U0APPROVE1', value: id });
     await waitFor(() => w.slack.ephemerals('C0APPROVALS', 'U0APPROVE1').find((e) => e.text.includes(id)));
