@@ -82,7 +82,7 @@ describe('Slack intake, end to end over signed HTTP', () => {
     expect(buttons).toContain('reject_request');
     const dm = w.slack.dmChannelId('U0REQUEST1');
     const requesterMessage = await waitFor(() => w.slack.messages(dm).find((m) => m.text.includes(id)));
-    expect(stored!.slack).toMatchObject({ cardChannel: 'C0APPROVALS', cardTs: card.ts, threadChannel: dm, threadTs: requesterMessage.ts });
+    expect(stored.slack).toMatchObject({ cardChannel: 'C0APPROVALS', cardTs: card.ts, threadChannel: dm, threadTs: requesterMessage.ts });
     expect((await w.bot.repo.audit(id)).map((a) => a.event)).toContain('created');
   });
 

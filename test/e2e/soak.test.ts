@@ -14,7 +14,7 @@ describe('the fault soak', () => {
       // The Web API client warns on every injected Slack 429 it retries; expected here, and noisy.
       jest.spyOn(console, 'warn').mockImplementation(() => undefined);
       const seed = Number(process.env.SOAK_SEED ?? 20_240_611);
-      const cycles = Number(process.env.SOAK_CYCLES ?? 40);
+      const cycles = Number(process.env.SOAK_CYCLES ?? 50);
       const report = await runSoak({ cycles, seed, concurrency: 4 });
       // The numbers, and any problem request with its audit trail, for whoever reads a failure.
       console.log(formatReport(report));
