@@ -57,6 +57,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const prefix = config.redis.keyPrefix;
   const redis = createRedis(config.redis.url, 'commands');
   const bullConnection: ConnectionOptions = createRedis(config.redis.url, 'bullmq');
+  // ioredis reconnects by itself; without a listener it would print every outage as unhandled.
+  for (const conn of [redis, bullConnection as Redis]) {
+    conn.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis connection error; reconnecting'));
+  }
 
   const tokens = overrides.tokens ?? tokenProvider(config, log, overrides.dispatcher);
   const rateLimit = config.partnerCenter.rateLimit ? parseRateLimit(config.partnerCenter.rateLimit) : undefined;
