@@ -58,7 +58,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const redis = createRedis(config.redis.url, 'commands');
   const bullConnection: ConnectionOptions = createRedis(config.redis.url, 'bullmq');
   // ioredis reconnects by itself; without a listener it would print every outage as unhandled.
-  for (const conn of [redis, bullConnection as Redis]) {
+  for (const conn of [redis, bullConnection]) {
     conn.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis connection error; reconnecting'));
   }
 
