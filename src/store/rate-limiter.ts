@@ -15,7 +15,8 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local allowAt = tat - burst
 if allowAt > now then
-  return allowAt - now
+  -- Redis turns Lua numbers into integers: round up, or a wait under 1 ms would read as a grant.
+  return math.ceil(allowAt - now)
 end
 redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil(tat + interval - now + 1000))
 return 0

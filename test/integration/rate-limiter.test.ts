@@ -13,6 +13,16 @@ describe('shared Partner Center call budget', () => {
     expect(parseRateLimit('fast')).toBeUndefined();
   });
 
+  it('holds a budget whose spacing is not a whole number of milliseconds', async () => {
+    // 47/1000 spaces calls 21.28 ms apart; a rounded-down wait once let callers through for free.
+    const limit = { requests: 47, perMs: 1000 };
+    const limiters = Array.from({ length: 8 }, () => new RedisRateLimiter(redis, `${prefix}:rl47`, limit));
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 80 }, (_, i) => limiters[i % 8]!.acquire()));
+    // 80 calls at 47/s, after a burst of 4, take at least (80 - 5) × 21.28 ms ≈ 1.6 s.
+    expect(Date.now() - started).toBeGreaterThan(1500);
+  });
+
   it('never lets two limiters on the same key exceed the budget in any window', async () => {
     const limit = { requests: 20, perMs: 500 };
     const a = new RedisRateLimiter(redis, `${prefix}:rl`, limit);
