@@ -35,7 +35,8 @@ const HELP = `npm run bench -- [options]
   --registration-delay MS how long the simulator takes to register (5000; quick 2000)
   --lateness N            orders whose confirmation lateness is measured (100; quick 30)
   --skus N                extra SKUs in the catalog (5000)
-  --no-md                 do not rewrite BENCHMARKS.md`;
+  --no-md                 do not rewrite BENCHMARKS.md
+  --report-only           run nothing: print the table and rewrite BENCHMARKS.md from bench/results`;
 
 /** The whole bench may not run longer than this, whatever happens. */
 const WATCHDOG_MS = 25 * 60_000;
@@ -57,11 +58,19 @@ async function main(): Promise<void> {
       lateness: { type: 'string' },
       skus: { type: 'string' },
       'no-md': { type: 'boolean', default: false },
+      'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const resultsDir = join(ROOT, 'bench/results');
+  if (values['report-only']) {
+    const results = loadResults(resultsDir);
+    process.stdout.write(`${markdownTable(summaryRows(results))}\n`);
+    writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), results, NOTES);
     return;
   }
   const quick = values.quick ?? false;
@@ -83,7 +92,6 @@ async function main(): Promise<void> {
 
   const cpu = cpus();
   const machine = `${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ${platform()}`;
-  const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   let redis: RedisServer | undefined;
   const redisUrl = process.env.REDIS_URL ?? (redis = await startRedisServer()).url;

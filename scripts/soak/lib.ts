@@ -60,7 +60,7 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** Relative odds of each scheduled fault (duplicate approvals are decided per cycle instead). */
+/** Relative odds of each scheduled fault, as cards per deck (duplicate approvals are decided per cycle instead). */
 const FAULT_WEIGHTS: [Exclude<FaultKind, 'duplicate_approve'>, number][] = [
   ['worker_kill', 3],
   ['redis_restart', 2],
@@ -192,14 +192,22 @@ function pick<T>(rng: () => number, items: readonly T[]): T {
   return items[Math.floor(rng() * items.length)]!;
 }
 
-function weighted<T>(rng: () => number, items: [T, number][]): T {
-  const total = items.reduce((s, [, w]) => s + w, 0);
-  let x = rng() * total;
-  for (const [item, w] of items) {
-    x -= w;
-    if (x < 0) return item;
-  }
-  return items[items.length - 1]![0];
+/**
+ * Draws from a shuffled deck holding each item `weight` times, reshuffled when empty: the odds are
+ * the weights, and every kind comes up at least once per deck, so even a short run meets them all.
+ */
+function deck<T>(rng: () => number, items: [T, number][]): () => T {
+  let cards: T[] = [];
+  return () => {
+    if (cards.length === 0) {
+      cards = items.flatMap(([item, w]) => Array.from({ length: w }, () => item));
+      for (let i = cards.length - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [cards[i], cards[j]] = [cards[j]!, cards[i]!];
+      }
+    }
+    return cards.pop()!;
+  };
 }
 
 function errText(err: unknown): string {
@@ -368,8 +376,11 @@ async function injectPc(
   return JSON.stringify(rule);
 }
 
-async function injectOne(ctx: Ctx, rng: () => number): Promise<void> {
-  const kind = weighted(rng, FAULT_WEIGHTS);
+async function injectOne(
+  ctx: Ctx,
+  rng: () => number,
+  kind: Exclude<FaultKind, 'duplicate_approve'>,
+): Promise<void> {
   let detail = '';
   switch (kind) {
     case 'worker_kill': {
@@ -410,12 +421,13 @@ async function injectOne(ctx: Ctx, rng: () => number): Promise<void> {
 
 async function faultLoop(ctx: Ctx): Promise<void> {
   const rng = prng(ctx.opts.seed);
+  const nextKind = deck(rng, FAULT_WEIGHTS);
   const [lo, hi] = ctx.opts.faultIntervalMs;
   while (!ctx.stopFaults) {
     await sleep(between(rng, lo, hi));
     if (ctx.stopFaults) break;
     try {
-      await injectOne(ctx, rng);
+      await injectOne(ctx, rng, nextKind());
     } catch (err) {
       note(ctx, 'fault_injection_error', errText(err));
     }
