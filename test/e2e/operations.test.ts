@@ -33,9 +33,12 @@ describe('expiry, reminders and operations', () => {
       return x?.status === 'expired' ? x : undefined;
     }, 10_000);
     expect(expired.status).toBe('expired');
-    const card = w.slack.messages('C0APPROVALS').find((m) => m.ts === r.slack.cardTs)!;
-    expect(JSON.stringify(card.blocks)).not.toContain('approve_request');
-    expect(w.slack.thread(expired.slack.threadChannel!, expired.slack.threadTs!).map((m) => m.text).join('\n')).toMatch(/expired/);
+    const card = await waitFor(() => {
+      const c = w.slack.messages('C0APPROVALS').find((m) => m.ts === r.slack.cardTs);
+      return c && !JSON.stringify(c.blocks).includes('approve_request') ? c : undefined;
+    });
+    // The requester is told right after the state is saved.
+    await waitFor(() => w.slack.thread(expired.slack.threadChannel!, expired.slack.threadTs!).find((m) => /expired/.test(m.text)));
     // Exactly one reminder, however many sweeps ran.
     expect(w.slack.thread('C0APPROVALS', r.slack.cardTs!).filter((m) => /Reminder/.test(m.text))).toHaveLength(1);
     // An approval after expiry changes nothing.
