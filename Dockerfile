@@ -9,6 +9,9 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY handlers ./handlers
 COPY jobs ./jobs
+# The Partner Center simulator, for `docker compose --profile simulator up` only: the bot never
+# imports it (lint forbids it), it runs only when started on purpose with `npm run simulator`.
+COPY fakes/partner-center ./fakes/partner-center
 USER node
 EXPOSE 3000
 CMD ["npm", "start"]

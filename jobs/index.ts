@@ -34,7 +34,12 @@ export interface WorkerSet {
 export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
   const { config, connection, producers, log } = deps;
   const prefix = `${config.redis.keyPrefix}:bull`;
-  const purchaseDeps = { ordering: deps.ordering, repo: deps.repo, log: log.child({ module: 'purchase-job' }), now: deps.now };
+  const purchaseDeps = {
+    ordering: deps.ordering,
+    repo: deps.repo,
+    log: log.child({ module: 'purchase-job' }),
+    now: deps.now,
+  };
 
   const make = (name: string, processor: Processor, concurrency: number): Worker => {
     const worker = new Worker(name, processor, {
@@ -63,7 +68,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
     if (job.attemptsMade >= attempts) {
       const raw = (job.data as { requestId?: unknown }).requestId;
       const requestId = typeof raw === 'string' ? raw : '';
-      onPurchaseExhausted(purchaseDeps, requestId, err).catch((e: unknown) => log.error({ err: e, requestId }, 'could not record the failure'));
+      onPurchaseExhausted(purchaseDeps, requestId, err).catch((e: unknown) =>
+        log.error({ err: e, requestId }, 'could not record the failure'),
+      );
     }
   });
   const confirm = make(
@@ -95,8 +102,16 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
   const invoices = make(QUEUES.invoices, async () => deps.finance.pollInvoices(), 1);
 
   // Job schedulers are upserted by id: every worker process may call this, one schedule results.
-  await producers.maintenance.upsertJobScheduler('sweep', { every: config.timings.sweepIntervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
-  await producers.invoices.upsertJobScheduler('invoice-poll', { every: config.timings.invoicePollIntervalMs }, { name: 'invoice-poll', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  await producers.maintenance.upsertJobScheduler(
+    'sweep',
+    { every: config.timings.sweepIntervalMs },
+    { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+  await producers.invoices.upsertJobScheduler(
+    'invoice-poll',
+    { every: config.timings.invoicePollIntervalMs },
+    { name: 'invoice-poll', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
 
   const workers = [purchase, confirm, maintenance, invoices];
   return {
@@ -106,7 +121,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
       // Let running jobs finish within the deadline; after it, force-close (stalled jobs are
       // picked up by another worker, and money steps keep their own exactly-once record).
       const graceful = Promise.all(workers.map((w) => w.close()));
-      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+      const timer = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), timeoutMs).unref(),
+      );
       if ((await Promise.race([graceful.then(() => 'done' as const), timer])) === 'timeout') {
         log.warn({ timeoutMs }, 'jobs still running at the shutdown deadline; forcing workers closed');
         await Promise.all(workers.map((w) => w.close(true)));

@@ -54,7 +54,10 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
       const res = await deps.repo.apply(id, { type: 'remind' }, 'scheduler');
       if (res.ok && res.changed) {
         report.reminded++;
-        await deps.notifier.tellApprovers(res.request, `:bell: Reminder: request ${id} expires ${slackDate(r.expiresAt)} unless an approver decides.`);
+        await deps.notifier.tellApprovers(
+          res.request,
+          `:bell: Reminder: request ${id} expires ${slackDate(r.expiresAt)} unless an approver decides.`,
+        );
       }
     }
   }
@@ -82,6 +85,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
       }
     }
   }
-  if (report.expired || report.reminded || report.announced || report.requeued) deps.log.info(report, 'sweep');
+  if (report.expired || report.reminded || report.announced || report.requeued)
+    deps.log.info(report, 'sweep');
   return report;
 }

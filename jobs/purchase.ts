@@ -3,7 +3,12 @@ import type { Logger } from 'pino';
 import { isAppError } from '../src/errors';
 import { PartnerCenterError } from '../src/partner-center/errors';
 import { purchaseJobSchema } from '../src/queues';
-import { failureFromError, isBusinessError, RequestBusy, type OrderingService } from '../src/services/ordering';
+import {
+  failureFromError,
+  isBusinessError,
+  RequestBusy,
+  type OrderingService,
+} from '../src/services/ordering';
 import type { RequestRepository } from '../src/store/requests';
 
 export interface PurchaseJobDeps {
@@ -64,7 +69,11 @@ export function purchaseProcessor(deps: PurchaseJobDeps) {
  * it stays in ordering and the sweeper retries it later with the same MS-RequestId, because saying
  * "nothing was bought" could be false.
  */
-export async function onPurchaseExhausted(deps: PurchaseJobDeps, requestId: string, err: unknown): Promise<void> {
+export async function onPurchaseExhausted(
+  deps: PurchaseJobDeps,
+  requestId: string,
+  err: unknown,
+): Promise<void> {
   const r = await deps.repo.get(requestId);
   if (!r) return;
   if (r.checkoutRequestId) {
@@ -72,14 +81,16 @@ export async function onPurchaseExhausted(deps: PurchaseJobDeps, requestId: stri
     return;
   }
   const base = failureFromError(err);
-  const pcDown = isAppError(err) && ['pc_server', 'pc_network', 'pc_timeout', 'pc_invalid_response'].includes(err.code);
+  const pcDown =
+    isAppError(err) && ['pc_server', 'pc_network', 'pc_timeout', 'pc_invalid_response'].includes(err.code);
   await deps.ordering.fail(
     requestId,
     pcDown
       ? {
           code: base.code,
           message: `Partner Center kept failing (${err instanceof Error ? err.message : String(err)}).`,
-          nextStep: 'Nothing was bought. Submit the request again later, or ask an approver to check the Partner Center status page.',
+          nextStep:
+            'Nothing was bought. Submit the request again later, or ask an approver to check the Partner Center status page.',
         }
       : base,
   );

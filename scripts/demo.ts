@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { startBot } from '../src/main';
-import { SEED, startSimulator } from '../src/simulator';
-import { startSlackFake } from '../test/fakes/slack';
-import { SlackInbound } from '../test/fakes/slack/inbound';
-import type { RecordedCall } from '../test/fakes/slack/types';
+import { SEED, startSimulator } from '../fakes/partner-center';
+import { startSlackFake } from '../fakes/slack';
+import { SlackInbound } from '../fakes/slack/inbound';
+import type { RecordedCall } from '../fakes/slack/types';
 import { requestPurchase, RESERVATION, SOFTWARE } from '../test/support/flows';
 import { waitFor } from '../test/support/processes';
 import { startRedisServer, type RedisServer } from '../test/support/redis-server';
@@ -67,7 +67,10 @@ function narrate(call: RecordedCall): void {
       break;
     case 'files.completeUploadExternal': {
       const files = (a.files as { title?: string }[] | undefined) ?? [];
-      say(`bot → ${where(a.channel_id, a.thread_ts)}`, `📎 uploads ${files.map((f) => f.title ?? 'a file').join(', ')}`);
+      say(
+        `bot → ${where(a.channel_id, a.thread_ts)}`,
+        `📎 uploads ${files.map((f) => f.title ?? 'a file').join(', ')}`,
+      );
       break;
     }
     default:
@@ -82,7 +85,12 @@ async function main(): Promise<void> {
     redis = await startRedisServer();
     redisUrl = redis.url;
   }
-  const sim = await startSimulator({ port: 0, openAuth: true, registrationDelayMs: 3000, orderListDelayMs: 4000 });
+  const sim = await startSimulator({
+    port: 0,
+    openAuth: true,
+    registrationDelayMs: 3000,
+    orderListDelayMs: 4000,
+  });
   const slack = await startSlackFake();
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,
@@ -106,7 +114,12 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
   });
   const bot = await startBot(config, { logger: pino({ level: config.logLevel }) });
-  const world = { sim, slack, bot, inbound: new SlackInbound(`${bot.url}/slack/events`, SIGNING_SECRET, { fake: slack }) };
+  const world = {
+    sim,
+    slack,
+    bot,
+    inbound: new SlackInbound(`${bot.url}/slack/events`, SIGNING_SECRET, { fake: slack }),
+  };
   const stopNarrating = slack.onCall(narrate);
   const shutdown = async (): Promise<void> => {
     stopNarrating();
@@ -117,43 +130,86 @@ async function main(): Promise<void> {
   };
 
   try {
-    say('demo', `bot on ${bot.url}, Partner Center simulator on ${sim.url}, Slack fake on ${slack.url}, Redis ${redisUrl}`);
+    say(
+      'demo',
+      `bot on ${bot.url}, Partner Center simulator on ${sim.url}, Slack fake on ${slack.url}, Redis ${redisUrl}`,
+    );
     // The invoice poller records the invoices that already exist as a baseline on its first run.
     await new Promise((r) => setTimeout(r, 2500));
 
-    say('Riya', `/purchase → 2 × reserved VM instances for ${SEED.customers.open.companyName}, on Azure subscription "${SEED.subscriptions.unregistered.friendlyName}" (not yet registered for reservations)`);
-    const reservation = await requestPurchase(world, { ...RESERVATION, azureSubscription: SEED.subscriptions.unregistered.id });
-    say('Riya', `/purchase → 3 × ${SEED.products.softwareSubscription.title} for ${SEED.customers.open.companyName}`);
+    say(
+      'Riya',
+      `/purchase → 2 × reserved VM instances for ${SEED.customers.open.companyName}, on Azure subscription "${SEED.subscriptions.unregistered.friendlyName}" (not yet registered for reservations)`,
+    );
+    const reservation = await requestPurchase(world, {
+      ...RESERVATION,
+      azureSubscription: SEED.subscriptions.unregistered.id,
+    });
+    say(
+      'Riya',
+      `/purchase → 3 × ${SEED.products.softwareSubscription.title} for ${SEED.customers.open.companyName}`,
+    );
     const software = await requestPurchase(world, SOFTWARE);
 
     for (const id of [reservation, software]) {
       const card = slack.messages('C0APPROVALS').find((m) => !m.thread_ts && m.text.includes(id))!;
       if (id === software) {
         say('Riya', `clicks Approve on her own request ${id}`);
-        await world.inbound.action({ action_id: 'approve_request', message: card, channel_id: 'C0APPROVALS', user: 'U0REQUEST1', value: id });
+        await world.inbound.action({
+          action_id: 'approve_request',
+          message: card,
+          channel_id: 'C0APPROVALS',
+          user: 'U0REQUEST1',
+          value: id,
+        });
         await new Promise((r) => setTimeout(r, 300));
       }
       say('Ade', `clicks Approve on ${id}`);
-      await world.inbound.action({ action_id: 'approve_request', message: card, channel_id: 'C0APPROVALS', user: 'U0APPROVE1', value: id });
+      await world.inbound.action({
+        action_id: 'approve_request',
+        message: card,
+        channel_id: 'C0APPROVALS',
+        user: 'U0APPROVE1',
+        value: id,
+      });
     }
 
     for (const id of [reservation, software]) {
-      const r = await waitFor(async () => {
-        const req = await bot.repo.get(id);
-        return req && ['confirmed', 'failed'].includes(req.status) ? req : undefined;
-      }, 90_000, 200);
+      const r = await waitFor(
+        async () => {
+          const req = await bot.repo.get(id);
+          return req && ['confirmed', 'failed'].includes(req.status) ? req : undefined;
+        },
+        90_000,
+        200,
+      );
       if (r.status !== 'confirmed') throw new Error(`${id} ended ${r.status}: ${r.failure?.message ?? ''}`);
     }
 
     say('demo', 'Microsoft closes the billing period: a new one-time invoice appears');
-    await fetch(`${sim.url}/_sim/invoices/close`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    const pdf = await waitFor(() => slack.files.find((f) => f.channel === 'C0FINANCE' && f.filename.endsWith('.pdf')), 30_000, 200);
-    await waitFor(async () => ((await bot.repo.get(software))?.invoices?.length ? true : undefined), 30_000, 200);
+    await fetch(`${sim.url}/_sim/invoices/close`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const pdf = await waitFor(
+      () => slack.files.find((f) => f.channel === 'C0FINANCE' && f.filename.endsWith('.pdf')),
+      30_000,
+      200,
+    );
+    await waitFor(
+      async () => ((await bot.repo.get(software))?.invoices?.length ? true : undefined),
+      30_000,
+      200,
+    );
     mkdirSync(OUT_DIR, { recursive: true });
     const file = join(OUT_DIR, pdf.filename);
     writeFileSync(file, pdf.bytes);
 
-    say('demo', `done: ${reservation} and ${software} ordered once each and confirmed in the customer's order list; invoice PDF saved to ${file} (${pdf.bytes.length} bytes)`);
+    say(
+      'demo',
+      `done: ${reservation} and ${software} ordered once each and confirmed in the customer's order list; invoice PDF saved to ${file} (${pdf.bytes.length} bytes)`,
+    );
   } finally {
     await shutdown();
   }

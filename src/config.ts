@@ -14,8 +14,15 @@ const idList = (prefix: string) =>
   z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(new RegExp(`^[${prefix}][A-Z0-9]{2,}$`), 'must be Slack user ids (U…/W…)')));
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.string().regex(new RegExp(`^[${prefix}][A-Z0-9]{2,}$`), 'must be Slack user ids (U…/W…)')),
+    );
 
 const int = (def: number, min = 0) =>
   z
@@ -49,82 +56,101 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-export const envSchema = z
-  .object({
-    ROLE: z.enum(['all', 'web', 'worker']).default('all'),
-    NODE_ENV: z.string().default('production'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    SLACK_BOT_TOKEN: z.string({ required_error: 'is required' }).regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
-    SLACK_SIGNING_SECRET: optionalString,
-    SLACK_APP_TOKEN: optionalString.pipe(
-      z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
-    ),
-    // Slack's own API unless a fake is named; Bolt appends the method name to this.
-    SLACK_API_URL: optionalString.pipe(z.string().url('must be a URL').optional()),
-    // 3000 is Bolt's conventional port and what manifest.yml's example URL uses.
-    PORT: int(3000, 0),
-    REDIS_URL: url('redis://127.0.0.1:6379'),
-    // One prefix for every key and queue, so two deployments can share a Redis.
-    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('pcbot'),
-    PARTNER_CENTER_API_URL: url('https://api.partnercenter.microsoft.com'),
-    PARTNER_CENTER_AUTHORITY_URL: url('https://login.microsoftonline.com'),
-    PARTNER_CENTER_TENANT_ID: optionalString,
-    PARTNER_CENTER_CLIENT_ID: optionalString,
-    PARTNER_CENTER_CLIENT_SECRET: optionalString,
-    PARTNER_CENTER_REFRESH_TOKEN: optionalString,
-    PARTNER_CENTER_AUTH: z.enum(['msal', 'none']).default('msal'),
-    // Partner Center answers in this locale; en-US matches the documented examples.
-    PARTNER_CENTER_LOCALE: z.string().default('en-US'),
-    // Calls per window shared by every bot process, e.g. 50/1000. Unset: no client-side limit,
-    // and 429s are waited out as Partner Center says. Set it a little under the tenant's limit.
-    PARTNER_CENTER_RATE_LIMIT: optionalString.pipe(
-      z.string().regex(/^\d+\/\d+$/, 'must look like 50/1000 (calls per milliseconds)').optional(),
-    ),
-    // Perpetual software needs prior qualification (seed doc); only the partner knows if it has it.
-    PARTNER_PERPETUAL_QUALIFIED: bool(false),
-    APPROVALS_CHANNEL_ID: channelId,
-    FINANCE_CHANNEL_ID: channelId,
-    APPROVER_USER_IDS: idList('UW'),
-    APPROVER_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)').optional()),
-    FINANCE_USER_IDS: idList('UW'),
-    FINANCE_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)').optional()),
-    // Partner Center lists a new order up to 15 minutes late (seed docs).
-    ORDER_CONFIRMATION_DELAY_MS: int(900_000),
-    // How many times the order-list confirmation looks again before it raises the alarm.
-    ORDER_CONFIRMATION_ATTEMPTS: int(4, 1),
-    // Invoices appear monthly; hourly is plenty and far inside any rate limit.
-    INVOICE_POLL_INTERVAL_MS: int(3_600_000, 1000),
-    // 72 h: long enough for a weekend, well inside a cart's 7-day life.
-    APPROVAL_TTL_MS: int(259_200_000, 1000),
-    // Remind approvers a day before a request expires.
-    APPROVAL_REMINDER_BEFORE_MS: int(86_400_000),
-    // Above either threshold a second, distinct approver is needed. 0 = never.
-    DUAL_APPROVAL_QUANTITY: int(0),
-    DUAL_APPROVAL_AMOUNT: int(0),
-    // Largest quantity one request may ask for; a typo of 1000 instead of 10 should not reach an approver.
-    MAX_QUANTITY: int(500, 1),
-    // Catalog look-ups answer option loads; 10 minutes keeps them fresh without hammering Partner Center.
-    CATALOG_CACHE_TTL_MS: int(600_000, 1000),
-    // Expiry, reminders and the pipeline's safety net run this often.
-    SWEEP_INTERVAL_MS: int(60_000, 100),
-    // Registration takes minutes at Microsoft: poll at 5 s, doubling to at most a minute, for about an hour.
-    REGISTRATION_POLL_BASE_MS: int(5_000, 1),
-    REGISTRATION_POLL_CAP_MS: int(60_000, 1),
-    REGISTRATION_MAX_POLLS: int(60, 1),
-    // First retry of a purchase step after a 5xx or timeout; doubles each attempt (8 attempts ≈ 4 min).
-    PURCHASE_RETRY_BASE_MS: int(2_000, 1),
-    // A job whose worker died is retried once its lock lapses (BullMQ lockDuration), checked this often.
-    JOB_LOCK_MS: int(30_000, 500),
-    JOB_STALLED_INTERVAL_MS: int(15_000, 200),
-    // Parallel purchases per worker process; Partner Center throttles per partner, so keep it modest.
-    PURCHASE_CONCURRENCY: int(4, 1),
-    // How long a running job may take to finish after SIGTERM.
-    SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
-    // Bull Board at /admin/queues; off unless a password is set.
-    BULL_BOARD_USER: z.string().default('admin'),
-    BULL_BOARD_PASSWORD: optionalString,
-  })
-  ;
+export const envSchema = z.object({
+  ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  NODE_ENV: z.string().default('production'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLACK_BOT_TOKEN: z
+    .string({ required_error: 'is required' })
+    .regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^xapp-/, 'must be an app-level token (xapp-…)')
+      .optional(),
+  ),
+  // Slack's own API unless a fake is named; Bolt appends the method name to this.
+  SLACK_API_URL: optionalString.pipe(z.string().url('must be a URL').optional()),
+  // 3000 is Bolt's conventional port and what manifest.yml's example URL uses.
+  PORT: int(3000, 0),
+  REDIS_URL: url('redis://127.0.0.1:6379'),
+  // One prefix for every key and queue, so two deployments can share a Redis.
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('pcbot'),
+  PARTNER_CENTER_API_URL: url('https://api.partnercenter.microsoft.com'),
+  PARTNER_CENTER_AUTHORITY_URL: url('https://login.microsoftonline.com'),
+  PARTNER_CENTER_TENANT_ID: optionalString,
+  PARTNER_CENTER_CLIENT_ID: optionalString,
+  PARTNER_CENTER_CLIENT_SECRET: optionalString,
+  PARTNER_CENTER_REFRESH_TOKEN: optionalString,
+  PARTNER_CENTER_AUTH: z.enum(['msal', 'none']).default('msal'),
+  // Partner Center answers in this locale; en-US matches the documented examples.
+  PARTNER_CENTER_LOCALE: z.string().default('en-US'),
+  // Calls per window shared by every bot process, e.g. 50/1000. Unset: no client-side limit,
+  // and 429s are waited out as Partner Center says. Set it a little under the tenant's limit.
+  PARTNER_CENTER_RATE_LIMIT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+\/\d+$/, 'must look like 50/1000 (calls per milliseconds)')
+      .optional(),
+  ),
+  // Perpetual software needs prior qualification (seed doc); only the partner knows if it has it.
+  PARTNER_PERPETUAL_QUALIFIED: bool(false),
+  APPROVALS_CHANNEL_ID: channelId,
+  FINANCE_CHANNEL_ID: channelId,
+  APPROVER_USER_IDS: idList('UW'),
+  APPROVER_USERGROUP_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)')
+      .optional(),
+  ),
+  FINANCE_USER_IDS: idList('UW'),
+  FINANCE_USERGROUP_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)')
+      .optional(),
+  ),
+  // Partner Center lists a new order up to 15 minutes late (seed docs).
+  ORDER_CONFIRMATION_DELAY_MS: int(900_000),
+  // How many times the order-list confirmation looks again before it raises the alarm.
+  ORDER_CONFIRMATION_ATTEMPTS: int(4, 1),
+  // Invoices appear monthly; hourly is plenty and far inside any rate limit.
+  INVOICE_POLL_INTERVAL_MS: int(3_600_000, 1000),
+  // 72 h: long enough for a weekend, well inside a cart's 7-day life.
+  APPROVAL_TTL_MS: int(259_200_000, 1000),
+  // Remind approvers a day before a request expires.
+  APPROVAL_REMINDER_BEFORE_MS: int(86_400_000),
+  // Above either threshold a second, distinct approver is needed. 0 = never.
+  DUAL_APPROVAL_QUANTITY: int(0),
+  DUAL_APPROVAL_AMOUNT: int(0),
+  // Largest quantity one request may ask for; a typo of 1000 instead of 10 should not reach an approver.
+  MAX_QUANTITY: int(500, 1),
+  // Catalog look-ups answer option loads; 10 minutes keeps them fresh without hammering Partner Center.
+  CATALOG_CACHE_TTL_MS: int(600_000, 1000),
+  // Expiry, reminders and the pipeline's safety net run this often.
+  SWEEP_INTERVAL_MS: int(60_000, 100),
+  // Registration takes minutes at Microsoft: poll at 5 s, doubling to at most a minute, for about an hour.
+  REGISTRATION_POLL_BASE_MS: int(5_000, 1),
+  REGISTRATION_POLL_CAP_MS: int(60_000, 1),
+  REGISTRATION_MAX_POLLS: int(60, 1),
+  // First retry of a purchase step after a 5xx or timeout; doubles each attempt (8 attempts ≈ 4 min).
+  PURCHASE_RETRY_BASE_MS: int(2_000, 1),
+  // A job whose worker died is retried once its lock lapses (BullMQ lockDuration), checked this often.
+  JOB_LOCK_MS: int(30_000, 500),
+  JOB_STALLED_INTERVAL_MS: int(15_000, 200),
+  // Parallel purchases per worker process; Partner Center throttles per partner, so keep it modest.
+  PURCHASE_CONCURRENCY: int(4, 1),
+  // How long a running job may take to finish after SIGTERM.
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  // Bull Board at /admin/queues; off unless a password is set.
+  BULL_BOARD_USER: z.string().default('admin'),
+  BULL_BOARD_PASSWORD: optionalString,
+});
 
 const blank = (v: string | undefined): boolean => v === undefined || v.trim() === '';
 
@@ -153,10 +179,16 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
       host = '';
     }
     if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) {
-      problems.push('PARTNER_CENTER_AUTH none is only allowed when PARTNER_CENTER_API_URL is a loopback address (the simulator)');
+      problems.push(
+        'PARTNER_CENTER_AUTH none is only allowed when PARTNER_CENTER_API_URL is a loopback address (the simulator)',
+      );
     }
   } else {
-    for (const key of ['PARTNER_CENTER_TENANT_ID', 'PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET']) {
+    for (const key of [
+      'PARTNER_CENTER_TENANT_ID',
+      'PARTNER_CENTER_CLIENT_ID',
+      'PARTNER_CENTER_CLIENT_SECRET',
+    ]) {
       if (blank(env[key])) problems.push(`${key} is required when PARTNER_CENTER_AUTH=msal`);
     }
   }

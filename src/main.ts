@@ -9,7 +9,12 @@ import { loadConfig, type Config } from './config';
 import { ConfigError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
-import { MsalTokenProvider, NoAuthTokenProvider, PartnerCenterClient, type TokenProvider } from './partner-center';
+import {
+  MsalTokenProvider,
+  NoAuthTokenProvider,
+  PartnerCenterClient,
+  type TokenProvider,
+} from './partner-center';
 import { Producers } from './queues';
 import { ApprovalService } from './services/approvals';
 import { CatalogService } from './services/catalog';
@@ -63,7 +68,9 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   }
 
   const tokens = overrides.tokens ?? tokenProvider(config, log, overrides.dispatcher);
-  const rateLimit = config.partnerCenter.rateLimit ? parseRateLimit(config.partnerCenter.rateLimit) : undefined;
+  const rateLimit = config.partnerCenter.rateLimit
+    ? parseRateLimit(config.partnerCenter.rateLimit)
+    : undefined;
   const pc = new PartnerCenterClient({
     baseUrl: config.partnerCenter.apiUrl,
     tokens,
@@ -71,7 +78,9 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     logger: log.child({ module: 'partner-center' }),
     ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
     ...(overrides.partnerCenterTimeoutMs ? { timeoutMs: overrides.partnerCenterTimeoutMs } : {}),
-    ...(rateLimit ? { throttle: new RedisRateLimiter(redis, `${prefix}:ratelimit:partner-center`, rateLimit) } : {}),
+    ...(rateLimit
+      ? { throttle: new RedisRateLimiter(redis, `${prefix}:ratelimit:partner-center`, rateLimit) }
+      : {}),
   });
 
   const webClient = new WebClient(config.slack.botToken, {
@@ -84,14 +93,29 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const producers = new Producers(bullConnection, prefix, config.purchaseRetryBaseMs);
   const notifier = new Notifier(slack, repo, config.channels.approvals, log.child({ module: 'notifier' }));
   const catalog = new CatalogService(pc, redis, prefix, config.timings.catalogCacheTtlMs);
-  const intake = new IntakeService(pc, catalog, repo, once, {
-    perpetualQualified: config.partnerCenter.perpetualQualified,
-    maxQuantity: config.policy.maxQuantity,
-    approvalTtlMs: config.timings.approvalTtlMs,
-    dualApprovalQuantity: config.policy.dualApprovalQuantity,
-    dualApprovalAmount: config.policy.dualApprovalAmount,
-  }, now);
-  const approvals = new ApprovalService(repo, slack, notifier, (id) => producers.enqueuePurchase(id), { approvers: config.approvers }, log.child({ module: 'approvals' }), now);
+  const intake = new IntakeService(
+    pc,
+    catalog,
+    repo,
+    once,
+    {
+      perpetualQualified: config.partnerCenter.perpetualQualified,
+      maxQuantity: config.policy.maxQuantity,
+      approvalTtlMs: config.timings.approvalTtlMs,
+      dualApprovalQuantity: config.policy.dualApprovalQuantity,
+      dualApprovalAmount: config.policy.dualApprovalAmount,
+    },
+    now,
+  );
+  const approvals = new ApprovalService(
+    repo,
+    slack,
+    notifier,
+    (id) => producers.enqueuePurchase(id),
+    { approvers: config.approvers },
+    log.child({ module: 'approvals' }),
+    now,
+  );
   const ordering = new OrderingService(
     pc,
     repo,
@@ -108,7 +132,16 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     },
     log.child({ module: 'ordering' }),
   );
-  const finance = new FinanceService({ pc, slack, repo, redis, prefix, notifier, config, log: log.child({ module: 'finance' }) });
+  const finance = new FinanceService({
+    pc,
+    slack,
+    repo,
+    redis,
+    prefix,
+    notifier,
+    config,
+    log: log.child({ module: 'finance' }),
+  });
   const metrics = new Metrics(producers.all(), repo);
 
   const runsWeb = config.role !== 'worker';
@@ -116,7 +149,18 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
 
   let workers: WorkerSet | undefined;
   if (runsWorkers) {
-    workers = await startWorkers({ config, connection: bullConnection, producers, ordering, repo, notifier, finance, metrics, log, now });
+    workers = await startWorkers({
+      config,
+      connection: bullConnection,
+      producers,
+      ordering,
+      repo,
+      notifier,
+      finance,
+      metrics,
+      log,
+      now,
+    });
   }
 
   const http = createHttpApp({
@@ -155,7 +199,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         // HMAC and parse on every request.
         signatureVerification: false,
         logLevel: LogLevel.WARN,
-        processEventErrorHandler: ({ error, request, response }) => Promise.resolve(answerFailedEvent(log, error, (request as { body?: unknown }).body, response)),
+        processEventErrorHandler: ({ error, request, response }) =>
+          Promise.resolve(answerFailedEvent(log, error, (request as { body?: unknown }).body, response)),
       });
       bolt = new App({
         token: config.slack.botToken,
@@ -188,7 +233,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       if (workers) await workers.close(config.timings.shutdownTimeoutMs);
       await producers.close();
       await pcClose(overrides.dispatcher);
-      await Promise.allSettled([redis.quit(), (bullConnection).quit()]);
+      await Promise.allSettled([redis.quit(), bullConnection.quit()]);
       log.info('stopped');
     })();
     return stopping;
@@ -202,7 +247,12 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
  * a 500; we answer what Slack can show instead: a private note for a command, an empty option list
  * for an options load, and 400 for anything else, which can only be a payload we do not understand.
  */
-function answerFailedEvent(log: Logger, error: unknown, body: unknown, response: import('node:http').ServerResponse): boolean {
+function answerFailedEvent(
+  log: Logger,
+  error: unknown,
+  body: unknown,
+  response: import('node:http').ServerResponse,
+): boolean {
   log.error({ err: error }, 'a Slack request failed before it was answered');
   if (response.headersSent) return false;
   const b = (typeof body === 'object' && body !== null ? body : {}) as { command?: unknown; type?: unknown };
@@ -211,7 +261,10 @@ function answerFailedEvent(log: Logger, error: unknown, body: unknown, response:
     response.end(payload === undefined ? undefined : JSON.stringify(payload));
   };
   if (typeof b.command === 'string') {
-    send(200, { response_type: 'ephemeral', text: 'Sorry, that failed on our side and nothing was changed. Try again in a minute.' });
+    send(200, {
+      response_type: 'ephemeral',
+      text: 'Sorry, that failed on our side and nothing was changed. Try again in a minute.',
+    });
   } else if (b.type === 'block_suggestion') {
     send(200, { options: [] });
   } else {
@@ -278,4 +331,3 @@ if (require.main === module) {
     process.exit(1);
   });
 }
-

@@ -17,7 +17,14 @@ export class Metrics {
       async collect() {
         this.reset();
         for (const q of queues) {
-          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+          const counts = await q.getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'failed',
+            'completed',
+            'prioritized',
+          );
           for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
         }
       },

@@ -1,4 +1,4 @@
-import { mintTriggerId } from '../../test/fakes/slack/ids';
+import { mintTriggerId } from '../../fakes/slack/ids';
 import {
   blockActions,
   blockSuggestion,
@@ -6,7 +6,7 @@ import {
   sign,
   slashCommand,
   type StateValues,
-} from '../../test/fakes/slack/inbound';
+} from '../../fakes/slack/inbound';
 
 export const SECRET = 'bench-signing-secret';
 

@@ -8,7 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import { RequestRepository } from '../../src/store/requests';
-import { SEED, startSimulator } from '../../src/simulator';
+import { SEED, startSimulator } from '../../fakes/partner-center';
 import { baseEnv } from '../../test/support/env';
 import { formValues } from '../../test/support/flows';
 import { freePort } from '../../test/support/redis-server';

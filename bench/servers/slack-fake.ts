@@ -4,7 +4,7 @@
  * `reset` (forget calls and views, so memory stays flat between runs) and `calls` (the recorded
  * calls of a method: trigger id, arrival time, ok).
  */
-import { startSlackFake } from '../../test/fakes/slack';
+import { startSlackFake } from '../../fakes/slack';
 
 interface Msg {
   type: string;

@@ -16,7 +16,9 @@ export function registerDecisionActions(app: App, deps: HandlerDeps): void {
     const id = requestIdOf(action);
     const channel = body.channel?.id ?? deps.config.channels.approvals;
     deps.background('approve', async () => {
-      const res = id ? await deps.approvals.approve(id, body.user.id) : { ok: false as const, message: 'This button does not name a request.' };
+      const res = id
+        ? await deps.approvals.approve(id, body.user.id)
+        : { ok: false as const, message: 'This button does not name a request.' };
       if (!res.ok) await deps.slack.postEphemeral({ channel, user: body.user.id, text: res.message });
     });
   });
@@ -28,12 +30,15 @@ export function registerDecisionActions(app: App, deps: HandlerDeps): void {
     if (!id) return;
     // Refuse early (privately) rather than ask a non-approver for a reason.
     const r = await deps.repo.get(id);
-    const refusal =
-      !r ? `There is no request ${id}.`
-      : r.requesterId === body.user.id ? 'You cannot decide on your own request. Use `/purchase cancel` to withdraw it.'
-      : r.status !== 'pending_approval' ? `Request ${id} is already decided.`
-      : !(await deps.approvals.canApprove(body.user.id)) ? 'Only configured approvers can reject purchase requests.'
-      : undefined;
+    const refusal = !r
+      ? `There is no request ${id}.`
+      : r.requesterId === body.user.id
+        ? 'You cannot decide on your own request. Use `/purchase cancel` to withdraw it.'
+        : r.status !== 'pending_approval'
+          ? `Request ${id} is already decided.`
+          : !(await deps.approvals.canApprove(body.user.id))
+            ? 'Only configured approvers can reject purchase requests.'
+            : undefined;
     if (refusal) {
       await deps.slack.postEphemeral({ channel, user: body.user.id, text: refusal });
       return;

@@ -18,7 +18,10 @@ export function registerPurchaseCommand(app: App, deps: HandlerDeps): void {
       await ack();
       await client.views.open({
         trigger_id: command.trigger_id,
-        view: buildRequestModal({ maxQuantity: deps.config.policy.maxQuantity, metadata: { v: 1, channel: command.channel_id } }),
+        view: buildRequestModal({
+          maxQuantity: deps.config.policy.maxQuantity,
+          metadata: { v: 1, channel: command.channel_id },
+        }),
       });
       return;
     }
@@ -31,15 +34,29 @@ export function registerPurchaseCommand(app: App, deps: HandlerDeps): void {
       if (verb === 'status') return status(deps, respond, args[0]);
       if (verb === 'mine') return mine(deps, respond, command.user_id);
       if (verb === 'cancel') {
-        if (!args[0]) return void (await respond({ response_type: 'ephemeral', text: 'Usage: `/purchase cancel <request id>`' }));
+        if (!args[0])
+          return void (await respond({
+            response_type: 'ephemeral',
+            text: 'Usage: `/purchase cancel <request id>`',
+          }));
         const res = await deps.approvals.cancel(args[0].toUpperCase(), command.user_id);
         return void (await respond({ response_type: 'ephemeral', text: res.message }));
       }
       if (FINANCE.has(verb)) {
-        const answer = await deps.finance.command(verb, args, { userId: command.user_id, channelId: command.channel_id });
-        return void (await respond({ response_type: 'ephemeral', text: answer.text, ...(answer.blocks ? { blocks: answer.blocks } : {}) }));
+        const answer = await deps.finance.command(verb, args, {
+          userId: command.user_id,
+          channelId: command.channel_id,
+        });
+        return void (await respond({
+          response_type: 'ephemeral',
+          text: answer.text,
+          ...(answer.blocks ? { blocks: answer.blocks } : {}),
+        }));
       }
-      await respond({ response_type: 'ephemeral', text: `I don't know \`${escapeMrkdwn(sub)}\`.\n${HELP_TEXT}` });
+      await respond({
+        response_type: 'ephemeral',
+        text: `I don't know \`${escapeMrkdwn(sub)}\`.\n${HELP_TEXT}`,
+      });
     });
   });
 }
@@ -51,7 +68,10 @@ async function status(deps: HandlerDeps, respond: RespondFn, id: string | undefi
   }
   const r = await deps.repo.get(id.toUpperCase());
   if (!r) {
-    await respond({ response_type: 'ephemeral', text: `There is no request \`${escapeMrkdwn(id)}\`. \`/purchase mine\` lists yours.` });
+    await respond({
+      response_type: 'ephemeral',
+      text: `There is no request \`${escapeMrkdwn(id)}\`. \`/purchase mine\` lists yours.`,
+    });
     return;
   }
   const audit = await deps.repo.audit(r.id);
@@ -62,10 +82,21 @@ async function status(deps: HandlerDeps, respond: RespondFn, id: string | undefi
 async function mine(deps: HandlerDeps, respond: RespondFn, userId: string): Promise<void> {
   const open = (await deps.repo.openForUser(userId)).filter((r) => !isFinal(r.status));
   if (open.length === 0) {
-    await respond({ response_type: 'ephemeral', text: 'You have no open purchase requests. `/purchase` starts one.' });
+    await respond({
+      response_type: 'ephemeral',
+      text: 'You have no open purchase requests. `/purchase` starts one.',
+    });
     return;
   }
-  const lines = open.slice(0, 40).map((r) => `• \`${r.id}\` ${r.quantity} × ${escapeMrkdwn(r.skuTitle)} for ${escapeMrkdwn(r.customerName)} — ${statusLabel(r)}`);
+  const lines = open
+    .slice(0, 40)
+    .map(
+      (r) =>
+        `• \`${r.id}\` ${r.quantity} × ${escapeMrkdwn(r.skuTitle)} for ${escapeMrkdwn(r.customerName)} — ${statusLabel(r)}`,
+    );
   const more = open.length > 40 ? `\n…and ${open.length - 40} more.` : '';
-  await respond({ response_type: 'ephemeral', text: `*Your open requests (${open.length})*\n${lines.join('\n')}${more}` });
+  await respond({
+    response_type: 'ephemeral',
+    text: `*Your open requests (${open.length})*\n${lines.join('\n')}${more}`,
+  });
 }

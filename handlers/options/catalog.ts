@@ -23,7 +23,12 @@ function filterByQuery<T>(items: T[], query: string, text: (t: T) => string): T[
 /** Slack allows at most 100 options; say so instead of cutting the list silently. */
 function capped(opts: Opt[]): { options: Opt[] } {
   if (opts.length <= MAX_OPTIONS) return { options: opts };
-  return { options: [...opts.slice(0, MAX_OPTIONS - 1), option(`…${opts.length - (MAX_OPTIONS - 1)} more: type to narrow`, NONE)] };
+  return {
+    options: [
+      ...opts.slice(0, MAX_OPTIONS - 1),
+      option(`…${opts.length - (MAX_OPTIONS - 1)} more: type to narrow`, NONE),
+    ],
+  };
 }
 
 /**
@@ -40,7 +45,11 @@ type OptionsAnswer = { options: Opt[] };
  * Runs a look-up against the budget. A slow or failing Partner Center gets a one-line hint instead
  * of a timeout; the look-up goes on in the background and fills the cache for the next keystroke.
  */
-async function answerWithin(deps: HandlerDeps, what: string, work: () => Promise<OptionsAnswer>): Promise<OptionsAnswer> {
+async function answerWithin(
+  deps: HandlerDeps,
+  what: string,
+  work: () => Promise<OptionsAnswer>,
+): Promise<OptionsAnswer> {
   const running = work();
   const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), OPTIONS_BUDGET_MS).unref());
   try {
@@ -121,7 +130,10 @@ export function registerCatalogOptions(app: App, deps: HandlerDeps): void {
             const term = a.terms?.[0];
             const price = availabilityPrice(a);
             const label = `${term ? humanTerm(term.duration) : 'Perpetual'} · ${(term?.billingCycle ?? 'one_time').replace(/_/g, ' ')}`;
-            const desc = price.unitPrice !== undefined ? `${price.unitPrice} ${price.currency ?? ''} each` : term?.description;
+            const desc =
+              price.unitPrice !== undefined
+                ? `${price.unitPrice} ${price.currency ?? ''} each`
+                : term?.description;
             return option(label, a.id, desc);
           });
         return capped(opts);

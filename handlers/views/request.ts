@@ -30,8 +30,16 @@ export function registerRequestView(app: App, deps: HandlerDeps): void {
     const metadata = decodeMetadata(view.private_metadata);
     const started = Date.now();
     const checking = deps.intake.check(form);
-    const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), CHECK_BUDGET_MS).unref());
-    const first = await Promise.race([checking.then((v) => ({ v }), (e: unknown) => ({ e })), timer]);
+    const timer = new Promise<'late'>((resolve) =>
+      setTimeout(() => resolve('late'), CHECK_BUDGET_MS).unref(),
+    );
+    const first = await Promise.race([
+      checking.then(
+        (v) => ({ v }),
+        (e: unknown) => ({ e }),
+      ),
+      timer,
+    ]);
 
     if (first !== 'late' && 'v' in first) {
       const { errors, draft } = first.v;
@@ -41,7 +49,10 @@ export function registerRequestView(app: App, deps: HandlerDeps): void {
       }
       await ack({
         response_action: 'update',
-        view: buildLoadingModal('Request submitted', ':hourglass_flowing_sand: Sending your request to the approvers…'),
+        view: buildLoadingModal(
+          'Request submitted',
+          ':hourglass_flowing_sand: Sending your request to the approvers…',
+        ),
       });
       deps.background('submit request', () => submit(deps, view.id, userId, draft));
       return;
@@ -50,12 +61,17 @@ export function registerRequestView(app: App, deps: HandlerDeps): void {
       deps.log.error({ err: first.e, userId }, 'request checks failed');
       await ack({
         response_action: 'errors',
-        errors: { customer: 'Partner Center could not be reached to check this request. Try again in a minute.' },
+        errors: {
+          customer: 'Partner Center could not be reached to check this request. Try again in a minute.',
+        },
       });
       return;
     }
     // Checks are slow today: answer Slack now, finish the checks, then show the outcome.
-    await ack({ response_action: 'update', view: buildLoadingModal('Checking request', ':mag: Checking your request with Partner Center…') });
+    await ack({
+      response_action: 'update',
+      view: buildLoadingModal('Checking request', ':mag: Checking your request with Partner Center…'),
+    });
     deps.background('slow request checks', async () => {
       try {
         const { errors, draft } = await checking;
@@ -73,22 +89,36 @@ export function registerRequestView(app: App, deps: HandlerDeps): void {
           );
           return;
         }
-        await deps.slack.updateView(view.id, buildLoadingModal('Request submitted', ':hourglass_flowing_sand: Sending your request to the approvers…'));
+        await deps.slack.updateView(
+          view.id,
+          buildLoadingModal(
+            'Request submitted',
+            ':hourglass_flowing_sand: Sending your request to the approvers…',
+          ),
+        );
         await submit(deps, view.id, userId, draft);
       } catch (err) {
         deps.log.error({ err }, 'slow request checks failed');
         await deps.slack.updateView(
           view.id,
-          buildLoadingModal('Request not sent', ':x: Partner Center could not be reached to check this request. Nothing was sent; try `/purchase` again in a minute.'),
+          buildLoadingModal(
+            'Request not sent',
+            ':x: Partner Center could not be reached to check this request. Nothing was sent; try `/purchase` again in a minute.',
+          ),
         );
       }
     });
   });
 
   app.view(IDS.rejectModal, async ({ ack, body, view }) => {
-    const reason = (view.state.values[IDS.blocks.rejectReason]?.[IDS.blocks.rejectReason]?.value ?? '').trim();
+    const reason = (
+      view.state.values[IDS.blocks.rejectReason]?.[IDS.blocks.rejectReason]?.value ?? ''
+    ).trim();
     if (reason.length < 3) {
-      await ack({ response_action: 'errors', errors: { [IDS.blocks.rejectReason]: 'Give the requester a reason (3 characters at least).' } });
+      await ack({
+        response_action: 'errors',
+        errors: { [IDS.blocks.rejectReason]: 'Give the requester a reason (3 characters at least).' },
+      });
       return;
     }
     let requestId = '';
@@ -107,7 +137,12 @@ export function registerRequestView(app: App, deps: HandlerDeps): void {
   });
 }
 
-async function submit(deps: HandlerDeps, viewId: string, userId: string, draft: NonNullable<Awaited<ReturnType<HandlerDeps['intake']['check']>>['draft']>): Promise<void> {
+async function submit(
+  deps: HandlerDeps,
+  viewId: string,
+  userId: string,
+  draft: NonNullable<Awaited<ReturnType<HandlerDeps['intake']['check']>>['draft']>,
+): Promise<void> {
   const outcome = await deps.intake.submit(viewId, userId, draft);
   // A repeated submission of the same view: the first one announces.
   if (!outcome.ok || outcome.duplicate) return;

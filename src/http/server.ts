@@ -47,8 +47,15 @@ export function createHttpApp(opts: HttpOptions): Express {
   if (opts.bullBoard.password) {
     const adapter = new ExpressAdapter();
     adapter.setBasePath('/admin/queues');
-    createBullBoard({ queues: opts.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })), serverAdapter: adapter });
-    app.use('/admin/queues', basicAuth(opts.bullBoard.user, opts.bullBoard.password), adapter.getRouter() as express.Router);
+    createBullBoard({
+      queues: opts.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })),
+      serverAdapter: adapter,
+    });
+    app.use(
+      '/admin/queues',
+      basicAuth(opts.bullBoard.user, opts.bullBoard.password),
+      adapter.getRouter() as express.Router,
+    );
   }
   return app;
 }

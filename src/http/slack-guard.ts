@@ -17,7 +17,12 @@ export interface SlackGuardOptions {
 
 const ACCEPTED_TYPES = ['application/x-www-form-urlencoded', 'application/json'];
 
-export function verifySlackSignature(secret: string, body: string, timestamp: string, signature: string): boolean {
+export function verifySlackSignature(
+  secret: string,
+  body: string,
+  timestamp: string,
+  signature: string,
+): boolean {
   const expected = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
   const a = Buffer.from(expected);
   const b = Buffer.from(signature);

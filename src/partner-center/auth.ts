@@ -58,7 +58,11 @@ export class UndiciNetworkClient implements INetworkModule {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     return this.send<T>('GET', url, options, timeout);
   }
 
@@ -66,7 +70,12 @@ export class UndiciNetworkClient implements INetworkModule {
     return this.send<T>('POST', url, options);
   }
 
-  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     const controller = new AbortController();
     const limit = timeout ?? this.timeoutMs;
     const timer = setTimeout(() => controller.abort(), limit);
@@ -89,7 +98,8 @@ export class UndiciNetworkClient implements INetworkModule {
       } catch {
         // MSAL's own client turns a non-JSON answer into an error object the same way.
         body = {
-          error: res.statusCode >= 500 ? 'server_error' : res.statusCode >= 400 ? 'client_error' : 'unknown_error',
+          error:
+            res.statusCode >= 500 ? 'server_error' : res.statusCode >= 400 ? 'client_error' : 'unknown_error',
           error_description: `The token endpoint answered ${res.statusCode} with a body that is not JSON`,
         };
       }
@@ -99,7 +109,9 @@ export class UndiciNetworkClient implements INetworkModule {
       const timedOut = controller.signal.aborted;
       this.lastFailure = new PartnerCenterError(
         timedOut ? 'pc_timeout' : 'pc_network',
-        timedOut ? `Token endpoint did not answer within ${limit} ms` : `Token endpoint unreachable: ${(err as Error).message}`,
+        timedOut
+          ? `Token endpoint did not answer within ${limit} ms`
+          : `Token endpoint unreachable: ${(err as Error).message}`,
         { cause: err },
       );
       throw this.lastFailure;
@@ -210,9 +222,11 @@ export class MsalTokenProvider implements TokenProvider {
     if (!options.forceRefresh && cached && this.isFresh(cached)) return cached.token;
     const pending = this.inFlight.get(kind);
     if (pending) return pending;
-    const acquisition = this.acquire(kind, options.forceRefresh === true || cached !== undefined).finally(() => {
-      this.inFlight.delete(kind);
-    });
+    const acquisition = this.acquire(kind, options.forceRefresh === true || cached !== undefined).finally(
+      () => {
+        this.inFlight.delete(kind);
+      },
+    );
     this.inFlight.set(kind, acquisition);
     return acquisition;
   }
@@ -234,12 +248,18 @@ export class MsalTokenProvider implements TokenProvider {
         kind === 'app'
           ? // Our cache decided the token is stale; MSAL's own cache must not hand the same one back.
             await this.app.acquireTokenByClientCredential({ scopes: this.scopes, skipCache: skipMsalCache })
-          : await this.app.acquireTokenByRefreshToken({ scopes: this.scopes, refreshToken: this.refreshToken ?? '' });
+          : await this.app.acquireTokenByRefreshToken({
+              scopes: this.scopes,
+              refreshToken: this.refreshToken ?? '',
+            });
     } catch (err) {
       throw this.toError(kind, err);
     }
     if (!result?.accessToken) {
-      throw new PartnerCenterError('pc_auth', `The token endpoint returned no ${kind === 'app' ? 'app-only' : 'App+User'} access token`);
+      throw new PartnerCenterError(
+        'pc_auth',
+        `The token endpoint returned no ${kind === 'app' ? 'app-only' : 'App+User'} access token`,
+      );
     }
     const issuedAt = this.now();
     // MSAL reports an absolute time on the real clock; keep the lifetime and put it on ours.
@@ -255,13 +275,19 @@ export class MsalTokenProvider implements TokenProvider {
       if (err.errorCode === 'network_error' && this.network.lastFailure) return this.network.lastFailure;
       // errorMessage is Entra ID's AADSTS text: no secrets in it, but keep only its first line.
       const detail = err.errorMessage.split('\n')[0] ?? '';
-      return new PartnerCenterError('pc_auth', `Could not get an ${what} token (${err.errorCode}): ${detail}`, {
-        pcCode: err.errorCode,
-        description: detail,
-        cause: err,
-      });
+      return new PartnerCenterError(
+        'pc_auth',
+        `Could not get an ${what} token (${err.errorCode}): ${detail}`,
+        {
+          pcCode: err.errorCode,
+          description: detail,
+          cause: err,
+        },
+      );
     }
     if (err instanceof PartnerCenterError) return err;
-    return new PartnerCenterError('pc_auth', `Could not get an ${what} token: ${(err as Error).message}`, { cause: err });
+    return new PartnerCenterError('pc_auth', `Could not get an ${what} token: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }

@@ -137,7 +137,10 @@ interface Result<T> {
 
 /** Encodes each interpolated value as one path segment. */
 function path(strings: TemplateStringsArray, ...values: string[]): string {
-  return strings.reduce((out, s, i) => out + s + (i < values.length ? encodeURIComponent(values[i] ?? '') : ''), '');
+  return strings.reduce(
+    (out, s, i) => out + s + (i < values.length ? encodeURIComponent(values[i] ?? '') : ''),
+    '',
+  );
 }
 
 function queryString(query: Query | undefined): string {
@@ -214,11 +217,16 @@ export class PartnerCenterClient {
     const filter = options.nameStartsWith
       ? JSON.stringify({ Field: 'CompanyName', Value: options.nameStartsWith, Operator: 'starts_with' })
       : undefined;
-    return this.get('listCustomers', 'app', '/v1/customers', CustomerCollectionSchema, { size: options.size, filter });
+    return this.get('listCustomers', 'app', '/v1/customers', CustomerCollectionSchema, {
+      size: options.size,
+      filter,
+    });
   }
 
   /** Every matching customer, following the continuation token of `links.next`. */
-  iterateCustomers(options: { nameStartsWith?: string; size?: number } = {}): AsyncGenerator<Customer, void, undefined> {
+  iterateCustomers(
+    options: { nameStartsWith?: string; size?: number } = {},
+  ): AsyncGenerator<Customer, void, undefined> {
     return this.follow('listCustomers', 'app', () => this.listCustomers(options), CustomerCollectionSchema);
   }
 
@@ -228,11 +236,20 @@ export class PartnerCenterClient {
   }
 
   async listSubscriptions(customerId: string) {
-    return this.get('listSubscriptions', 'app', path`/v1/customers/${customerId}/subscriptions`, SubscriptionCollectionSchema);
+    return this.get(
+      'listSubscriptions',
+      'app',
+      path`/v1/customers/${customerId}/subscriptions`,
+      SubscriptionCollectionSchema,
+    );
   }
 
   /** Registers an Azure subscription/plan for reservation purchases (async: poll the status). */
-  async registerSubscription(customerId: string, subscriptionId: string, options: WriteOptions = {}): Promise<{ location: string | undefined }> {
+  async registerSubscription(
+    customerId: string,
+    subscriptionId: string,
+    options: WriteOptions = {},
+  ): Promise<{ location: string | undefined }> {
     const res = await this.request({
       operation: 'registerSubscription',
       auth: 'app',
@@ -262,14 +279,25 @@ export class PartnerCenterClient {
   }
 
   async getProduct(productId: string, country: string, options: CatalogOptions = {}): Promise<Product> {
-    return this.get('getProduct', 'app', path`/v1/products/${productId}`, ProductSchema, { country, reservationScope: options.reservationScope });
+    return this.get('getProduct', 'app', path`/v1/products/${productId}`, ProductSchema, {
+      country,
+      reservationScope: options.reservationScope,
+    });
   }
 
   async listSkus(productId: string, country: string, options: CatalogOptions = {}) {
-    return this.get('listSkus', 'app', path`/v1/products/${productId}/skus`, SkuCollectionSchema, { country, ...options });
+    return this.get('listSkus', 'app', path`/v1/products/${productId}/skus`, SkuCollectionSchema, {
+      country,
+      ...options,
+    });
   }
 
-  async getSku(productId: string, skuId: string, country: string, options: CatalogOptions = {}): Promise<Sku> {
+  async getSku(
+    productId: string,
+    skuId: string,
+    country: string,
+    options: CatalogOptions = {},
+  ): Promise<Sku> {
     return this.get('getSku', 'app', path`/v1/products/${productId}/skus/${skuId}`, SkuSchema, {
       country,
       reservationScope: options.reservationScope,
@@ -277,13 +305,24 @@ export class PartnerCenterClient {
   }
 
   async listAvailabilities(productId: string, skuId: string, country: string, options: CatalogOptions = {}) {
-    return this.get('listAvailabilities', 'app', path`/v1/products/${productId}/skus/${skuId}/availabilities`, AvailabilityCollectionSchema, {
-      country,
-      ...options,
-    });
+    return this.get(
+      'listAvailabilities',
+      'app',
+      path`/v1/products/${productId}/skus/${skuId}/availabilities`,
+      AvailabilityCollectionSchema,
+      {
+        country,
+        ...options,
+      },
+    );
   }
 
-  async getAvailability(productId: string, skuId: string, availabilityId: string, country: string): Promise<Availability> {
+  async getAvailability(
+    productId: string,
+    skuId: string,
+    availabilityId: string,
+    country: string,
+  ): Promise<Availability> {
     return this.get(
       'getAvailability',
       'app',
@@ -314,7 +353,14 @@ export class PartnerCenterClient {
   // Carts and checkout (writes: never retried here; pass the persisted requestId when retrying)
 
   async createCart(customerId: string, cart: CartInput, options: WriteOptions = {}): Promise<Cart> {
-    return this.write('createCart', 'POST', path`/v1/customers/${customerId}/carts`, CartSchema, cart, options);
+    return this.write(
+      'createCart',
+      'POST',
+      path`/v1/customers/${customerId}/carts`,
+      CartSchema,
+      cart,
+      options,
+    );
   }
 
   async getCart(customerId: string, cartId: string): Promise<Cart> {
@@ -322,13 +368,36 @@ export class PartnerCenterClient {
   }
 
   /** PUT of the whole cart: GET it, change it, send it back. */
-  async updateCart(customerId: string, cartId: string, cart: CartInput | Cart, options: WriteOptions = {}): Promise<Cart> {
-    return this.write('updateCart', 'PUT', path`/v1/customers/${customerId}/carts/${cartId}`, CartSchema, cart, options);
+  async updateCart(
+    customerId: string,
+    cartId: string,
+    cart: CartInput | Cart,
+    options: WriteOptions = {},
+  ): Promise<Cart> {
+    return this.write(
+      'updateCart',
+      'PUT',
+      path`/v1/customers/${customerId}/carts/${cartId}`,
+      CartSchema,
+      cart,
+      options,
+    );
   }
 
   /** Partial success is possible: read both `orders` and `orderErrors`. */
-  async checkoutCart(customerId: string, cartId: string, options: WriteOptions = {}): Promise<CartCheckoutResult> {
-    return this.write('checkoutCart', 'POST', path`/v1/customers/${customerId}/carts/${cartId}/checkout`, CartCheckoutResultSchema, undefined, options);
+  async checkoutCart(
+    customerId: string,
+    cartId: string,
+    options: WriteOptions = {},
+  ): Promise<CartCheckoutResult> {
+    return this.write(
+      'checkoutCart',
+      'POST',
+      path`/v1/customers/${customerId}/carts/${cartId}/checkout`,
+      CartCheckoutResultSchema,
+      undefined,
+      options,
+    );
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -346,7 +415,13 @@ export class PartnerCenterClient {
   /** `billingType` in any spelling (`one_time`, `OneTime`, `onetime`); sent as the REST docs show it. */
   async listOrdersByBillingType(customerId: string, billingType: string) {
     const wire = normalizeBillingCycle(billingType).replace(/_/g, '');
-    return this.get('listOrdersByBillingType', 'app', path`/v1/customers/${customerId}/orders`, OrderCollectionSchema, { billingType: wire });
+    return this.get(
+      'listOrdersByBillingType',
+      'app',
+      path`/v1/customers/${customerId}/orders`,
+      OrderCollectionSchema,
+      { billingType: wire },
+    );
   }
 
   /** App+User only. */
@@ -362,17 +437,26 @@ export class PartnerCenterClient {
   // -------------------------------------------------------------------------------------------------
   // Entitlements (App+User)
 
-  async listEntitlements(customerId: string, options: { entitlementType?: string; showExpiry?: boolean } = {}) {
+  async listEntitlements(
+    customerId: string,
+    options: { entitlementType?: string; showExpiry?: boolean } = {},
+  ) {
     // The docs' spellings: `software`, `reservedInstance`.
     const type = options.entitlementType
       ? options.entitlementType.replace(/[\s_-]/g, '').toLowerCase() === 'reservedinstance'
         ? 'reservedInstance'
         : options.entitlementType
       : undefined;
-    return this.get('listEntitlements', 'user', path`/v1/customers/${customerId}/entitlements`, EntitlementCollectionSchema, {
-      entitlementType: type,
-      showExpiry: options.showExpiry,
-    });
+    return this.get(
+      'listEntitlements',
+      'user',
+      path`/v1/customers/${customerId}/entitlements`,
+      EntitlementCollectionSchema,
+      {
+        entitlementType: type,
+        showExpiry: options.showExpiry,
+      },
+    );
   }
 
   /** Reservation details behind an entitlement's `entitledArtifacts[].link`. */
@@ -395,12 +479,20 @@ export class PartnerCenterClient {
   }
 
   async listInvoices(options: { size?: number; offset?: number } = {}) {
-    return this.get('listInvoices', 'app', '/v1/invoices', InvoiceCollectionSchema, { size: options.size, offset: options.offset });
+    return this.get('listInvoices', 'app', '/v1/invoices', InvoiceCollectionSchema, {
+      size: options.size,
+      offset: options.offset,
+    });
   }
 
   /** Every invoice, page by page, following `links.next`. */
   iterateInvoices(options: { size?: number } = {}): AsyncGenerator<Invoice, void, undefined> {
-    return this.follow('listInvoices', 'app', () => this.listInvoices({ size: options.size, offset: 0 }), InvoiceCollectionSchema);
+    return this.follow(
+      'listInvoices',
+      'app',
+      () => this.listInvoices({ size: options.size, offset: 0 }),
+      InvoiceCollectionSchema,
+    );
   }
 
   /** App+User only. */
@@ -430,7 +522,10 @@ export class PartnerCenterClient {
   }
 
   /** Every OneTime line item of an invoice, following continuation tokens. */
-  async *listOneTimeLineItems(invoiceId: string, options: { size?: number } = {}): AsyncGenerator<OneTimeInvoiceLineItem, void, undefined> {
+  async *listOneTimeLineItems(
+    invoiceId: string,
+    options: { size?: number } = {},
+  ): AsyncGenerator<OneTimeInvoiceLineItem, void, undefined> {
     let continuationToken: string | undefined;
     const seen = new Set<string>();
     for (;;) {
@@ -479,8 +574,16 @@ export class PartnerCenterClient {
     }
   }
 
-  private async get<T>(operation: string, auth: TokenKind, p: string, schema: Schema<T>, query?: Query, headers?: Record<string, string>): Promise<T> {
-    return (await this.request({ operation, auth, method: 'GET', path: p, query, expect: schema, headers })).data;
+  private async get<T>(
+    operation: string,
+    auth: TokenKind,
+    p: string,
+    schema: Schema<T>,
+    query?: Query,
+    headers?: Record<string, string>,
+  ): Promise<T> {
+    return (await this.request({ operation, auth, method: 'GET', path: p, query, expect: schema, headers }))
+      .data;
   }
 
   private async write<T>(
@@ -491,7 +594,17 @@ export class PartnerCenterClient {
     body: unknown,
     options: WriteOptions,
   ): Promise<T> {
-    return (await this.request({ operation, auth: 'app', method, path: p, body, expect: schema, requestId: options.requestId })).data;
+    return (
+      await this.request({
+        operation,
+        auth: 'app',
+        method,
+        path: p,
+        body,
+        expect: schema,
+        requestId: options.requestId,
+      })
+    ).data;
   }
 
   private request(spec: RequestSpec<Buffer> & { expect: 'pdf' }): Promise<Result<Buffer>>;
@@ -517,7 +630,17 @@ export class PartnerCenterClient {
       let failure: PartnerCenterError;
       try {
         const res = await this.send(spec, url, token, requestId, correlationId);
-        log.debug({ method: spec.method, path: spec.path, status: res.status, requestId, attempt, ms: this.now() - started }, 'partner center call');
+        log.debug(
+          {
+            method: spec.method,
+            path: spec.path,
+            status: res.status,
+            requestId,
+            attempt,
+            ms: this.now() - started,
+          },
+          'partner center call',
+        );
         if (res.status >= 200 && res.status < 300) {
           return { data: this.parse(spec, res, context), status: res.status, headers: res.headers };
         }
@@ -542,7 +665,14 @@ export class PartnerCenterClient {
       if (throttleWait !== undefined && throttleWait > this.maxThrottleWaitMs) throw failure;
       const delay = Math.max(throttleWait ?? failure.retryAfterMs ?? 0, this.backoff(attempt));
       log.warn(
-        { requestId, attempt, status: failure.status, errorCode: failure.code, pcCode: failure.pcCode, delayMs: delay },
+        {
+          requestId,
+          attempt,
+          status: failure.status,
+          errorCode: failure.code,
+          pcCode: failure.pcCode,
+          delayMs: delay,
+        },
         `Partner Center ${spec.operation} failed (${failure.code}); retrying`,
       );
       await this.sleep(delay);
@@ -557,7 +687,13 @@ export class PartnerCenterClient {
     return Math.round(step / 2 + (this.random() * step) / 2);
   }
 
-  private async send<T>(spec: RequestSpec<T>, url: string, token: string, requestId: string, correlationId: string): Promise<RawResponse> {
+  private async send<T>(
+    spec: RequestSpec<T>,
+    url: string,
+    token: string,
+    requestId: string,
+    correlationId: string,
+  ): Promise<RawResponse> {
     // Staying under Partner Center's limit costs a short wait; going over costs a 429 and a retry.
     if (this.throttle) await this.throttle.acquire();
     const headers: Record<string, string> = {
@@ -579,17 +715,27 @@ export class PartnerCenterClient {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      const res = await request(url, { method: spec.method, headers, body, dispatcher: this.dispatcher, signal: controller.signal });
+      const res = await request(url, {
+        method: spec.method,
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+        signal: controller.signal,
+      });
       const buffer = Buffer.from(await res.body.arrayBuffer());
       return { status: res.statusCode, headers: res.headers, body: buffer };
     } catch (err) {
       if (controller.signal.aborted) {
-        throw new PartnerCenterError('pc_timeout', `${spec.operation}: Partner Center did not answer within ${this.timeoutMs} ms`, {
-          requestId,
-          correlationId,
-          operation: spec.operation,
-          cause: err,
-        });
+        throw new PartnerCenterError(
+          'pc_timeout',
+          `${spec.operation}: Partner Center did not answer within ${this.timeoutMs} ms`,
+          {
+            requestId,
+            correlationId,
+            operation: spec.operation,
+            cause: err,
+          },
+        );
       }
       throw err;
     } finally {
@@ -597,8 +743,15 @@ export class PartnerCenterClient {
     }
   }
 
-  private transportError(err: unknown, spec: { operation: string }, context: { requestId: string; correlationId: string }): PartnerCenterError {
-    const reason = err instanceof Error ? `${(err as Error & { code?: string }).code ?? err.name}: ${err.message}` : String(err);
+  private transportError(
+    err: unknown,
+    spec: { operation: string },
+    context: { requestId: string; correlationId: string },
+  ): PartnerCenterError {
+    const reason =
+      err instanceof Error
+        ? `${(err as Error & { code?: string }).code ?? err.name}: ${err.message}`
+        : String(err);
     return new PartnerCenterError('pc_network', `${spec.operation}: Partner Center unreachable (${reason})`, {
       requestId: context.requestId,
       correlationId: context.correlationId,
@@ -607,11 +760,26 @@ export class PartnerCenterClient {
     });
   }
 
-  private parse<T>(spec: RequestSpec<T>, res: RawResponse, context: { operation: string; requestId: string; correlationId: string }): T | Buffer | undefined {
+  private parse<T>(
+    spec: RequestSpec<T>,
+    res: RawResponse,
+    context: { operation: string; requestId: string; correlationId: string },
+  ): T | Buffer | undefined {
     if (spec.expect === 'none') return undefined;
     if (spec.expect === 'pdf') {
       if (res.body.subarray(0, 5).toString('latin1') !== '%PDF-') {
-        throw invalidResponseError(res.status, res.headers, [{ code: 'custom', path: [], message: `expected a PDF, got ${res.body.length} bytes of ${header(res.headers, 'content-type') ?? 'unknown type'}` }], context);
+        throw invalidResponseError(
+          res.status,
+          res.headers,
+          [
+            {
+              code: 'custom',
+              path: [],
+              message: `expected a PDF, got ${res.body.length} bytes of ${header(res.headers, 'content-type') ?? 'unknown type'}`,
+            },
+          ],
+          context,
+        );
       }
       return res.body;
     }
@@ -619,7 +787,12 @@ export class PartnerCenterClient {
     try {
       json = JSON.parse(res.body.toString('utf8')) as unknown;
     } catch {
-      throw invalidResponseError(res.status, res.headers, [{ code: 'custom', path: [], message: `body is not JSON (${res.body.length} bytes)` }], context);
+      throw invalidResponseError(
+        res.status,
+        res.headers,
+        [{ code: 'custom', path: [], message: `body is not JSON (${res.body.length} bytes)` }],
+        context,
+      );
     }
     const parsed = spec.expect.safeParse(json);
     if (!parsed.success) throw invalidResponseError(res.status, res.headers, parsed.error.issues, context);
@@ -636,5 +809,7 @@ function linkHeaders(link: Link): Record<string, string> | undefined {
 function nextContinuationToken(page: OneTimeInvoiceLineItemCollection): string | undefined {
   const next = page.links?.['next'];
   if (!next) return undefined;
-  return page.continuationToken ?? next.headers?.find((h) => h.key.toLowerCase() === 'ms-continuationtoken')?.value;
+  return (
+    page.continuationToken ?? next.headers?.find((h) => h.key.toLowerCase() === 'ms-continuationtoken')?.value
+  );
 }

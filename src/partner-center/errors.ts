@@ -93,7 +93,9 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 
 /** "Rate limit is exceeded. Try again in 57 seconds." → 57000. */
 function retryAfterFromText(text: string | undefined): number | undefined {
-  const match = text ? /try again in (\d+(?:\.\d+)?) ?(ms|milliseconds?|s|sec|seconds?|minutes?)?/i.exec(text) : null;
+  const match = text
+    ? /try again in (\d+(?:\.\d+)?) ?(ms|milliseconds?|s|sec|seconds?|minutes?)?/i.exec(text)
+    : null;
   if (!match?.[1]) return undefined;
   const amount = Number(match[1]);
   const unit = (match[2] ?? 's').toLowerCase();
@@ -145,7 +147,8 @@ export function errorFromResponse(
   const data = fault.success ? fault.data.data : undefined;
 
   let retryAfterMs = parseRetryAfter(header(headers, 'retry-after'), context.now);
-  if (retryAfterMs === undefined && (status === 429 || status === 503)) retryAfterMs = retryAfterFromText(description);
+  if (retryAfterMs === undefined && (status === 429 || status === 503))
+    retryAfterMs = retryAfterFromText(description);
 
   // The ids we sent win: a job retries a write with *its* MS-RequestId, not the one the server logs.
   const requestId = context.requestId ?? firstId(header(headers, 'ms-requestid'));
@@ -163,16 +166,20 @@ export function errorFromResponse(
   }
   const codePart = pcCode === undefined ? '' : ` (code ${String(pcCode)})`;
   const prefix = context.operation ? `${context.operation}: ` : '';
-  return new PartnerCenterError(code, `${prefix}Partner Center answered ${status}${codePart}: ${summary.slice(0, 1024)}`, {
-    status,
-    pcCode,
-    description,
-    data,
-    requestId,
-    correlationId,
-    retryAfterMs,
-    operation: context.operation,
-  });
+  return new PartnerCenterError(
+    code,
+    `${prefix}Partner Center answered ${status}${codePart}: ${summary.slice(0, 1024)}`,
+    {
+      status,
+      pcCode,
+      description,
+      data,
+      requestId,
+      correlationId,
+      retryAfterMs,
+      operation: context.operation,
+    },
+  );
 }
 
 /** A 2xx whose body is not what the schema says (or not JSON at all). Carries the issues, not the body. */
@@ -187,11 +194,15 @@ export function invalidResponseError(
     .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
     .join('; ');
   const prefix = context.operation ? `${context.operation}: ` : '';
-  return new PartnerCenterError('pc_invalid_response', `${prefix}Partner Center answered ${status} with a body that does not match its schema (${where})`, {
-    status,
-    issues,
-    requestId: context.requestId ?? firstId(header(headers, 'ms-requestid')),
-    correlationId: context.correlationId ?? firstId(header(headers, 'ms-correlationid')),
-    operation: context.operation,
-  });
+  return new PartnerCenterError(
+    'pc_invalid_response',
+    `${prefix}Partner Center answered ${status} with a body that does not match its schema (${where})`,
+    {
+      status,
+      issues,
+      requestId: context.requestId ?? firstId(header(headers, 'ms-requestid')),
+      correlationId: context.correlationId ?? firstId(header(headers, 'ms-correlationid')),
+      operation: context.operation,
+    },
+  );
 }

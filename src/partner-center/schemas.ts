@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * One zod schema per Partner Center resource; every type is inferred from its schema.
  *
- * The documented examples disagree with themselves (see shared/fixtures/partner-center/README.md), so the
+ * The documented examples disagree with themselves (see test/fixtures/partner-center/README.md), so the
  * schemas are lenient where the documents are: unknown fields are kept (`passthrough`), PascalCase keys
  * are read as camelCase (`ProvisioningContext` in the update-cart example), numbers that arrive as
  * strings become numbers, ids that arrive as numbers become strings, and enum spellings are folded into
@@ -42,7 +42,10 @@ function resource<T extends z.ZodRawShape>(shape: T) {
 }
 
 /** A string→string map whose keys we also camelize (provisioningContext, inventoryContext). */
-const stringMap = z.preprocess(camelizeKeys, z.record(z.union([z.string(), z.number(), z.boolean()]).transform(String)));
+const stringMap = z.preprocess(
+  camelizeKeys,
+  z.record(z.union([z.string(), z.number(), z.boolean()]).transform(String)),
+);
 
 /** Ids that the examples show as `"0"` in one place and `0` in another: always a string. */
 export const idString = z.union([z.string(), z.number()]).transform(String);
@@ -64,7 +67,10 @@ export const numeric = z.union([
 ]);
 
 /** Booleans that might arrive as "true"/"false". */
-const bool = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((s) => s.toLowerCase() === 'true')]);
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', 'True', 'False']).transform((s) => s.toLowerCase() === 'true'),
+]);
 
 function enumKey(value: string): string {
   return value.replace(/[\s_-]/g, '').toLowerCase();
@@ -90,7 +96,15 @@ export function looseEnum<const T extends readonly [string, ...string[]]>(values
     .transform((v): T[number] | (string & Record<never, never>) => byKey.get(enumKey(v)) ?? snake(v));
 }
 
-export const BILLING_CYCLES = ['one_time', 'monthly', 'annual', 'triennial', 'biennial', 'none', 'unknown'] as const;
+export const BILLING_CYCLES = [
+  'one_time',
+  'monthly',
+  'annual',
+  'triennial',
+  'biennial',
+  'none',
+  'unknown',
+] as const;
 export const billingCycle = looseEnum(BILLING_CYCLES);
 export type BillingCycle = z.infer<typeof billingCycle>;
 
@@ -338,7 +352,10 @@ export const InventoryItemSchema = resource({
   productId: z.string(),
   skuId: idString.optional(),
   isRestricted: bool,
-  restrictions: z.array(InventoryRestrictionSchema).nullish().transform((r) => r ?? []),
+  restrictions: z
+    .array(InventoryRestrictionSchema)
+    .nullish()
+    .transform((r) => r ?? []),
 });
 export type InventoryItem = z.infer<typeof InventoryItemSchema>;
 /** check-inventory answers with a bare array, one item per SKU; unknown items are silently dropped. */
@@ -424,7 +441,15 @@ export const OrderLineItemSchema = resource({
   subscriptionId: z.string().optional(),
   parentSubscriptionId: z.string().optional(),
   termDuration: z.string().optional(),
-  transactionType: looseEnum(['new', 'renew', 'add_quantity', 'remove_quantity', 'cancel', 'convert', 'customer_credit']).optional(),
+  transactionType: looseEnum([
+    'new',
+    'renew',
+    'add_quantity',
+    'remove_quantity',
+    'cancel',
+    'convert',
+    'customer_credit',
+  ]).optional(),
   friendlyName: z.string().optional(),
   quantity: numeric,
   partnerIdOnRecord: idString.optional(),
@@ -464,8 +489,14 @@ export type OrderError = z.infer<typeof OrderErrorSchema>;
 
 /** Partial success is possible: some order groups become orders, others order errors. */
 export const CartCheckoutResultSchema = resource({
-  orders: z.array(OrderSchema).nullish().transform((o) => o ?? []),
-  orderErrors: z.array(OrderErrorSchema).nullish().transform((e) => e ?? []),
+  orders: z
+    .array(OrderSchema)
+    .nullish()
+    .transform((o) => o ?? []),
+  orderErrors: z
+    .array(OrderErrorSchema)
+    .nullish()
+    .transform((e) => e ?? []),
 });
 export type CartCheckoutResult = z.infer<typeof CartCheckoutResultSchema>;
 
@@ -474,7 +505,12 @@ export const ProvisioningStatusSchema = resource({
   lineItemNumber: numeric,
   status: looseEnum(['fulfilled', 'unfulfilled', 'prefulfillment_pending']),
   quantityProvisioningInformation: z
-    .array(resource({ quantity: numeric, status: looseEnum(['fulfilled', 'unfulfilled', 'prefulfillment_pending']) }))
+    .array(
+      resource({
+        quantity: numeric,
+        status: looseEnum(['fulfilled', 'unfulfilled', 'prefulfillment_pending']),
+      }),
+    )
     .optional(),
 });
 export type ProvisioningStatus = z.infer<typeof ProvisioningStatusSchema>;
@@ -483,7 +519,11 @@ export const ProvisioningStatusCollectionSchema = collectionOf(ProvisioningStatu
 // ---------------------------------------------------------------------------------------------------
 // Entitlements
 
-export const ENTITLEMENT_TYPES = ['reserved_instance', 'software', 'virtual_machine_reserved_instance'] as const;
+export const ENTITLEMENT_TYPES = [
+  'reserved_instance',
+  'software',
+  'virtual_machine_reserved_instance',
+] as const;
 const entitlementType = looseEnum(ENTITLEMENT_TYPES);
 
 export const EntitledArtifactSchema = resource({
@@ -496,7 +536,11 @@ export const EntitledArtifactSchema = resource({
 
 const EntitlementBaseSchema = z
   .object({
-    referenceOrder: resource({ id: z.string(), lineItemId: idString.optional(), alternateId: z.string().optional() }),
+    referenceOrder: resource({
+      id: z.string(),
+      lineItemId: idString.optional(),
+      alternateId: z.string().optional(),
+    }),
     productId: z.string(),
     skuId: idString,
     quantity: numeric,
@@ -539,7 +583,10 @@ export const ReservationArtifactSchema = resource({
   type: entitlementType,
   reservations: z.array(ReservationSchema).optional(),
   virtualMachineReservations: z.array(ReservationSchema).optional(),
-}).transform((a) => ({ ...a, reservations: [...(a.reservations ?? []), ...(a.virtualMachineReservations ?? [])] }));
+}).transform((a) => ({
+  ...a,
+  reservations: [...(a.reservations ?? []), ...(a.virtualMachineReservations ?? [])],
+}));
 export type ReservationArtifact = z.infer<typeof ReservationArtifactSchema>;
 
 // ---------------------------------------------------------------------------------------------------
@@ -588,7 +635,9 @@ const InvoiceBaseSchema = z
     currencyCode: z.string().optional(),
     currencySymbol: z.string().optional(),
     pdfDownloadLink: z.string().optional(),
-    taxReceipts: z.array(resource({ id: idString, taxReceiptPdfDownloadLink: z.string().optional() })).optional(),
+    taxReceipts: z
+      .array(resource({ id: idString, taxReceiptPdfDownloadLink: z.string().optional() }))
+      .optional(),
     invoiceDetails: z.array(InvoiceDetailSchema).optional(),
     documentType: looseEnum(['invoice', 'void_note', 'adjustment_note', 'credit_note']).optional(),
     amendsOf: z.string().optional(),
@@ -624,7 +673,14 @@ export const OneTimeInvoiceLineItemSchema = resource({
   productName: z.string().optional(),
   skuName: z.string().optional(),
   productQualifiers: z.array(z.string()).optional(),
-  chargeType: looseEnum(['new', 'cancel', 'renew', 'add_quantity', 'remove_quantity', 'cycle_charge']).optional(),
+  chargeType: looseEnum([
+    'new',
+    'cancel',
+    'renew',
+    'add_quantity',
+    'remove_quantity',
+    'cycle_charge',
+  ]).optional(),
   unitPrice: numeric.optional(),
   effectiveUnitPrice: numeric.optional(),
   unitType: z.string().optional(),

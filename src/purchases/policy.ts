@@ -36,7 +36,19 @@ export function marketClosedMessage(kind: Kind, country: string): string | undef
   return `${KIND_LABELS[kind]}s cannot be sold in ${name} (${country.toUpperCase()}): Microsoft lists it as an unavailable market. Pick another kind of purchase, or a customer billed elsewhere.`;
 }
 
-export type FieldErrors = Partial<Record<'customer' | 'kind' | 'product' | 'sku' | 'availability' | 'quantity' | 'azure_subscription' | 'justification', string>>;
+export type FieldErrors = Partial<
+  Record<
+    | 'customer'
+    | 'kind'
+    | 'product'
+    | 'sku'
+    | 'availability'
+    | 'quantity'
+    | 'azure_subscription'
+    | 'justification',
+    string
+  >
+>;
 
 export interface CheckFacts {
   perpetualQualified: boolean;
@@ -50,7 +62,10 @@ export interface CheckFacts {
 }
 
 /** Every rule that can refuse a request, each error on the field the requester must change. */
-export function checkDraft(d: Pick<PurchaseDraft, 'kind' | 'country' | 'quantity' | 'azureSubscriptionId' | 'justification'>, facts: CheckFacts): FieldErrors {
+export function checkDraft(
+  d: Pick<PurchaseDraft, 'kind' | 'country' | 'quantity' | 'azureSubscriptionId' | 'justification'>,
+  facts: CheckFacts,
+): FieldErrors {
   const errors: FieldErrors = {};
   const market = marketClosedMessage(d.kind, d.country);
   if (market) errors.kind = market;
@@ -62,9 +77,13 @@ export function checkDraft(d: Pick<PurchaseDraft, 'kind' | 'country' | 'quantity
     errors.quantity = `Enter a whole number from 1 to ${facts.maxQuantity}.`;
   }
   if (d.kind === 'azure_reservation') {
-    if (!d.azureSubscriptionId) errors.azure_subscription = 'A reservation needs the Azure subscription it applies to.';
-    else if (facts.customerSubscriptionIds && !facts.customerSubscriptionIds.includes(d.azureSubscriptionId)) {
-      errors.azure_subscription = "This Azure subscription does not belong to the selected customer.";
+    if (!d.azureSubscriptionId)
+      errors.azure_subscription = 'A reservation needs the Azure subscription it applies to.';
+    else if (
+      facts.customerSubscriptionIds &&
+      !facts.customerSubscriptionIds.includes(d.azureSubscriptionId)
+    ) {
+      errors.azure_subscription = 'This Azure subscription does not belong to the selected customer.';
     }
   }
   if (facts.availabilityOffered === false) {
@@ -73,7 +92,8 @@ export function checkDraft(d: Pick<PurchaseDraft, 'kind' | 'country' | 'quantity
   if (facts.inventory?.required && !facts.inventory.available) {
     errors.sku = `Out of stock: ${facts.inventory.detail ?? 'Partner Center reports no inventory for this SKU'}. Pick another SKU or region.`;
   }
-  if (d.justification.trim().length < 10) errors.justification = 'Say in a sentence why this is needed (10 characters at least).';
+  if (d.justification.trim().length < 10)
+    errors.justification = 'Say in a sentence why this is needed (10 characters at least).';
   return errors;
 }
 
@@ -88,6 +108,10 @@ export function requiredApprovals(
   return 1;
 }
 
-export function isApprover(userId: string, approvers: { userIds: readonly string[] }, groupMembers: readonly string[]): boolean {
+export function isApprover(
+  userId: string,
+  approvers: { userIds: readonly string[] },
+  groupMembers: readonly string[],
+): boolean {
   return approvers.userIds.includes(userId) || groupMembers.includes(userId);
 }

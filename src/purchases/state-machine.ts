@@ -22,17 +22,17 @@ export type PurchaseEvent =
   | { type: 'slack_refs'; refs: PurchaseRequest['slack'] };
 
 export type RefusalCode =
-  | 'self_approval'
-  | 'already_approved_by_you'
-  | 'not_pending'
-  | 'not_requester'
-  | 'invalid_transition';
+  'self_approval' | 'already_approved_by_you' | 'not_pending' | 'not_requester' | 'invalid_transition';
 
 export type TransitionResult =
   | { ok: true; request: PurchaseRequest; changed: boolean }
   | { ok: false; code: RefusalCode; status: PurchaseRequest['status'] };
 
-const refuse = (r: PurchaseRequest, code: RefusalCode): TransitionResult => ({ ok: false, code, status: r.status });
+const refuse = (r: PurchaseRequest, code: RefusalCode): TransitionResult => ({
+  ok: false,
+  code,
+  status: r.status,
+});
 const next = (r: PurchaseRequest, patch: Partial<PurchaseRequest>): TransitionResult => ({
   ok: true,
   request: { ...r, ...patch },
@@ -46,7 +46,10 @@ export function transition(r: PurchaseRequest, event: PurchaseEvent, now: number
       if (event.by === r.requesterId) return refuse(r, 'self_approval');
       if (r.approvals.some((a) => a.by === event.by)) return refuse(r, 'already_approved_by_you');
       const approvals = [...r.approvals, { by: event.by, at: now }];
-      return next(r, { approvals, status: approvals.length >= r.requiredApprovals ? 'approved' : 'pending_approval' });
+      return next(r, {
+        approvals,
+        status: approvals.length >= r.requiredApprovals ? 'approved' : 'pending_approval',
+      });
     }
     case 'reject':
       if (r.status !== 'pending_approval') return refuse(r, 'not_pending');

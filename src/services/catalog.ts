@@ -79,12 +79,16 @@ export class CatalogService {
   async searchCustomers(query: string): Promise<CustomerInfo[]> {
     const q = query.trim().toLowerCase();
     const all = await this.customers();
-    return all.filter((c) => !q || c.name.toLowerCase().includes(q) || (c.domain ?? '').toLowerCase().includes(q));
+    return all.filter(
+      (c) => !q || c.name.toLowerCase().includes(q) || (c.domain ?? '').toLowerCase().includes(q),
+    );
   }
 
   /** The customer with the billing country that decides the market. */
   async customer(customerId: string): Promise<CustomerInfo> {
-    return this.cached('customer', customerId, async () => toCustomerInfo(await this.pc.getCustomer(customerId)));
+    return this.cached('customer', customerId, async () =>
+      toCustomerInfo(await this.pc.getCustomer(customerId)),
+    );
   }
 
   async subscriptions(customerId: string): Promise<SubscriptionInfo[]> {
@@ -101,13 +105,19 @@ export class CatalogService {
 
   async products(country: string, kind: Kind): Promise<CatalogEntry[]> {
     return this.cached('products', `${country}:${kind}`, async () => {
-      const res = await this.pc.listProducts({ country, targetView: KIND_TARGET_VIEW[kind], targetSegment: 'commercial' });
+      const res = await this.pc.listProducts({
+        country,
+        targetView: KIND_TARGET_VIEW[kind],
+        targetSegment: 'commercial',
+      });
       return res.items.map(entry);
     });
   }
 
   async skus(productId: string, country: string): Promise<CatalogEntry[]> {
-    return this.cached('skus', `${country}:${productId}`, async () => (await this.pc.listSkus(productId, country)).items.map(entry));
+    return this.cached('skus', `${country}:${productId}`, async () =>
+      (await this.pc.listSkus(productId, country)).items.map(entry),
+    );
   }
 
   async availabilities(productId: string, skuId: string, country: string): Promise<Availability[]> {

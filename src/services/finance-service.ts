@@ -170,7 +170,10 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
       try {
         if (await this.announce(invoice)) announced.push(invoice.id);
       } catch (error) {
-        this.log.warn({ err: error, invoiceId: invoice.id }, 'could not finish announcing an invoice; the next poll resumes it');
+        this.log.warn(
+          { err: error, invoiceId: invoice.id },
+          'could not finish announcing an invoice; the next poll resumes it',
+        );
         failures.push({ invoiceId: invoice.id, error });
       }
     }
@@ -192,9 +195,15 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
       // One transaction: a crash leaves either no baseline (taken again next time) or a whole one.
       const tx = this.redis.multi();
       if (invoices.length > 0) tx.sadd(this.settledKey(), ...invoices.map((i) => i.id));
-      tx.set(this.baselineKey(), JSON.stringify({ at: new Date(this.now()).toISOString(), invoices: invoices.length }));
+      tx.set(
+        this.baselineKey(),
+        JSON.stringify({ at: new Date(this.now()).toISOString(), invoices: invoices.length }),
+      );
       await tx.exec();
-      this.log.info({ invoices: invoices.length }, 'first invoice poll: existing invoices recorded as the baseline, not announced');
+      this.log.info(
+        { invoices: invoices.length },
+        'first invoice poll: existing invoices recorded as the baseline, not announced',
+      );
       return true;
     } finally {
       await this.release('finance-baseline', 'invoices', token);
@@ -218,10 +227,17 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
       if (!channel || !ts) {
         // Read before posting: the message states the one-time part of the total.
         lines = oneTime ? await this.oneTimeLines(invoice.id) : [];
-        const message = buildInvoiceAnnouncement(invoice, chargeBreakdown(invoice, oneTime ? lines : undefined));
+        const message = buildInvoiceAnnouncement(
+          invoice,
+          chargeBreakdown(invoice, oneTime ? lines : undefined),
+        );
         // A crash between this post and the record below would post again on resume; the window is
         // one Redis write wide, and a second message is the lesser harm than a missed invoice.
-        const res = await this.slack.postMessage({ channel: this.config.channels.finance, text: message.text, blocks: message.blocks });
+        const res = await this.slack.postMessage({
+          channel: this.config.channels.finance,
+          text: message.text,
+          blocks: message.blocks,
+        });
         channel = res.channel;
         ts = res.ts;
         await this.redis.hset(stepsKey, { channel, ts, posted: this.stamp() });
@@ -236,15 +252,26 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
       if (!steps.pdf) {
         try {
           const bytes = await this.pc.getInvoiceStatement(invoice.id);
-          await this.slack.uploadFile({ ...thread, filename: `${invoice.id}.pdf`, title: `Invoice ${invoice.id}`, bytes });
+          await this.slack.uploadFile({
+            ...thread,
+            filename: `${invoice.id}.pdf`,
+            title: `Invoice ${invoice.id}`,
+            bytes,
+          });
           await this.redis.hset(stepsKey, 'pdf', this.stamp());
         } catch (err) {
           pdfPending = true;
-          if (isAppError(err, 'pc_credentials_missing') || (err instanceof PartnerCenterError && err.appOnlyRefused)) {
+          if (
+            isAppError(err, 'pc_credentials_missing') ||
+            (err instanceof PartnerCenterError && err.appOnlyRefused)
+          ) {
             // Expected until App+User credentials are configured: say so once, keep trying quietly.
             if (!steps.pdfNote) {
               try {
-                await this.slack.postMessage({ ...thread, text: buildStatementUnavailable(invoice.id, credentialsText()) });
+                await this.slack.postMessage({
+                  ...thread,
+                  text: buildStatementUnavailable(invoice.id, credentialsText()),
+                });
                 await this.redis.hset(stepsKey, 'pdfNote', this.stamp());
               } catch (noteErr) {
                 failure = noteErr;
@@ -274,7 +301,11 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
    * Matches each one-time charge to the approved request that ordered it, records the invoice on
    * each such request, tells each requester once, and lists in the thread what no request explains.
    */
-  private async reconcile(invoice: Invoice, lines: readonly OneTimeInvoiceLineItem[], thread: { channel: string; threadTs: string }): Promise<void> {
+  private async reconcile(
+    invoice: Invoice,
+    lines: readonly OneTimeInvoiceLineItem[],
+    thread: { channel: string; threadTs: string },
+  ): Promise<void> {
     const explainedBy = await this.explainer(lines);
     const explained = new Map<string, ExplainedCharge & { request: PurchaseRequest }>();
     const unexplained: OneTimeInvoiceLineItem[] = [];
@@ -290,11 +321,20 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     }
 
     for (const { request, lines: charged } of explained.values()) {
-      const applied = await this.repo.apply(request.id, { type: 'invoiced', invoiceId: invoice.id }, 'finance');
+      const applied = await this.repo.apply(
+        request.id,
+        { type: 'invoiced', invoiceId: invoice.id },
+        'finance',
+      );
       const current = applied.ok ? applied.request : request;
       // Claimed before telling: a crash right after the claim loses one note, never sends two.
-      const first = await this.redis.set(this.keys.once('finance-told', `${invoice.id}:${request.id}`), this.stamp(), 'NX');
-      if (first === 'OK') await this.notifier.tellRequester(current, buildRequesterInvoiceNote(current, invoice, charged));
+      const first = await this.redis.set(
+        this.keys.once('finance-told', `${invoice.id}:${request.id}`),
+        this.stamp(),
+        'NX',
+      );
+      if (first === 'OK')
+        await this.notifier.tellRequester(current, buildRequesterInvoiceNote(current, invoice, charged));
     }
 
     const currency = lines.find((l) => l.currency)?.currency ?? invoice.currencyCode;
@@ -311,14 +351,22 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
         ...thread,
         filename: `${invoice.id}-one-time-reconciliation.csv`,
         title: `Invoice ${invoice.id}: one-time charges and the requests that explain them`,
-        bytes: Buffer.from(lineItemsCsv(lines, (l) => explainedBy.request(l)?.id), 'utf8'),
+        bytes: Buffer.from(
+          lineItemsCsv(lines, (l) => explainedBy.request(l)?.id),
+          'utf8',
+        ),
       });
     }
-    this.log.info({ invoiceId: invoice.id, charges: lines.length, explained: lines.length - unexplained.length }, 'invoice reconciled');
+    this.log.info(
+      { invoiceId: invoice.id, charges: lines.length, explained: lines.length - unexplained.length },
+      'invoice reconciled',
+    );
   }
 
   /** Looks up, once per order id, the approved request that placed each order. */
-  private async explainer(lines: readonly OneTimeInvoiceLineItem[]): Promise<{ request(line: OneTimeInvoiceLineItem): PurchaseRequest | undefined }> {
+  private async explainer(
+    lines: readonly OneTimeInvoiceLineItem[],
+  ): Promise<{ request(line: OneTimeInvoiceLineItem): PurchaseRequest | undefined }> {
     const byOrder = new Map<string, PurchaseRequest | undefined>();
     for (const orderId of new Set(lines.map((l) => l.orderId).filter((id): id is string => Boolean(id)))) {
       const requestId = await this.repo.byOrderId(orderId);
@@ -331,12 +379,21 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
   // -------------------------------------------------------------------------------------------------
   // Commands
 
-  async command(verb: string, args: string[], who: { userId: string; channelId: string }): Promise<FinanceAnswer> {
+  async command(
+    verb: string,
+    args: string[],
+    who: { userId: string; channelId: string },
+  ): Promise<FinanceAnswer> {
     const v = verb.toLowerCase();
-    if (!isFinanceVerb(v)) return { text: `\`${escapeMrkdwn(verb)}\` is not a finance command. Try ${FINANCE_VERBS.map((x) => `\`${x}\``).join(', ')}.` };
+    if (!isFinanceVerb(v))
+      return {
+        text: `\`${escapeMrkdwn(verb)}\` is not a finance command. Try ${FINANCE_VERBS.map((x) => `\`${x}\``).join(', ')}.`,
+      };
     const allowed = await this.isFinanceUser(who.userId);
     if (allowed === 'unknown') {
-      return { text: 'I could not check whether you are in the finance user group (Slack did not answer). Please try again in a minute.' };
+      return {
+        text: 'I could not check whether you are in the finance user group (Slack did not answer). Please try again in a minute.',
+      };
     }
     if (!allowed) return refusalAnswer(this.config.finance.usergroupId);
     try {
@@ -359,7 +416,10 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     } catch (err) {
       // Partner Center's failures are expected outcomes here: say what it said. Anything else
       // (Redis down, a bug) is a surprise and goes to the listener's error handler.
-      if (isAppError(err, 'pc_credentials_missing') || (err instanceof PartnerCenterError && err.appOnlyRefused)) {
+      if (
+        isAppError(err, 'pc_credentials_missing') ||
+        (err instanceof PartnerCenterError && err.appOnlyRefused)
+      ) {
         return { text: `I can't answer \`${v}\`: ${credentialsText()}` };
       }
       if (err instanceof PartnerCenterError) {
@@ -385,12 +445,16 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
 
   private async balance(): Promise<FinanceAnswer> {
     const balance = await this.pc.getBalance();
-    let summaries: Awaited<ReturnType<FinancePartnerCenter['listInvoiceSummaries']>>['items'] | { unavailable: string };
+    let summaries:
+      Awaited<ReturnType<FinancePartnerCenter['listInvoiceSummaries']>>['items'] | { unavailable: string };
     try {
       summaries = (await this.pc.listInvoiceSummaries()).items;
     } catch (err) {
       // The balance is app-only and already here; the summaries need App+User: show what we have.
-      if (isAppError(err, 'pc_credentials_missing') || (err instanceof PartnerCenterError && err.appOnlyRefused)) {
+      if (
+        isAppError(err, 'pc_credentials_missing') ||
+        (err instanceof PartnerCenterError && err.appOnlyRefused)
+      ) {
         summaries = { unavailable: credentialsText() };
       } else if (err instanceof PartnerCenterError) {
         summaries = { unavailable: partnerCenterFailureText(err) };
@@ -403,12 +467,15 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     const usage = '/purchase invoices [page]';
     const raw = args[0];
     const page = raw === undefined ? 1 : /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(page) || page < 1) return usageAnswer(usage, `“${escapeMrkdwn(raw ?? '')}” is not a page number.`);
+    if (!Number.isInteger(page) || page < 1)
+      return usageAnswer(usage, `“${escapeMrkdwn(raw ?? '')}” is not a page number.`);
     const all = sortInvoicesNewestFirst(await this.allInvoices());
     const per = FINANCE_LIMITS.invoicesPerPage;
     const pages = Math.max(1, Math.ceil(all.length / per));
     if (page > pages) {
-      return { text: `There ${pages === 1 ? 'is only 1 page' : `are only ${pages} pages`} of invoices (${all.length} invoice${all.length === 1 ? '' : 's'}, ${per} per page).` };
+      return {
+        text: `There ${pages === 1 ? 'is only 1 page' : `are only ${pages} pages`} of invoices (${all.length} invoice${all.length === 1 ? '' : 's'}, ${per} per page).`,
+      };
     }
     return buildInvoiceListAnswer(all.slice((page - 1) * per, page * per), page, pages, all.length);
   }
@@ -416,13 +483,17 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
   private async invoice(args: string[], userId: string): Promise<FinanceAnswer> {
     const raw = args[0];
     if (!raw) return usageAnswer('/purchase invoice <invoice id>');
-    if (!INVOICE_ID.test(raw)) return { text: `There is no invoice \`${escapeMrkdwn(raw)}\`: invoice ids are letters and digits, like G000024135.` };
+    if (!INVOICE_ID.test(raw))
+      return {
+        text: `There is no invoice \`${escapeMrkdwn(raw)}\`: invoice ids are letters and digits, like G000024135.`,
+      };
     const id = raw.toUpperCase();
     let invoice: Invoice;
     try {
       invoice = await this.pc.getInvoice(id);
     } catch (err) {
-      if (isAppError(err, 'pc_not_found')) return { text: `There is no invoice \`${escapeMrkdwn(raw)}\`. \`/purchase invoices\` lists them.` };
+      if (isAppError(err, 'pc_not_found'))
+        return { text: `There is no invoice \`${escapeMrkdwn(raw)}\`. \`/purchase invoices\` lists them.` };
       throw err;
     }
     const oneTime = hasOneTimeCharges(invoice);
@@ -436,7 +507,12 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     let pdfNote: string;
     try {
       const bytes = await this.pc.getInvoiceStatement(invoice.id);
-      await this.slack.uploadFile({ channel: await dmChannel(), filename: `${invoice.id}.pdf`, title: `Invoice ${invoice.id}`, bytes });
+      await this.slack.uploadFile({
+        channel: await dmChannel(),
+        filename: `${invoice.id}.pdf`,
+        title: `Invoice ${invoice.id}`,
+        bytes,
+      });
       pdfNote = 'sent to you in a direct message.';
     } catch (err) {
       pdfNote = this.sideFailure(err, 'the PDF statement', invoice.id);
@@ -473,11 +549,19 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     const found = await this.resolveCustomer(query);
     if ('answer' in found) return found.answer;
     const customer = found.customer;
-    const page = billingType ? await this.pc.listOrdersByBillingType(customer.id, billingType) : await this.pc.listOrders(customer.id);
+    const page = billingType
+      ? await this.pc.listOrdersByBillingType(customer.id, billingType)
+      : await this.pc.listOrders(customer.id);
     const orders = sortOrdersNewestFirst(page.items);
     let csvNote: string | undefined;
     if (orders.length > FINANCE_LIMITS.listedItems) {
-      csvNote = await this.attach(userId, `orders-${safeName(customerLabel(customer))}.csv`, `Orders of ${customerLabel(customer)}`, ordersCsv(orders), `all ${orders.length} orders`);
+      csvNote = await this.attach(
+        userId,
+        `orders-${safeName(customerLabel(customer))}.csv`,
+        `Orders of ${customerLabel(customer)}`,
+        ordersCsv(orders),
+        `all ${orders.length} orders`,
+      );
     }
     return buildOrdersAnswer(customer, orders, billingType, csvNote);
   }
@@ -497,17 +581,32 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     for (const e of list.items) await visit(e, 0);
     let csvNote: string | undefined;
     if (views.length > FINANCE_LIMITS.listedItems) {
-      csvNote = await this.attach(userId, `entitlements-${safeName(customerLabel(customer))}.csv`, `Entitlements of ${customerLabel(customer)}`, entitlementsCsv(views), `all ${views.length} entitlements`);
+      csvNote = await this.attach(
+        userId,
+        `entitlements-${safeName(customerLabel(customer))}.csv`,
+        `Entitlements of ${customerLabel(customer)}`,
+        entitlementsCsv(views),
+        `all ${views.length} entitlements`,
+      );
     }
     return buildEntitlementsAnswer(customer, views, csvNote);
   }
 
   /** Reservation details for a reservation entitlement (one failing artifact is noted, not fatal). */
   private async withReservations(e: Entitlement, depth: number): Promise<EntitlementView> {
-    const isReservation = e.entitlementType === 'reserved_instance' || e.entitlementType === 'virtual_machine_reserved_instance';
+    const isReservation =
+      e.entitlementType === 'reserved_instance' || e.entitlementType === 'virtual_machine_reserved_instance';
     if (!isReservation) return { entitlement: e, depth, reservations: [] };
-    const links = (e.entitledArtifacts ?? []).map((a) => a.link).filter((l): l is NonNullable<typeof l> => l !== undefined);
-    if (links.length === 0) return { entitlement: e, depth, reservations: [], reservationNote: 'Partner Center gives no reservation details link yet.' };
+    const links = (e.entitledArtifacts ?? [])
+      .map((a) => a.link)
+      .filter((l): l is NonNullable<typeof l> => l !== undefined);
+    if (links.length === 0)
+      return {
+        entitlement: e,
+        depth,
+        reservations: [],
+        reservationNote: 'Partner Center gives no reservation details link yet.',
+      };
     const view: EntitlementView = { entitlement: e, depth, reservations: [] };
     for (const link of links) {
       try {
@@ -526,7 +625,8 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
       try {
         return { customer: await this.pc.getCustomer(query) };
       } catch (err) {
-        if (isAppError(err, 'pc_not_found')) return { answer: { text: `There is no customer \`${escapeMrkdwn(query)}\`.` } };
+        if (isAppError(err, 'pc_not_found'))
+          return { answer: { text: `There is no customer \`${escapeMrkdwn(query)}\`.` } };
         throw err;
       }
     }
@@ -537,7 +637,12 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
     const exact = matches.filter((c) => customerLabel(c).toLowerCase() === wanted);
     const only = matches.length === 1 ? matches[0] : exact.length === 1 ? exact[0] : undefined;
     if (only) return { customer: only };
-    if (matches.length === 0) return { answer: { text: `There is no customer whose name starts with “${escapeMrkdwn(query)}”. Give the name's start or the customer id.` } };
+    if (matches.length === 0)
+      return {
+        answer: {
+          text: `There is no customer whose name starts with “${escapeMrkdwn(query)}”. Give the name's start or the customer id.`,
+        },
+      };
     return { answer: buildAmbiguousCustomerAnswer(query, matches) };
   }
 
@@ -554,12 +659,19 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
   /** Every one-time line item of an invoice, following continuation tokens to the last page. */
   private async oneTimeLines(invoiceId: string): Promise<OneTimeInvoiceLineItem[]> {
     const out: OneTimeInvoiceLineItem[] = [];
-    for await (const line of this.pc.listOneTimeLineItems(invoiceId, { size: this.lineItemPageSize })) out.push(line);
+    for await (const line of this.pc.listOneTimeLineItems(invoiceId, { size: this.lineItemPageSize }))
+      out.push(line);
     return out;
   }
 
   /** Uploads a CSV to the asker's DM; returns the sentence saying where it went (or why it did not). */
-  private async attach(userId: string, filename: string, title: string, csv: string, what: string): Promise<string> {
+  private async attach(
+    userId: string,
+    filename: string,
+    title: string,
+    csv: string,
+    what: string,
+  ): Promise<string> {
     try {
       const dm = await this.slack.openDm(userId);
       await this.slack.uploadFile({ channel: dm, filename, title, bytes: Buffer.from(csv, 'utf8') });
@@ -572,7 +684,11 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
 
   /** A part of an answer that failed without sinking the answer: what to tell the asker. */
   private sideFailure(err: unknown, what: string, invoiceId: string): string {
-    if (isAppError(err, 'pc_credentials_missing') || (err instanceof PartnerCenterError && err.appOnlyRefused)) return credentialsText();
+    if (
+      isAppError(err, 'pc_credentials_missing') ||
+      (err instanceof PartnerCenterError && err.appOnlyRefused)
+    )
+      return credentialsText();
     if (err instanceof PartnerCenterError) return partnerCenterFailureText(err);
     this.log.warn({ err, invoiceId }, `could not deliver ${what}`);
     return `Slack did not take ${what} (${errorMessage(err)}); please try again.`;
@@ -625,7 +741,12 @@ function billingTypeOf(word: string): string | undefined {
 }
 
 function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'customer';
+  return (
+    name
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'customer'
+  );
 }
 
 function errorMessage(err: unknown): string {
@@ -639,6 +760,9 @@ function credentialsText(): string {
 
 function partnerCenterFailureText(err: PartnerCenterError): string {
   const said = err.description ?? err.message;
-  const wait = err.code === 'pc_throttled' && err.retryAfterMs ? ` Partner Center asked to wait ${Math.ceil(err.retryAfterMs / 1000)} s.` : '';
+  const wait =
+    err.code === 'pc_throttled' && err.retryAfterMs
+      ? ` Partner Center asked to wait ${Math.ceil(err.retryAfterMs / 1000)} s.`
+      : '';
   return `Partner Center could not answer: ${escapeMrkdwn(said.slice(0, 500))}${wait} Please try again in a few minutes.`;
 }

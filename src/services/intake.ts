@@ -9,7 +9,17 @@ import type { CatalogService } from './catalog';
 import { availabilityPrice, type PartnerCenterApi } from './partner-center-api';
 
 /** Values of the request modal as Slack sends them in view.state.values. */
-export type ViewStateValues = Record<string, Record<string, { type?: string; value?: string | null; selected_option?: { value: string; text?: { text: string } } | null }>>;
+export type ViewStateValues = Record<
+  string,
+  Record<
+    string,
+    {
+      type?: string;
+      value?: string | null;
+      selected_option?: { value: string; text?: { text: string } } | null;
+    }
+  >
+>;
 
 /** Sentinel option value shown when a list cannot be filled yet (no customer chosen, say). */
 export const NONE = '__none__';
@@ -61,8 +71,7 @@ export function readForm(values: ViewStateValues): RawForm {
 }
 
 export type SubmitOutcome =
-  | { ok: false; errors: FieldErrors }
-  | { ok: true; request: PurchaseRequest; duplicate: boolean };
+  { ok: false; errors: FieldErrors } | { ok: true; request: PurchaseRequest; duplicate: boolean };
 
 export interface IntakeSettings {
   perpetualQualified: boolean;
@@ -111,20 +120,34 @@ export class IntakeService {
       if (isAppError(err, 'pc_not_found')) return undefined;
       throw err;
     });
-    if (!customer) return { errors: { ...errors, customer: 'Partner Center does not know this customer any more.' } };
-    if (!customer.country) return { errors: { ...errors, customer: 'This customer has no billing country in Partner Center, so no market applies.' } };
+    if (!customer)
+      return { errors: { ...errors, customer: 'Partner Center does not know this customer any more.' } };
+    if (!customer.country)
+      return {
+        errors: {
+          ...errors,
+          customer: 'This customer has no billing country in Partner Center, so no market applies.',
+        },
+      };
     const country = customer.country;
     // The market rule needs nothing but the country: refuse before asking the catalog anything.
-    const market = checkDraft({ kind: form.kind, country, quantity: 1, azureSubscriptionId: 'n/a', justification: 'n/a'.repeat(4) }, {
-      perpetualQualified: this.settings.perpetualQualified,
-      maxQuantity: this.settings.maxQuantity,
-    });
+    const market = checkDraft(
+      { kind: form.kind, country, quantity: 1, azureSubscriptionId: 'n/a', justification: 'n/a'.repeat(4) },
+      {
+        perpetualQualified: this.settings.perpetualQualified,
+        maxQuantity: this.settings.maxQuantity,
+      },
+    );
     if (market.kind) return { errors: { ...errors, kind: market.kind } };
 
     const [sku, availability, subs] = await Promise.all([
       this.pc.getSku(form.product, form.sku, country).catch(notFoundAs(undefined as Sku | undefined)),
-      this.pc.getAvailability(form.product, form.sku, form.availability, country).catch(notFoundAs(undefined as Availability | undefined)),
-      form.kind === 'azure_reservation' ? this.catalog.subscriptions(customer.id) : Promise.resolve(undefined),
+      this.pc
+        .getAvailability(form.product, form.sku, form.availability, country)
+        .catch(notFoundAs(undefined as Availability | undefined)),
+      form.kind === 'azure_reservation'
+        ? this.catalog.subscriptions(customer.id)
+        : Promise.resolve(undefined),
     ]);
     if (!sku) return { errors: { ...errors, sku: `This SKU is not sold in ${country}. Choose another.` } };
 
@@ -144,10 +167,18 @@ export class IntakeService {
     const prereqs = (sku.purchasePrerequisites ?? []).map((p) => p.toLowerCase());
     const subscriptionOk =
       form.kind !== 'azure_reservation' ||
-      (draftBase.azureSubscriptionId !== undefined && (facts.customerSubscriptionIds?.includes(draftBase.azureSubscriptionId) ?? false));
+      (draftBase.azureSubscriptionId !== undefined &&
+        (facts.customerSubscriptionIds?.includes(draftBase.azureSubscriptionId) ?? false));
     // Inventory is checked in the context of the subscription, so only once that is valid.
     if (prereqs.includes('inventorycheck') && subscriptionOk) {
-      facts.inventory = await this.inventory(country, customer.id, form.product, form.sku, sku, draftBase.azureSubscriptionId);
+      facts.inventory = await this.inventory(
+        country,
+        customer.id,
+        form.product,
+        form.sku,
+        sku,
+        draftBase.azureSubscriptionId,
+      );
     }
     const ruleErrors = checkDraft(draftBase, facts);
     const all = { ...ruleErrors, ...errors };
@@ -188,16 +219,38 @@ export class IntakeService {
     };
   }
 
-  private async inventory(country: string, customerId: string, productId: string, skuId: string, sku: Sku, subscriptionId: string | undefined) {
-    const region = typeof sku.dynamicAttributes?.armRegionName === 'string' ? sku.dynamicAttributes.armRegionName : undefined;
+  private async inventory(
+    country: string,
+    customerId: string,
+    productId: string,
+    skuId: string,
+    sku: Sku,
+    subscriptionId: string | undefined,
+  ) {
+    const region =
+      typeof sku.dynamicAttributes?.armRegionName === 'string'
+        ? sku.dynamicAttributes.armRegionName
+        : undefined;
     const context: Record<string, string> = { customerId };
     if (subscriptionId) context.azureSubscriptionId = subscriptionId;
     if (region) context.armRegionName = region;
-    const result = await this.pc.checkInventory(country, { targetItems: [{ productId, skuId }], inventoryContext: context });
-    const item = result.find((i) => String(i.skuId ?? '') === skuId || i.productId === productId) ?? result[0];
-    const restrictions = (item as { restrictions?: { description?: string; reasonCode?: string }[] } | undefined)?.restrictions ?? [];
-    const available = item ? (item as { isRestricted?: boolean }).isRestricted !== true && restrictions.length === 0 : false;
-    return { required: true, available, detail: restrictions[0]?.description ?? (region ? `no capacity in ${region}` : undefined) };
+    const result = await this.pc.checkInventory(country, {
+      targetItems: [{ productId, skuId }],
+      inventoryContext: context,
+    });
+    const item =
+      result.find((i) => String(i.skuId ?? '') === skuId || i.productId === productId) ?? result[0];
+    const restrictions =
+      (item as { restrictions?: { description?: string; reasonCode?: string }[] } | undefined)
+        ?.restrictions ?? [];
+    const available = item
+      ? (item as { isRestricted?: boolean }).isRestricted !== true && restrictions.length === 0
+      : false;
+    return {
+      required: true,
+      available,
+      detail: restrictions[0]?.description ?? (region ? `no capacity in ${region}` : undefined),
+    };
   }
 
   /**

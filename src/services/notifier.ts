@@ -35,16 +35,31 @@ export class Notifier {
     let r = (await this.repo.get(request.id)) ?? request;
     if (!r.slack.cardTs) {
       const card = buildApprovalCard(r);
-      const posted = await this.slack.postMessage({ channel: this.approvalsChannel, text: card.text, blocks: card.blocks });
-      const applied = await this.repo.apply(r.id, { type: 'slack_refs', refs: { cardChannel: posted.channel, cardTs: posted.ts } }, 'bot');
+      const posted = await this.slack.postMessage({
+        channel: this.approvalsChannel,
+        text: card.text,
+        blocks: card.blocks,
+      });
+      const applied = await this.repo.apply(
+        r.id,
+        { type: 'slack_refs', refs: { cardChannel: posted.channel, cardTs: posted.ts } },
+        'bot',
+      );
       if (applied.ok) r = applied.request;
     }
     if (!r.slack.threadTs) {
       const dm = await this.slack.openDm(r.requesterId);
-      const link = r.slack.cardChannel && r.slack.cardTs ? await this.slack.permalink(r.slack.cardChannel, r.slack.cardTs) : undefined;
+      const link =
+        r.slack.cardChannel && r.slack.cardTs
+          ? await this.slack.permalink(r.slack.cardChannel, r.slack.cardTs)
+          : undefined;
       const msg = buildRequesterMessage(r, link);
       const posted = await this.slack.postMessage({ channel: dm, text: msg.text, blocks: msg.blocks });
-      const applied = await this.repo.apply(r.id, { type: 'slack_refs', refs: { threadChannel: posted.channel, threadTs: posted.ts } }, 'bot');
+      const applied = await this.repo.apply(
+        r.id,
+        { type: 'slack_refs', refs: { threadChannel: posted.channel, threadTs: posted.ts } },
+        'bot',
+      );
       if (applied.ok) r = applied.request;
     }
     return r;
@@ -55,7 +70,12 @@ export class Notifier {
     if (!r.slack.cardChannel || !r.slack.cardTs) return;
     const card = buildApprovalCard(r);
     try {
-      await this.slack.updateMessage({ channel: r.slack.cardChannel, ts: r.slack.cardTs, text: card.text, blocks: card.blocks });
+      await this.slack.updateMessage({
+        channel: r.slack.cardChannel,
+        ts: r.slack.cardTs,
+        text: card.text,
+        blocks: card.blocks,
+      });
     } catch (err) {
       this.log.warn({ err, requestId: r.id }, 'could not update the approval card');
     }

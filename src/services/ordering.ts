@@ -67,17 +67,23 @@ export class OrderingService {
   async ensureRegistration(requestId: string, polls: number): Promise<StepOutcome> {
     const r = await this.repo.get(requestId);
     if (!r || !['approved', 'ordering'].includes(r.status)) return { kind: 'done' };
-    if (r.kind !== 'azure_reservation' || !r.azureSubscriptionId || r.cartId) return { kind: 'continue', step: 'order' };
+    if (r.kind !== 'azure_reservation' || !r.azureSubscriptionId || r.cartId)
+      return { kind: 'continue', step: 'order' };
     const status = await this.pc.getRegistrationStatus(r.customerId, r.azureSubscriptionId);
     if (status.status === 'registered') {
-      if (polls > 0) await this.notifier.tellRequester(r, `:white_check_mark: Azure subscription \`${r.azureSubscriptionId}\` is registered for reservations.`);
+      if (polls > 0)
+        await this.notifier.tellRequester(
+          r,
+          `:white_check_mark: Azure subscription \`${r.azureSubscriptionId}\` is registered for reservations.`,
+        );
       return { kind: 'continue', step: 'order' };
     }
     if (polls >= this.settings.registrationMaxPolls) {
       throw new PurchaseRefused({
         code: 'registration_timeout',
         message: `Azure subscription ${r.azureSubscriptionId} was still not registered for reservations after ${polls} checks.`,
-        nextStep: 'Check the subscription in Partner Center, then submit the request again. Nothing was bought.',
+        nextStep:
+          'Check the subscription in Partner Center, then submit the request again. Nothing was bought.',
       });
     }
     if (status.status === 'not_registered') {
@@ -87,7 +93,10 @@ export class OrderingService {
         `:hourglass_flowing_sand: Registering Azure subscription \`${r.azureSubscriptionId}\` for reservations. Microsoft takes a few minutes; the purchase continues by itself.`,
       );
     }
-    const delayMs = Math.min(this.settings.registrationPollBaseMs * 2 ** polls, this.settings.registrationPollCapMs);
+    const delayMs = Math.min(
+      this.settings.registrationPollBaseMs * 2 ** polls,
+      this.settings.registrationPollCapMs,
+    );
     return { kind: 'wait', step: 'poll_registration', delayMs, polls: polls + 1 };
   }
 
@@ -99,9 +108,14 @@ export class OrderingService {
     // One worker at a time per request: a stalled job can be re-run while the first run still lives.
     // The lock is short and renewed, so a worker that dies frees it within lockMs.
     if ((await this.redis.set(lockKey, token, 'PX', lockMs, 'NX')) !== 'OK') throw new RequestBusy(requestId);
-    const renew = setInterval(() => {
-      this.redis.eval(RENEW_LOCK, 1, lockKey, token, String(lockMs)).catch((err: unknown) => this.log.warn({ err, requestId }, 'could not renew the order lock'));
-    }, Math.max(100, Math.floor(lockMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.redis
+          .eval(RENEW_LOCK, 1, lockKey, token, String(lockMs))
+          .catch((err: unknown) => this.log.warn({ err, requestId }, 'could not renew the order lock'));
+      },
+      Math.max(100, Math.floor(lockMs / 3)),
+    );
     try {
       return await this.orderLocked(requestId);
     } finally {
@@ -125,10 +139,14 @@ export class OrderingService {
       // The MS-RequestId is saved before the call: a retry after a timeout sends the same one, and
       // Partner Center answers it with the cart it already made instead of making a second one.
       r = await this.applied(r.id, { type: 'prepare_cart', cartRequestId: randomUUID() });
-      const cart = await this.pc.createCart(r.customerId, this.cartBody(r, catalogItemId), { requestId: r.cartRequestId! });
+      const cart = await this.pc.createCart(r.customerId, this.cartBody(r, catalogItemId), {
+        requestId: r.cartRequestId!,
+      });
       const lineError = cart.lineItems.map((l) => l.error).find((e) => e);
       if (lineError) {
-        throw new PurchaseRefused(failureFor(String(lineError.errorCode ?? ''), lineError.errorDescription ?? 'The cart was refused'));
+        throw new PurchaseRefused(
+          failureFor(String(lineError.errorCode ?? ''), lineError.errorDescription ?? 'The cart was refused'),
+        );
       }
       r = await this.applied(r.id, { type: 'cart_created', cartId: cart.id });
     } else {
@@ -144,22 +162,32 @@ export class OrderingService {
           nextStep: 'Submit the request again. Nothing was bought from this cart.',
         });
       }
-      this.log.info({ requestId: r.id, cartId: r.cartId, cartStatus: cart.status }, 'resuming a purchase with an existing cart');
+      this.log.info(
+        { requestId: r.id, cartId: r.cartId, cartStatus: cart.status },
+        'resuming a purchase with an existing cart',
+      );
     }
 
     // The cart id is saved before checkout because a crash in between would otherwise buy twice:
     // checking out the same cart again returns the first result.
     r = await this.applied(r.id, { type: 'prepare_checkout', checkoutRequestId: randomUUID() });
-    const result: CartCheckoutResult = await this.pc.checkoutCart(r.customerId, r.cartId!, { requestId: r.checkoutRequestId! });
+    const result: CartCheckoutResult = await this.pc.checkoutCart(r.customerId, r.cartId!, {
+      requestId: r.checkoutRequestId!,
+    });
     const orders = (result.orders ?? []).map(summarize);
     const orderErrors = result.orderErrors ?? [];
     if (orders.length === 0) {
       const e = orderErrors[0];
-      throw new PurchaseRefused(failureFor(String(e?.code ?? ''), e?.description ?? 'Partner Center created no order.'));
+      throw new PurchaseRefused(
+        failureFor(String(e?.code ?? ''), e?.description ?? 'Partner Center created no order.'),
+      );
     }
     r = await this.applied(r.id, { type: 'ordered', orders });
     if (orderErrors.length > 0) {
-      await this.notifier.tellRequester(r, `:warning: Part of the cart was refused: ${orderErrors.map((e) => `${e.description ?? ''} (code ${String(e.code ?? '?')})`).join('; ')}`);
+      await this.notifier.tellRequester(
+        r,
+        `:warning: Part of the cart was refused: ${orderErrors.map((e) => `${e.description ?? ''} (code ${String(e.code ?? '?')})`).join('; ')}`,
+      );
     }
     await this.afterOrdered(r);
     return { kind: 'done' };
@@ -172,7 +200,9 @@ export class OrderingService {
       await this.notifier.refreshCard(r);
       const lines = (r.orders ?? []).flatMap((o) => [
         `*Order \`${o.id}\`* — ${o.status}`,
-        ...o.lineItems.map((l) => `  • ${l.quantity} × ${l.friendlyName}${l.termDuration ? ` (${l.termDuration})` : ''}`),
+        ...o.lineItems.map(
+          (l) => `  • ${l.quantity} × ${l.friendlyName}${l.termDuration ? ` (${l.termDuration})` : ''}`,
+        ),
       ]);
       await this.notifier.tellRequester(
         r,
@@ -232,7 +262,10 @@ export class OrderingService {
     return r;
   }
 
-  private async applied(id: string, event: Parameters<RequestRepository['apply']>[1]): Promise<PurchaseRequest> {
+  private async applied(
+    id: string,
+    event: Parameters<RequestRepository['apply']>[1],
+  ): Promise<PurchaseRequest> {
     const res = await this.repo.apply(id, event, 'pipeline');
     if (!res.ok) throw new AppError('internal', `Request ${id}: ${event.type} refused (${res.code})`);
     return res.request;
@@ -242,7 +275,11 @@ export class OrderingService {
    * Partner Center lists a new order up to 15 minutes after checkout. Look for every order of the
    * request in the customer's order list; true when all are there.
    */
-  async confirm(requestId: string, attempt: number, maxAttempts: number): Promise<'confirmed' | 'missing' | 'retry' | 'skip'> {
+  async confirm(
+    requestId: string,
+    attempt: number,
+    maxAttempts: number,
+  ): Promise<'confirmed' | 'missing' | 'retry' | 'skip'> {
     const r = await this.repo.get(requestId);
     if (!r || r.status !== 'ordered' || !r.orders?.length) return 'skip';
     const oneTime = r.billingCycle === 'one_time';
@@ -277,7 +314,10 @@ export class OrderingService {
     const res = await this.repo.apply(requestId, { type: 'fail', failure }, 'pipeline', failure.message);
     if (!res.ok) return;
     await this.notifier.refreshCard(res.request);
-    await this.notifier.tellRequester(res.request, `:x: The purchase for ${requestId} failed. ${failure.message}\n*What to do next:* ${failure.nextStep}`);
+    await this.notifier.tellRequester(
+      res.request,
+      `:x: The purchase for ${requestId} failed. ${failure.message}\n*What to do next:* ${failure.nextStep}`,
+    );
     await this.notifier.tellApprovers(res.request, `:x: Purchase ${requestId} failed: ${failure.message}`);
   }
 }
@@ -299,20 +339,26 @@ function summarize(o: Order): OrderSummary {
 /** Partner Center's refusal, with the next step a requester can take. */
 export function failureFor(code: string, description: string): Failure {
   const said = `Partner Center said: "${description}"${code ? ` (code ${code})` : ''}.`;
-  const next = NEXT_STEPS[code] ?? 'Check the details with an approver and submit a new request. Nothing was bought.';
+  const next =
+    NEXT_STEPS[code] ?? 'Check the details with an approver and submit a new request. Nothing was bought.';
   return { code: code || 'refused', message: said, nextStep: next };
 }
 
 const NEXT_STEPS: Record<string, string> = {
-  '800030': 'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
-  '10011': 'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
-  '800013': 'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
-  '400019': 'The term is no longer offered: submit a new request and pick the term again. Nothing was bought.',
+  '800030':
+    'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
+  '10011':
+    'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
+  '800013':
+    'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
+  '400019':
+    'The term is no longer offered: submit a new request and pick the term again. Nothing was bought.',
   '800010': 'Choose another SKU or region; this one has no capacity. Nothing was bought.',
   '10003': 'Choose another SKU or region; this one has no capacity. Nothing was bought.',
   '800070': "This product cannot be sold in the customer's market. Nothing was bought.",
   '2030': "The partner is not onboarded to sell in the customer's country. Nothing was bought.",
-  '800020': 'This catalog item cannot be bought by this partner (perpetual software needs qualification: contact Partner Center support). Nothing was bought.',
+  '800020':
+    'This catalog item cannot be bought by this partner (perpetual software needs qualification: contact Partner Center support). Nothing was bought.',
   '900121': 'Raise the credit limit with Microsoft, then submit again. Nothing was bought.',
   '800023': 'Raise the credit line with Microsoft, then submit again. Nothing was bought.',
   '800025': 'Raise the credit line with Microsoft, then submit again. Nothing was bought.',
@@ -332,7 +378,8 @@ export function isBusinessError(err: unknown): boolean {
 
 export function failureFromError(err: unknown): Failure {
   if (err instanceof PurchaseRefused) return err.failure;
-  if (err instanceof PartnerCenterError) return failureFor(String(err.pcCode ?? err.status ?? ''), err.description ?? err.message);
+  if (err instanceof PartnerCenterError)
+    return failureFor(String(err.pcCode ?? err.status ?? ''), err.description ?? err.message);
   return {
     code: 'internal',
     message: `The purchase stopped on an unexpected error: ${err instanceof Error ? err.message : String(err)}.`,

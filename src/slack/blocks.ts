@@ -1,5 +1,12 @@
 import type { KnownBlock, View, PlainTextOption as Option } from '@slack/types';
-import { CANCELLATION_WINDOW, KIND_LABELS, KINDS, type Kind, type PurchaseRequest, totalPrice } from '../purchases/model';
+import {
+  CANCELLATION_WINDOW,
+  KIND_LABELS,
+  KINDS,
+  type Kind,
+  type PurchaseRequest,
+  totalPrice,
+} from '../purchases/model';
 import type { AuditEntry } from '../store/requests';
 import { IDS } from './ids';
 import { escapeMrkdwn, money, mrkdwn, plain, slackDate, truncate } from './text';
@@ -24,7 +31,8 @@ export const LIMITS = {
 } as const;
 
 export function option(text: string, value: string, description?: string): Option {
-  if (value.length > LIMITS.optionValue) throw new Error(`Option value over ${LIMITS.optionValue} characters`);
+  if (value.length > LIMITS.optionValue)
+    throw new Error(`Option value over ${LIMITS.optionValue} characters`);
   const o: Option = { text: plain(text, LIMITS.optionText), value };
   if (description) o.description = plain(description, LIMITS.optionText);
   return o;
@@ -103,7 +111,14 @@ export function buildRequestModal(state: ModalState): View {
     },
   });
   errorLine('kind');
-  blocks.push(externalSelectInput(IDS.blocks.product, 'Product', 'Search the catalog', "Filtered by the customer's market and the kind"));
+  blocks.push(
+    externalSelectInput(
+      IDS.blocks.product,
+      'Product',
+      'Search the catalog',
+      "Filtered by the customer's market and the kind",
+    ),
+  );
   errorLine('product');
   blocks.push(externalSelectInput(IDS.blocks.sku, 'SKU', 'Choose a SKU of the product'));
   errorLine('sku');
@@ -177,12 +192,21 @@ export function buildRejectModal(requestId: string): View {
     close: plain('Cancel', LIMITS.modalTitle),
     private_metadata: JSON.stringify({ requestId }),
     blocks: [
-      { type: 'section', text: mrkdwn(`Rejecting request *${escapeMrkdwn(requestId)}*. The requester sees your reason.`) },
+      {
+        type: 'section',
+        text: mrkdwn(`Rejecting request *${escapeMrkdwn(requestId)}*. The requester sees your reason.`),
+      },
       {
         type: 'input',
         block_id: IDS.blocks.rejectReason,
         label: plain('Reason'),
-        element: { type: 'plain_text_input', action_id: IDS.blocks.rejectReason, multiline: true, min_length: 3, max_length: 1000 },
+        element: {
+          type: 'plain_text_input',
+          action_id: IDS.blocks.rejectReason,
+          multiline: true,
+          min_length: 3,
+          max_length: 1000,
+        },
       },
     ],
   };
@@ -228,16 +252,25 @@ function decisionLines(r: PurchaseRequest): string[] {
   for (const a of r.approvals) lines.push(`:white_check_mark: Approved by <@${a.by}> ${slackDate(a.at)}`);
   if (r.status === 'pending_approval' && r.requiredApprovals > r.approvals.length) {
     const left = r.requiredApprovals - r.approvals.length;
-    if (r.requiredApprovals > 1) lines.push(`:busts_in_silhouette: Needs ${left} more approval${left === 1 ? '' : 's'} from a different approver`);
+    if (r.requiredApprovals > 1)
+      lines.push(
+        `:busts_in_silhouette: Needs ${left} more approval${left === 1 ? '' : 's'} from a different approver`,
+      );
   }
   if (r.rejection) {
-    lines.push(`:no_entry: Rejected by <@${r.rejection.by}> ${slackDate(r.rejection.at)}: ${escapeMrkdwn(truncate(r.rejection.reason, 1000))}`);
+    lines.push(
+      `:no_entry: Rejected by <@${r.rejection.by}> ${slackDate(r.rejection.at)}: ${escapeMrkdwn(truncate(r.rejection.reason, 1000))}`,
+    );
   }
   if (r.cancellation) lines.push(`:wastebasket: Cancelled by the requester ${slackDate(r.cancellation.at)}`);
-  if (r.status === 'expired') lines.push(':alarm_clock: Expired: nobody decided in time. The requester can submit it again.');
-  if (r.orders?.length) lines.push(`:package: Order${r.orders.length > 1 ? 's' : ''} ${r.orders.map((o) => `\`${o.id}\``).join(', ')}`);
+  if (r.status === 'expired')
+    lines.push(':alarm_clock: Expired: nobody decided in time. The requester can submit it again.');
+  if (r.orders?.length)
+    lines.push(
+      `:package: Order${r.orders.length > 1 ? 's' : ''} ${r.orders.map((o) => `\`${o.id}\``).join(', ')}`,
+    );
   if (r.failure) lines.push(`:x: ${escapeMrkdwn(truncate(r.failure.message, 1000))}`);
-  if (r.status === 'confirmed') lines.push(':tada: Confirmed in the customer\'s order list');
+  if (r.status === 'confirmed') lines.push(":tada: Confirmed in the customer's order list");
   return lines;
 }
 
@@ -254,15 +287,21 @@ export function buildApprovalCard(r: PurchaseRequest): { text: string; blocks: K
     `*Price*\n${priceText(r)}`,
   ];
   if (r.kind === 'azure_reservation') {
-    fields.push(`*Azure subscription*\n\`${r.azureSubscriptionId ?? '?'}\`\nRegistration: ${r.registrationStatus ?? 'unknown'}`);
+    fields.push(
+      `*Azure subscription*\n\`${r.azureSubscriptionId ?? '?'}\`\nRegistration: ${r.registrationStatus ?? 'unknown'}`,
+    );
   }
   fields.push(`*Cancellation*\n${CANCELLATION_WINDOW[r.kind]}`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`Purchase request ${r.id}`, LIMITS.headerText) },
     { type: 'section', fields: fields.slice(0, 10).map((f) => mrkdwn(f, LIMITS.fieldText)) },
   ];
-  if (fields.length > 10) blocks.push({ type: 'section', fields: fields.slice(10).map((f) => mrkdwn(f, LIMITS.fieldText)) });
-  blocks.push({ type: 'section', text: mrkdwn(`*Justification*\n${escapeMrkdwn(truncate(r.justification, 2800))}`) });
+  if (fields.length > 10)
+    blocks.push({ type: 'section', fields: fields.slice(10).map((f) => mrkdwn(f, LIMITS.fieldText)) });
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(`*Justification*\n${escapeMrkdwn(truncate(r.justification, 2800))}`),
+  });
   blocks.push({
     type: 'context',
     elements: [mrkdwn(`${statusLabel(r)} · Request \`${r.id}\` · Expires ${slackDate(r.expiresAt)}`)],
@@ -274,8 +313,20 @@ export function buildApprovalCard(r: PurchaseRequest): { text: string; blocks: K
       type: 'actions',
       block_id: `decision`,
       elements: [
-        { type: 'button', action_id: IDS.actions.approve, text: plain('Approve', LIMITS.buttonText), style: 'primary', value: r.id },
-        { type: 'button', action_id: IDS.actions.reject, text: plain('Reject', LIMITS.buttonText), style: 'danger', value: r.id },
+        {
+          type: 'button',
+          action_id: IDS.actions.approve,
+          text: plain('Approve', LIMITS.buttonText),
+          style: 'primary',
+          value: r.id,
+        },
+        {
+          type: 'button',
+          action_id: IDS.actions.reject,
+          text: plain('Reject', LIMITS.buttonText),
+          style: 'danger',
+          value: r.id,
+        },
       ],
     });
   }
@@ -287,7 +338,10 @@ export function buildApprovalCard(r: PurchaseRequest): { text: string; blocks: K
 }
 
 /** The requester's own message about the request; its thread carries every update. */
-export function buildRequesterMessage(r: PurchaseRequest, cardLink?: string): { text: string; blocks: KnownBlock[] } {
+export function buildRequesterMessage(
+  r: PurchaseRequest,
+  cardLink?: string,
+): { text: string; blocks: KnownBlock[] } {
   const link = cardLink ? ` (<${cardLink}|approval card>)` : '';
   const text = `Your purchase request ${r.id} — ${r.quantity} × ${r.skuTitle} for ${r.customerName}: ${statusLabel(r).replace(/^:[a-z_]+: /, '')}`;
   return {
@@ -303,15 +357,23 @@ export function buildRequesterMessage(r: PurchaseRequest, cardLink?: string): { 
   };
 }
 
-export function buildStatusBlocks(r: PurchaseRequest, audit: AuditEntry[]): { text: string; blocks: KnownBlock[] } {
+export function buildStatusBlocks(
+  r: PurchaseRequest,
+  audit: AuditEntry[],
+): { text: string; blocks: KnownBlock[] } {
   const card = buildApprovalCard(r);
   const trail = audit
     .slice(-20)
-    .map((a) => `• ${slackDate(a.at)} *${a.event}* by ${a.actor.startsWith('U') || a.actor.startsWith('W') ? `<@${a.actor}>` : a.actor} → ${a.status}${a.detail ? ` (${escapeMrkdwn(truncate(a.detail, 200))})` : ''}`);
+    .map(
+      (a) =>
+        `• ${slackDate(a.at)} *${a.event}* by ${a.actor.startsWith('U') || a.actor.startsWith('W') ? `<@${a.actor}>` : a.actor} → ${a.status}${a.detail ? ` (${escapeMrkdwn(truncate(a.detail, 200))})` : ''}`,
+    );
   const blocks = card.blocks.filter((b) => b.type !== 'actions');
   blocks.push({
     type: 'section',
-    text: mrkdwn(`*Audit trail*${audit.length > 20 ? ` (last 20 of ${audit.length})` : ''}\n${trail.join('\n') || 'empty'}`),
+    text: mrkdwn(
+      `*Audit trail*${audit.length > 20 ? ` (last 20 of ${audit.length})` : ''}\n${trail.join('\n') || 'empty'}`,
+    ),
   });
   return { text: card.text, blocks };
 }
@@ -324,7 +386,7 @@ export const HELP_TEXT = [
   '*/purchase balance* — account balance and invoice summaries (finance)',
   '*/purchase invoices [page]* — recent invoices (finance)',
   '*/purchase invoice <id>* — an invoice with its PDF and one-time line items (finance)',
-  '*/purchase orders <customer> [billing type]* — a customer\'s orders (finance)',
-  '*/purchase entitlements <customer>* — a customer\'s entitlements and reservations (finance)',
+  "*/purchase orders <customer> [billing type]* — a customer's orders (finance)",
+  "*/purchase entitlements <customer>* — a customer's entitlements and reservations (finance)",
   '*/purchase help* — this list',
 ].join('\n');

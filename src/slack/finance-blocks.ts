@@ -67,7 +67,9 @@ function dayMs(iso: string | undefined): number {
 
 /** Newest first: by invoice date, then by id so equal dates keep a stable order. */
 export function sortInvoicesNewestFirst(invoices: readonly Invoice[]): Invoice[] {
-  return [...invoices].sort((a, b) => dayMs(b.invoiceDate) - dayMs(a.invoiceDate) || b.id.localeCompare(a.id));
+  return [...invoices].sort(
+    (a, b) => dayMs(b.invoiceDate) - dayMs(a.invoiceDate) || b.id.localeCompare(a.id),
+  );
 }
 
 function code(text: string): string {
@@ -77,7 +79,11 @@ function code(text: string): string {
 
 /** What a one-time line charged: the customer's total (tax included) when given, else the subtotal. */
 export function lineAmount(line: OneTimeInvoiceLineItem): number | undefined {
-  return line.totalForCustomer ?? line.subtotal ?? (line.unitPrice !== undefined && line.quantity !== undefined ? line.unitPrice * line.quantity : undefined);
+  return (
+    line.totalForCustomer ??
+    line.subtotal ??
+    (line.unitPrice !== undefined && line.quantity !== undefined ? line.unitPrice * line.quantity : undefined)
+  );
 }
 
 function round2(n: number): number {
@@ -97,7 +103,12 @@ function productOf(line: OneTimeInvoiceLineItem): string {
 export function lineItemText(line: OneTimeInvoiceLineItem, explainedBy?: string): string {
   const qty = line.quantity !== undefined ? `${line.quantity} × ` : '';
   const who = line.customerName ? ` for ${escapeMrkdwn(line.customerName)}` : '';
-  const req = explainedBy === undefined ? '' : explainedBy ? ` (request ${code(explainedBy)})` : ' (no approved request)';
+  const req =
+    explainedBy === undefined
+      ? ''
+      : explainedBy
+        ? ` (request ${code(explainedBy)})`
+        : ' (no approved request)';
   const text = `• order ${code(line.orderId || 'none')}: ${qty}${escapeMrkdwn(productOf(line))}${who} — ${money(lineAmount(line), line.currency)}${req}`;
   return truncate(text, FINANCE_LIMITS.line);
 }
@@ -174,7 +185,9 @@ const PROVIDER_LABELS: Record<string, string> = {
 
 /** The billing providers an invoice's details name, e.g. `['one_time']` or `['office']`. */
 export function invoiceProviders(invoice: Invoice): string[] {
-  const providers = (invoice.invoiceDetails ?? []).map((d) => d.billingProvider).filter((p): p is string => Boolean(p));
+  const providers = (invoice.invoiceDetails ?? [])
+    .map((d) => d.billingProvider)
+    .filter((p): p is string => Boolean(p));
   return [...new Set(providers)];
 }
 
@@ -194,11 +207,15 @@ export interface ChargeBreakdown {
  * One-time and recurring charges of an invoice, from its `invoiceDetails`: the one-time part is the
  * sum of its one-time line items; the recurring part (Office, Azure) is what the total leaves.
  */
-export function chargeBreakdown(invoice: Invoice, oneTimeLines: readonly OneTimeInvoiceLineItem[] | undefined): ChargeBreakdown {
+export function chargeBreakdown(
+  invoice: Invoice,
+  oneTimeLines: readonly OneTimeInvoiceLineItem[] | undefined,
+): ChargeBreakdown {
   const providers = invoiceProviders(invoice);
   const recurringProviders = providers.filter((p) => p !== 'one_time');
   const out: ChargeBreakdown = {};
-  if (oneTimeLines !== undefined && hasOneTimeCharges(invoice)) out.oneTime = { amount: sumLines(oneTimeLines), count: oneTimeLines.length };
+  if (oneTimeLines !== undefined && hasOneTimeCharges(invoice))
+    out.oneTime = { amount: sumLines(oneTimeLines), count: oneTimeLines.length };
   if (recurringProviders.length > 0 || invoice.invoiceType === 'recurring') {
     const total = invoice.totalCharges;
     const amount = total === undefined ? undefined : round2(total - (out.oneTime?.amount ?? 0));
@@ -211,11 +228,15 @@ function chargeLines(invoice: Invoice, charges: ChargeBreakdown): string[] {
   const lines: string[] = [];
   if (charges.oneTime) {
     const n = charges.oneTime.count;
-    lines.push(`One-time: ${money(charges.oneTime.amount, invoice.currencyCode)} (${n} line item${n === 1 ? '' : 's'})`);
+    lines.push(
+      `One-time: ${money(charges.oneTime.amount, invoice.currencyCode)} (${n} line item${n === 1 ? '' : 's'})`,
+    );
   }
   if (charges.recurring) {
     const names = charges.recurring.providers.map((p) => PROVIDER_LABELS[p] ?? p).join(', ');
-    lines.push(`Recurring${names ? ` — ${names}` : ''}: ${money(charges.recurring.amount, invoice.currencyCode)}`);
+    lines.push(
+      `Recurring${names ? ` — ${names}` : ''}: ${money(charges.recurring.amount, invoice.currencyCode)}`,
+    );
   }
   if (lines.length === 0) lines.push('No charge details on this invoice');
   return lines;
@@ -241,14 +262,18 @@ export function buildInvoiceAnnouncement(invoice: Invoice, charges: ChargeBreakd
     context('The PDF statement and the reconciliation with approved purchase requests follow in the thread.'),
   ];
   return {
-    text: fallback(`New invoice ${invoice.id} dated ${day(invoice.invoiceDate)}: ${total} for ${period(invoice)}`),
+    text: fallback(
+      `New invoice ${invoice.id} dated ${day(invoice.invoiceDate)}: ${total} for ${period(invoice)}`,
+    ),
     blocks,
   };
 }
 
 /** Said in the thread when the PDF needs App+User credentials that are not configured. */
 export function buildStatementUnavailable(invoiceId: string, reason: string): string {
-  return fallback(`I could not attach the PDF statement of ${invoiceId}: ${reason} I will attach it once I can fetch it.`);
+  return fallback(
+    `I could not attach the PDF statement of ${invoiceId}: ${reason} I will attach it once I can fetch it.`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -284,7 +309,11 @@ export function buildReconciliationMessage(r: Reconciliation): Message & { attac
   });
   const explainedCount = count - r.unexplained.length;
   if (r.unexplained.length === 0) {
-    blocks.push(section(`:white_check_mark: All ${count} one-time charge${count === 1 ? ' is' : 's are'} explained by approved purchase requests.`));
+    blocks.push(
+      section(
+        `:white_check_mark: All ${count} one-time charge${count === 1 ? ' is' : 's are'} explained by approved purchase requests.`,
+      ),
+    );
   } else {
     blocks.push(
       section(
@@ -299,16 +328,29 @@ export function buildReconciliationMessage(r: Reconciliation): Message & { attac
   if (r.unexplained.length > 0) {
     blocks.push(section('*Charges no approved request explains*'));
     blocks.push(...unexplainedList.blocks);
-    if (attachCsv) blocks.push(context(`…and ${r.unexplained.length - unexplainedList.shown} more: the attached CSV lists every unexplained charge.`));
+    if (attachCsv)
+      blocks.push(
+        context(
+          `…and ${r.unexplained.length - unexplainedList.shown} more: the attached CSV lists every unexplained charge.`,
+        ),
+      );
   }
   if (explainedLines.length > 0) {
-    blocks.push(section(`*Explained by approved requests* (${explainedCount} charge${explainedCount === 1 ? '' : 's'})`));
+    blocks.push(
+      section(
+        `*Explained by approved requests* (${explainedCount} charge${explainedCount === 1 ? '' : 's'})`,
+      ),
+    );
     const budget = FINANCE_LIMITS.messageBlocks - blocks.length - 1;
     const list = listSections(explainedLines.slice(0, FINANCE_LIMITS.explainedListed), budget);
     blocks.push(...list.blocks);
     if (list.shown < explainedLines.length) {
       attachCsv = true;
-      blocks.push(context(`…and ${explainedLines.length - list.shown} more requests: the attached CSV lists every charge.`));
+      blocks.push(
+        context(
+          `…and ${explainedLines.length - list.shown} more requests: the attached CSV lists every charge.`,
+        ),
+      );
     }
   }
   const text =
@@ -335,11 +377,20 @@ export function buildRequesterInvoiceNote(
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  let s = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  let s =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : JSON.stringify(value);
   // A text cell starting with = + - @ is a formula to a spreadsheet: make it text. Numbers stay
   // numbers, and so do plain tokens such as Partner Center's order ids, which may start with "-"
   // (base64url) and can call nothing.
-  if (typeof value === 'string' && (/^[=\t\r]/.test(s) || (/^[+\-@]/.test(s) && !/^[+\-@][A-Za-z0-9_.:-]*$/.test(s)))) s = `'${s}`;
+  if (
+    typeof value === 'string' &&
+    (/^[=\t\r]/.test(s) || (/^[+\-@]/.test(s) && !/^[+\-@][A-Za-z0-9_.:-]*$/.test(s)))
+  )
+    s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -371,7 +422,10 @@ const LINE_ITEM_COLUMNS = [
 ] as const;
 
 /** Every one-time line item, one row each, with the request that explains it (empty when none does). */
-export function lineItemsCsv(lines: readonly OneTimeInvoiceLineItem[], explainedBy: (line: OneTimeInvoiceLineItem) => string | undefined): string {
+export function lineItemsCsv(
+  lines: readonly OneTimeInvoiceLineItem[],
+  explainedBy: (line: OneTimeInvoiceLineItem) => string | undefined,
+): string {
   return toCsv(
     [...LINE_ITEM_COLUMNS, 'approvedRequest'],
     lines.map((l) => [...LINE_ITEM_COLUMNS.map((c) => l[c]), explainedBy(l) ?? '']),
@@ -380,18 +434,52 @@ export function lineItemsCsv(lines: readonly OneTimeInvoiceLineItem[], explained
 
 function orderTotal(o: Order): number | undefined {
   if (o.totalPrice !== undefined) return o.totalPrice;
-  const prices = o.lineItems.map((l) => l.pricing?.extendedPrice ?? (l.pricing?.price !== undefined ? l.pricing.price * l.quantity : undefined));
-  return prices.every((p) => p !== undefined) && prices.length > 0 ? round2(prices.reduce<number>((s, p) => s + (p ?? 0), 0)) : undefined;
+  const prices = o.lineItems.map(
+    (l) =>
+      l.pricing?.extendedPrice ?? (l.pricing?.price !== undefined ? l.pricing.price * l.quantity : undefined),
+  );
+  return prices.every((p) => p !== undefined) && prices.length > 0
+    ? round2(prices.reduce<number>((s, p) => s + (p ?? 0), 0))
+    : undefined;
 }
 
 export function ordersCsv(orders: readonly Order[]): string {
   const rows: unknown[][] = [];
   for (const o of orders) {
     for (const l of o.lineItems) {
-      rows.push([o.id, o.creationDate, o.status, o.billingCycle, o.currencyCode, orderTotal(o), l.lineItemNumber, l.offerId, l.friendlyName, l.quantity, l.termDuration, l.subscriptionId]);
+      rows.push([
+        o.id,
+        o.creationDate,
+        o.status,
+        o.billingCycle,
+        o.currencyCode,
+        orderTotal(o),
+        l.lineItemNumber,
+        l.offerId,
+        l.friendlyName,
+        l.quantity,
+        l.termDuration,
+        l.subscriptionId,
+      ]);
     }
   }
-  return toCsv(['orderId', 'creationDate', 'status', 'billingCycle', 'currency', 'orderTotal', 'lineItemNumber', 'offerId', 'friendlyName', 'quantity', 'termDuration', 'subscriptionId'], rows);
+  return toCsv(
+    [
+      'orderId',
+      'creationDate',
+      'status',
+      'billingCycle',
+      'currency',
+      'orderTotal',
+      'lineItemNumber',
+      'offerId',
+      'friendlyName',
+      'quantity',
+      'termDuration',
+      'subscriptionId',
+    ],
+    rows,
+  );
 }
 
 export interface EntitlementView {
@@ -407,12 +495,45 @@ export function entitlementsCsv(views: readonly EntitlementView[]): string {
   const rows: unknown[][] = [];
   for (const v of views) {
     const e = v.entitlement;
-    const base = [e.referenceOrder.id, e.productId, e.skuId, e.entitlementType, e.quantity, e.fulfillmentState, e.expiryDate, v.depth > 0 ? 'included' : ''];
+    const base = [
+      e.referenceOrder.id,
+      e.productId,
+      e.skuId,
+      e.entitlementType,
+      e.quantity,
+      e.fulfillmentState,
+      e.expiryDate,
+      v.depth > 0 ? 'included' : '',
+    ];
     if (v.reservations.length === 0) rows.push([...base, '', '', '', '', '', v.reservationNote ?? '']);
-    for (const r of v.reservations) rows.push([...base, r.reservationId, r.displayName, r.scopeType, r.quantity, r.expiryDateTime, r.provisioningState]);
+    for (const r of v.reservations)
+      rows.push([
+        ...base,
+        r.reservationId,
+        r.displayName,
+        r.scopeType,
+        r.quantity,
+        r.expiryDateTime,
+        r.provisioningState,
+      ]);
   }
   return toCsv(
-    ['orderId', 'productId', 'skuId', 'entitlementType', 'quantity', 'fulfillmentState', 'expiryDate', 'included', 'reservationId', 'reservationName', 'scope', 'reservationQuantity', 'reservationExpiry', 'provisioningState'],
+    [
+      'orderId',
+      'productId',
+      'skuId',
+      'entitlementType',
+      'quantity',
+      'fulfillmentState',
+      'expiryDate',
+      'included',
+      'reservationId',
+      'reservationName',
+      'scope',
+      'reservationQuantity',
+      'reservationExpiry',
+      'provisioningState',
+    ],
     rows,
   );
 }
@@ -438,19 +559,24 @@ export function refusalAnswer(usergroupId: string | undefined): Answer {
 
 function summaryLines(s: InvoiceSummary): string[] {
   const lines = [`*${money(s.balanceAmount, s.currencyCode)}* outstanding`];
-  if (s.latestInvoiceDate && !s.latestInvoiceDate.startsWith(NEVER_PREFIX)) lines.push(`Latest invoice: ${day(s.latestInvoiceDate)}`);
+  if (s.latestInvoiceDate && !s.latestInvoiceDate.startsWith(NEVER_PREFIX))
+    lines.push(`Latest invoice: ${day(s.latestInvoiceDate)}`);
   if (s.lastPaymentDate && !s.lastPaymentDate.startsWith(NEVER_PREFIX)) {
     lines.push(`Last payment: ${money(s.lastPaymentAmount, s.currencyCode)} on ${day(s.lastPaymentDate)}`);
   } else lines.push('No payment recorded');
   for (const d of s.details ?? []) {
-    const label = d.invoiceType === 'one_time' ? 'One-time' : d.invoiceType === 'recurring' ? 'Recurring' : d.invoiceType;
+    const label =
+      d.invoiceType === 'one_time' ? 'One-time' : d.invoiceType === 'recurring' ? 'Recurring' : d.invoiceType;
     lines.push(`• ${label}: ${money(d.summary.balanceAmount, d.summary.currencyCode)}`);
   }
   return lines;
 }
 
 /** `balance`: the account balance, then one summary per currency (or why those are missing). */
-export function buildBalanceAnswer(balance: InvoiceSummary, summaries: readonly InvoiceSummary[] | { unavailable: string }): Answer {
+export function buildBalanceAnswer(
+  balance: InvoiceSummary,
+  summaries: readonly InvoiceSummary[] | { unavailable: string },
+): Answer {
   const blocks: KnownBlock[] = [header('Account balance'), section(summaryLines(balance).join('\n'))];
   if ('unavailable' in summaries) {
     blocks.push(context(`Summaries per currency are not available: ${summaries.unavailable}`));
@@ -464,14 +590,24 @@ export function buildBalanceAnswer(balance: InvoiceSummary, summaries: readonly 
       budget,
     );
     blocks.push(...list.blocks);
-    if (list.shown < summaries.length) blocks.push(context(`…and ${summaries.length - list.shown} more currencies not shown.`));
+    if (list.shown < summaries.length)
+      blocks.push(context(`…and ${summaries.length - list.shown} more currencies not shown.`));
   }
-  const currencies = 'unavailable' in summaries ? '' : ` (${summaries.length} currenc${summaries.length === 1 ? 'y' : 'ies'})`;
-  return { text: fallback(`Account balance: ${money(balance.balanceAmount, balance.currencyCode)}${currencies}`), blocks };
+  const currencies =
+    'unavailable' in summaries ? '' : ` (${summaries.length} currenc${summaries.length === 1 ? 'y' : 'ies'})`;
+  return {
+    text: fallback(`Account balance: ${money(balance.balanceAmount, balance.currencyCode)}${currencies}`),
+    blocks,
+  };
 }
 
 /** `invoices [page]`: one page of invoices, newest first, with where the next page is. */
-export function buildInvoiceListAnswer(page: readonly Invoice[], pageNumber: number, pages: number, totalInvoices: number): Answer {
+export function buildInvoiceListAnswer(
+  page: readonly Invoice[],
+  pageNumber: number,
+  pages: number,
+  totalInvoices: number,
+): Answer {
   if (totalInvoices === 0) return { text: 'Partner Center lists no invoices yet.' };
   const lines = page.map(
     (i) =>
@@ -481,7 +617,9 @@ export function buildInvoiceListAnswer(page: readonly Invoice[], pageNumber: num
   const blocks: KnownBlock[] = [
     header(`Invoices — page ${pageNumber} of ${pages}`),
     ...packLines(lines).map(section),
-    context(`${totalInvoices} invoice${totalInvoices === 1 ? '' : 's'}, newest first, ${FINANCE_LIMITS.invoicesPerPage} per page.${next} \`/purchase invoice <id>\` shows one with its PDF.`),
+    context(
+      `${totalInvoices} invoice${totalInvoices === 1 ? '' : 's'}, newest first, ${FINANCE_LIMITS.invoicesPerPage} per page.${next} \`/purchase invoice <id>\` shows one with its PDF.`,
+    ),
   ];
   return { text: fallback(`Invoices, page ${pageNumber} of ${pages}.${next}`), blocks };
 }
@@ -509,7 +647,9 @@ export function buildInvoiceAnswer(input: InvoiceAnswerInput): Answer {
       ['Total', money(invoice.totalCharges, invoice.currencyCode)],
       ['Paid', money(invoice.paidAmount ?? 0, invoice.currencyCode)],
       ['Charges', chargeLines(invoice, charges).join('\n')],
-      ...(invoice.documentType && invoice.documentType !== 'invoice' ? [['Document', invoice.documentType.replace(/_/g, ' ')] as const] : []),
+      ...(invoice.documentType && invoice.documentType !== 'invoice'
+        ? [['Document', invoice.documentType.replace(/_/g, ' ')] as const]
+        : []),
     ]),
     context(`PDF: ${input.pdfNote}`),
   ];
@@ -531,7 +671,9 @@ export function buildInvoiceAnswer(input: InvoiceAnswerInput): Answer {
     blocks.push(context('This invoice has no one-time charges (it bills recurring charges only).'));
   }
   return {
-    text: fallback(`Invoice ${invoice.id} dated ${day(invoice.invoiceDate)}: ${money(invoice.totalCharges, invoice.currencyCode)}.`),
+    text: fallback(
+      `Invoice ${invoice.id} dated ${day(invoice.invoiceDate)}: ${money(invoice.totalCharges, invoice.currencyCode)}.`,
+    ),
     blocks,
   };
 }
@@ -543,7 +685,10 @@ export function customerLabel(c: Customer): string {
 /** The answer when a name prefix matches several customers. */
 export function buildAmbiguousCustomerAnswer(query: string, matches: readonly Customer[]): Answer {
   const shown = matches.slice(0, FINANCE_LIMITS.listedItems);
-  const more = matches.length > shown.length ? `\n…and ${matches.length - shown.length} more; a longer name narrows it down.` : '';
+  const more =
+    matches.length > shown.length
+      ? `\n…and ${matches.length - shown.length} more; a longer name narrows it down.`
+      : '';
   return {
     text: fallback(
       `${matches.length} customers' names start with “${escapeMrkdwn(query)}”:\n${shown.map((c) => `• ${escapeMrkdwn(customerLabel(c))} — ${code(c.id)}`).join('\n')}${more}\nSay which with more of the name or the customer id.`,
@@ -552,21 +697,37 @@ export function buildAmbiguousCustomerAnswer(query: string, matches: readonly Cu
 }
 
 function orderLine(o: Order): string {
-  const items = o.lineItems.map((l) => `${l.quantity} × ${escapeMrkdwn(l.friendlyName ?? l.offerId)}`).join(', ');
+  const items = o.lineItems
+    .map((l) => `${l.quantity} × ${escapeMrkdwn(l.friendlyName ?? l.offerId)}`)
+    .join(', ');
   const cycle = o.billingCycle ? o.billingCycle.replace(/_/g, '-') : 'unknown cycle';
-  return truncate(`• ${code(o.id)} ${day(o.creationDate)} — ${o.status ?? 'status unknown'}, ${cycle}, ${money(orderTotal(o), o.currencyCode)}: ${items || 'no line items'}`, FINANCE_LIMITS.line);
+  return truncate(
+    `• ${code(o.id)} ${day(o.creationDate)} — ${o.status ?? 'status unknown'}, ${cycle}, ${money(orderTotal(o), o.currencyCode)}: ${items || 'no line items'}`,
+    FINANCE_LIMITS.line,
+  );
 }
 
 export function sortOrdersNewestFirst(orders: readonly Order[]): Order[] {
-  return [...orders].sort((a, b) => dayMs(b.creationDate) - dayMs(a.creationDate) || b.id.localeCompare(a.id));
+  return [...orders].sort(
+    (a, b) => dayMs(b.creationDate) - dayMs(a.creationDate) || b.id.localeCompare(a.id),
+  );
 }
 
 /** `orders <customer> [billing type]`: the newest orders, the rest in an attached CSV. */
-export function buildOrdersAnswer(customer: Customer, orders: readonly Order[], billingType: string | undefined, csvNote?: string): Answer {
+export function buildOrdersAnswer(
+  customer: Customer,
+  orders: readonly Order[],
+  billingType: string | undefined,
+  csvNote?: string,
+): Answer {
   const name = customerLabel(customer);
   const kind = billingType ? ` (${billingType === 'one_time' ? 'one-time' : billingType})` : '';
   if (orders.length === 0) {
-    return { text: fallback(`${name} has no orders${kind} listed in Partner Center. Orders placed in the last 15 minutes may not be listed yet.`) };
+    return {
+      text: fallback(
+        `${name} has no orders${kind} listed in Partner Center. Orders placed in the last 15 minutes may not be listed yet.`,
+      ),
+    };
   }
   const shown = orders.slice(0, FINANCE_LIMITS.listedItems);
   const blocks: KnownBlock[] = [
@@ -576,7 +737,10 @@ export function buildOrdersAnswer(customer: Customer, orders: readonly Order[], 
       `${orders.length} order${orders.length === 1 ? '' : 's'}, newest first${shown.length < orders.length ? `; the ${shown.length} newest are shown. ${csvNote ?? ''}` : '.'} Orders placed in the last 15 minutes may not be listed yet.`,
     ),
   ];
-  return { text: fallback(`${orders.length} order${orders.length === 1 ? '' : 's'}${kind} of ${name}.`), blocks };
+  return {
+    text: fallback(`${orders.length} order${orders.length === 1 ? '' : 's'}${kind} of ${name}.`),
+    blocks,
+  };
 }
 
 function entitlementLine(v: EntitlementView): string {
@@ -594,7 +758,11 @@ function entitlementLine(v: EntitlementView): string {
 }
 
 /** `entitlements <customer>`: entitlements, reservation details under each reservation. */
-export function buildEntitlementsAnswer(customer: Customer, views: readonly EntitlementView[], csvNote?: string): Answer {
+export function buildEntitlementsAnswer(
+  customer: Customer,
+  views: readonly EntitlementView[],
+  csvNote?: string,
+): Answer {
   const name = customerLabel(customer);
   if (views.length === 0) return { text: fallback(`${name} has no entitlements in Partner Center.`) };
   const shown = views.slice(0, FINANCE_LIMITS.listedItems);
@@ -602,7 +770,9 @@ export function buildEntitlementsAnswer(customer: Customer, views: readonly Enti
   const blocks: KnownBlock[] = [
     header(truncate(`Entitlements of ${name}`, FINANCE_LIMITS.headerText)),
     ...packLines(shown.map(entitlementLine)).map(section),
-    context(`${top} entitlement${top === 1 ? '' : 's'}${views.length > top ? ` (${views.length - top} included in bundles)` : ''}.${shown.length < views.length ? ` The first ${shown.length} are shown. ${csvNote ?? ''}` : ''}`),
+    context(
+      `${top} entitlement${top === 1 ? '' : 's'}${views.length > top ? ` (${views.length - top} included in bundles)` : ''}.${shown.length < views.length ? ` The first ${shown.length} are shown. ${csvNote ?? ''}` : ''}`,
+    ),
   ];
   return { text: fallback(`${top} entitlement${top === 1 ? '' : 's'} of ${name}.`), blocks };
 }

@@ -6,7 +6,12 @@ import type { WebClient } from '@slack/web-api';
  * below is the only place that knows the Web API's method names.
  */
 export interface SlackPort {
-  postMessage(args: { channel: string; text: string; blocks?: KnownBlock[]; threadTs?: string }): Promise<{ channel: string; ts: string }>;
+  postMessage(args: {
+    channel: string;
+    text: string;
+    blocks?: KnownBlock[];
+    threadTs?: string;
+  }): Promise<{ channel: string; ts: string }>;
   updateMessage(args: { channel: string; ts: string; text: string; blocks?: KnownBlock[] }): Promise<void>;
   postEphemeral(args: { channel: string; user: string; text: string; blocks?: KnownBlock[] }): Promise<void>;
   openDm(userId: string): Promise<string>;
@@ -39,11 +44,21 @@ export class WebClientSlackPort implements SlackPort {
   }
 
   async updateMessage(args: { channel: string; ts: string; text: string; blocks?: KnownBlock[] }) {
-    await this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, ...(args.blocks ? { blocks: args.blocks } : {}) });
+    await this.client.chat.update({
+      channel: args.channel,
+      ts: args.ts,
+      text: args.text,
+      ...(args.blocks ? { blocks: args.blocks } : {}),
+    });
   }
 
   async postEphemeral(args: { channel: string; user: string; text: string; blocks?: KnownBlock[] }) {
-    await this.client.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text, ...(args.blocks ? { blocks: args.blocks } : {}) });
+    await this.client.chat.postEphemeral({
+      channel: args.channel,
+      user: args.user,
+      text: args.text,
+      ...(args.blocks ? { blocks: args.blocks } : {}),
+    });
   }
 
   async openDm(userId: string) {
@@ -73,7 +88,14 @@ export class WebClientSlackPort implements SlackPort {
     return { id: res.view?.id ?? viewId, hash: res.view?.hash ?? '' };
   }
 
-  async uploadFile(args: { channel: string; threadTs?: string; filename: string; title: string; bytes: Buffer; comment?: string }) {
+  async uploadFile(args: {
+    channel: string;
+    threadTs?: string;
+    filename: string;
+    title: string;
+    bytes: Buffer;
+    comment?: string;
+  }) {
     // filesUploadV2 runs files.getUploadURLExternal → upload → files.completeUploadExternal.
     await this.client.filesUploadV2({
       channel_id: args.channel,

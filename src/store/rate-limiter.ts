@@ -54,7 +54,9 @@ export class RedisRateLimiter {
   /** Resolves when this caller may make one call. */
   async acquire(): Promise<void> {
     for (;;) {
-      const wait = Number(await this.redis.eval(GCRA, 1, this.key, String(this.intervalMs), String(this.burstMs)));
+      const wait = Number(
+        await this.redis.eval(GCRA, 1, this.key, String(this.intervalMs), String(this.burstMs)),
+      );
       if (wait <= 0) return;
       await this.sleep(wait);
     }

@@ -195,7 +195,9 @@ export class OnceStore {
 
   async claim(scope: string, id: string, value: string, ttlMs?: number): Promise<boolean> {
     const key = this.keys.once(scope, id);
-    const res = ttlMs ? await this.redis.set(key, value, 'PX', ttlMs, 'NX') : await this.redis.set(key, value, 'NX');
+    const res = ttlMs
+      ? await this.redis.set(key, value, 'PX', ttlMs, 'NX')
+      : await this.redis.set(key, value, 'NX');
     return res === 'OK';
   }
 

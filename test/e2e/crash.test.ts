@@ -1,4 +1,4 @@
-import { SEED } from '../../src/simulator';
+import { SEED } from '../../fakes/partner-center';
 import type { PurchaseRequest } from '../../src/purchases/model';
 import { baseEnv } from '../support/env';
 import { requestPurchase, RESERVATION, SOFTWARE, type FormChoice } from '../support/flows';
@@ -50,7 +50,10 @@ describe('the pipeline survives a worker killed at every step', () => {
   async function startWorker(): Promise<Started> {
     const port = await freePort();
     const started = runTs('src/main.ts', { ...workerEnv, PORT: String(port) });
-    await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), 30_000);
+    await waitFor(
+      async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined),
+      30_000,
+    );
     return started;
   }
 
@@ -61,15 +64,29 @@ describe('the pipeline survives a worker killed at every step', () => {
     worker = undefined;
   }
 
-  async function approveAndKill(choice: FormChoice, atStep: (r: PurchaseRequest) => boolean, settleMs = 0): Promise<PurchaseRequest> {
+  async function approveAndKill(
+    choice: FormChoice,
+    atStep: (r: PurchaseRequest) => boolean,
+    settleMs = 0,
+  ): Promise<PurchaseRequest> {
     worker ??= await startWorker();
     const id = await requestPurchase(w, choice);
     const card = w.slack.messages('C0APPROVALS').find((m) => !m.thread_ts && m.text.includes(id))!;
-    await w.inbound.action({ action_id: 'approve_request', message: card, channel_id: 'C0APPROVALS', user: 'U0APPROVE1', value: id });
-    await waitFor(async () => {
-      const r = await w.bot.repo.get(id);
-      return r && atStep(r) ? r : undefined;
-    }, 20_000, 10);
+    await w.inbound.action({
+      action_id: 'approve_request',
+      message: card,
+      channel_id: 'C0APPROVALS',
+      user: 'U0APPROVE1',
+      value: id,
+    });
+    await waitFor(
+      async () => {
+        const r = await w.bot.repo.get(id);
+        return r && atStep(r) ? r : undefined;
+      },
+      20_000,
+      10,
+    );
     if (settleMs) await new Promise((r) => setTimeout(r, settleMs));
     await kill();
     worker = await startWorker();
@@ -96,7 +113,13 @@ describe('the pipeline survives a worker killed at every step', () => {
   }, 90_000);
 
   it('reuses the cart Partner Center made when killed before the cart id was saved', async () => {
-    await injectFault(w.sim.url, { method: 'POST', path: '/\\/carts$/', latencyMs: 4000, when: 'after', count: 1 });
+    await injectFault(w.sim.url, {
+      method: 'POST',
+      path: '/\\/carts$/',
+      latencyMs: 4000,
+      when: 'after',
+      count: 1,
+    });
     const r = await approveAndKill(SOFTWARE, (x) => Boolean(x.cartRequestId) && !x.cartId, 500);
     expect(r.status).toBe('confirmed');
     expect(await ordersOf(r)).toHaveLength(1);
@@ -104,21 +127,39 @@ describe('the pipeline survives a worker killed at every step', () => {
 
   it('resumes when killed while checkout is in flight', async () => {
     await injectFault(w.sim.url, { method: 'POST', path: '/checkout', latencyMs: 4000, count: 1 });
-    const r = await approveAndKill(SOFTWARE, (x) => Boolean(x.checkoutRequestId) && x.status === 'ordering', 300);
+    const r = await approveAndKill(
+      SOFTWARE,
+      (x) => Boolean(x.checkoutRequestId) && x.status === 'ordering',
+      300,
+    );
     expect(r.status).toBe('confirmed');
     expect(await ordersOf(r)).toHaveLength(1);
   }, 90_000);
 
   it('does not buy twice when killed after checkout succeeded but before the orders were saved', async () => {
-    await injectFault(w.sim.url, { method: 'POST', path: '/checkout', latencyMs: 4000, when: 'after', count: 1 });
-    const r = await approveAndKill(SOFTWARE, (x) => Boolean(x.checkoutRequestId) && x.status === 'ordering', 500);
+    await injectFault(w.sim.url, {
+      method: 'POST',
+      path: '/checkout',
+      latencyMs: 4000,
+      when: 'after',
+      count: 1,
+    });
+    const r = await approveAndKill(
+      SOFTWARE,
+      (x) => Boolean(x.checkoutRequestId) && x.status === 'ordering',
+      500,
+    );
     expect(r.status).toBe('confirmed');
     expect(await ordersOf(r)).toHaveLength(1);
   }, 90_000);
 
   it('keeps polling the registration after a kill while waiting for it', async () => {
     await simControl(w.sim.url, '/_sim/reset');
-    const r = await approveAndKill({ ...RESERVATION, azureSubscription: SEED.subscriptions.unregistered.id }, (x) => x.status === 'ordering' || x.status === 'approved', 800);
+    const r = await approveAndKill(
+      { ...RESERVATION, azureSubscription: SEED.subscriptions.unregistered.id },
+      (x) => x.status === 'ordering' || x.status === 'approved',
+      800,
+    );
     expect(r.status).toBe('confirmed');
     expect(await ordersOf(r)).toHaveLength(1);
   }, 90_000);

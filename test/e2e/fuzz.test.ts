@@ -9,7 +9,7 @@ import {
   slashCommand,
   viewClosed,
   viewSubmission,
-} from '../fakes/slack/inbound';
+} from '../../fakes/slack/inbound';
 import { formValues, SOFTWARE } from '../support/flows';
 import { startWorld, SIGNING_SECRET, type World } from '../support/world';
 
@@ -348,17 +348,15 @@ function signedGarbage(w: World): fc.Arbitrary<{ contentType: string; body: stri
         .constantFrom<'interactive' | 'event'>('interactive', 'event')
         .map((kind) => encodeInbound(kind, payload)),
     );
-  const anyJson = fc
-    .jsonValue({ maxDepth: 4 })
-    .chain((v) =>
-      fc.constantFrom(
-        { body: JSON.stringify(v), contentType: 'application/json' },
-        {
-          body: new URLSearchParams({ payload: JSON.stringify(v) }).toString(),
-          contentType: 'application/x-www-form-urlencoded',
-        },
-      ),
-    );
+  const anyJson = fc.jsonValue({ maxDepth: 4 }).chain((v) =>
+    fc.constantFrom(
+      { body: JSON.stringify(v), contentType: 'application/json' },
+      {
+        body: new URLSearchParams({ payload: JSON.stringify(v) }).toString(),
+        contentType: 'application/x-www-form-urlencoded',
+      },
+    ),
+  );
   const anyForm = fc
     .dictionary(
       fc.oneof(

@@ -1,5 +1,14 @@
-import { SEED } from '../../src/simulator';
-import { chooseKind, loadOptions, openModal, requestPurchase, RESERVATION, SOFTWARE, submitForm, type FormChoice } from '../support/flows';
+import { SEED } from '../../fakes/partner-center';
+import {
+  chooseKind,
+  loadOptions,
+  openModal,
+  requestPurchase,
+  RESERVATION,
+  SOFTWARE,
+  submitForm,
+  type FormChoice,
+} from '../support/flows';
 import { waitFor } from '../support/processes';
 import { injectFault, simControl } from '../support/sim';
 import { startWorld, type World } from '../support/world';
@@ -13,50 +22,80 @@ describe('Slack intake, end to end over signed HTTP', () => {
     await w.close();
   });
 
-  it('opens the request modal on /purchase within Slack\'s 3 seconds', async () => {
+  it("opens the request modal on /purchase within Slack's 3 seconds", async () => {
     const started = Date.now();
     const view = await openModal(w);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(view.callback_id).toBe('purchase_request');
     expect(view.blocks.map((b) => (b as { block_id?: string }).block_id)).toEqual(
-      expect.arrayContaining(['customer', 'kind', 'product', 'sku', 'availability', 'quantity', 'justification']),
+      expect.arrayContaining([
+        'customer',
+        'kind',
+        'product',
+        'sku',
+        'availability',
+        'quantity',
+        'justification',
+      ]),
     );
   });
 
   it('adds the Azure subscription field only when the kind is a reservation', async () => {
     let view = await openModal(w);
     view = await chooseKind(w, view, 'azure_reservation');
-    expect(view.blocks.some((b) => (b as { block_id?: string }).block_id === 'azure_subscription')).toBe(true);
+    expect(view.blocks.some((b) => (b as { block_id?: string }).block_id === 'azure_subscription')).toBe(
+      true,
+    );
     view = await chooseKind(w, view, 'software_subscription');
-    expect(view.blocks.some((b) => (b as { block_id?: string }).block_id === 'azure_subscription')).toBe(false);
+    expect(view.blocks.some((b) => (b as { block_id?: string }).block_id === 'azure_subscription')).toBe(
+      false,
+    );
   });
 
   it('loads customers, products, SKUs, terms and subscriptions filtered by the choices made', async () => {
     const view = await chooseKind(w, await openModal(w), 'azure_reservation');
     const customers = await loadOptions(w, view, 'customer', {}, 'contoso');
-    expect(customers.map((o) => o.text.text)).toEqual(expect.arrayContaining(['Contoso Ltd', 'Contoso Pharmaceuticals']));
+    expect(customers.map((o) => o.text.text)).toEqual(
+      expect.arrayContaining(['Contoso Ltd', 'Contoso Pharmaceuticals']),
+    );
     expect(customers.map((o) => o.text.text)).not.toContain('Fabrikam UK Ltd');
 
     expect((await loadOptions(w, view, 'product', {}))[0]?.text.text).toMatch(/first/);
-    const products = await loadOptions(w, view, 'product', { customer: RESERVATION.customer, kind: 'azure_reservation' });
+    const products = await loadOptions(w, view, 'product', {
+      customer: RESERVATION.customer,
+      kind: 'azure_reservation',
+    });
     expect(products.map((o) => o.value)).toContain(SEED.products.reservation.productId);
     expect(products.map((o) => o.value)).not.toContain(SEED.products.softwareSubscription.productId);
 
-    const skus = await loadOptions(w, view, 'sku', { customer: RESERVATION.customer, kind: 'azure_reservation', product: RESERVATION.product });
+    const skus = await loadOptions(w, view, 'sku', {
+      customer: RESERVATION.customer,
+      kind: 'azure_reservation',
+      product: RESERVATION.product,
+    });
     expect(skus.map((o) => o.value)).toEqual(expect.arrayContaining([...SEED.products.reservation.skuIds]));
 
-    const terms = await loadOptions(w, view, 'availability', { customer: RESERVATION.customer, product: RESERVATION.product, sku: RESERVATION.sku });
+    const terms = await loadOptions(w, view, 'availability', {
+      customer: RESERVATION.customer,
+      product: RESERVATION.product,
+      sku: RESERVATION.sku,
+    });
     expect(terms.length).toBeGreaterThan(0);
     expect(terms.every((o) => o.text.text.length <= 75)).toBe(true);
 
     const subs = await loadOptions(w, view, 'azure_subscription', { customer: RESERVATION.customer });
-    expect(subs.map((o) => o.value)).toEqual(expect.arrayContaining([SEED.subscriptions.registered.id, SEED.subscriptions.unregistered.id]));
+    expect(subs.map((o) => o.value)).toEqual(
+      expect.arrayContaining([SEED.subscriptions.registered.id, SEED.subscriptions.unregistered.id]),
+    );
     expect(subs.map((o) => o.value)).not.toContain(SEED.subscriptions.otherCustomer.id);
   });
 
-  it('says a kind is not sold in the customer\'s market before anyone picks a product', async () => {
+  it("says a kind is not sold in the customer's market before anyone picks a product", async () => {
     const view = await openModal(w);
-    const options = await loadOptions(w, view, 'product', { customer: SEED.customers.softwareClosed.id, kind: 'software_subscription' });
+    const options = await loadOptions(w, view, 'product', {
+      customer: SEED.customers.softwareClosed.id,
+      kind: 'software_subscription',
+    });
     expect(options).toHaveLength(1);
     expect(options[0]!.text.text).toMatch(/Andorra/);
   });
@@ -82,47 +121,93 @@ describe('Slack intake, end to end over signed HTTP', () => {
     expect(buttons).toContain('reject_request');
     const dm = w.slack.dmChannelId('U0REQUEST1');
     const requesterMessage = await waitFor(() => w.slack.messages(dm).find((m) => m.text.includes(id)));
-    expect(stored.slack).toMatchObject({ cardChannel: 'C0APPROVALS', cardTs: card.ts, threadChannel: dm, threadTs: requesterMessage.ts });
+    expect(stored.slack).toMatchObject({
+      cardChannel: 'C0APPROVALS',
+      cardTs: card.ts,
+      threadChannel: dm,
+      threadTs: requesterMessage.ts,
+    });
     expect((await w.bot.repo.audit(id)).map((a) => a.event)).toContain('created');
   });
 
   const refusals: [string, Partial<FormChoice>, string, RegExp][] = [
-    ['a software subscription for a customer in a closed market', { ...SOFTWARE, customer: SEED.customers.softwareClosed.id }, 'kind', /Andorra/],
+    [
+      'a software subscription for a customer in a closed market',
+      { ...SOFTWARE, customer: SEED.customers.softwareClosed.id },
+      'kind',
+      /Andorra/,
+    ],
     [
       'a reservation for a customer in a market closed to reservations',
-      { ...RESERVATION, customer: SEED.customers.reservationsClosed.id, azureSubscription: SEED.subscriptions.reservationsClosedRegistered.id },
+      {
+        ...RESERVATION,
+        customer: SEED.customers.reservationsClosed.id,
+        azureSubscription: SEED.subscriptions.reservationsClosedRegistered.id,
+      },
       'kind',
       /India/,
     ],
-    ['an InventoryCheck SKU with no stock', { ...RESERVATION, sku: SEED.inventoryCheck.outOfStockSkuId }, 'sku', /stock/i],
+    [
+      'an InventoryCheck SKU with no stock',
+      { ...RESERVATION, sku: SEED.inventoryCheck.outOfStockSkuId },
+      'sku',
+      /stock/i,
+    ],
     [
       'perpetual software the partner is not qualified for',
-      { ...SOFTWARE, kind: 'perpetual_software', product: SEED.products.perpetual.productId, sku: SEED.products.perpetual.skuIds[0], availability: SEED.availabilities.perpetual },
+      {
+        ...SOFTWARE,
+        kind: 'perpetual_software',
+        product: SEED.products.perpetual.productId,
+        sku: SEED.products.perpetual.skuIds[0],
+        availability: SEED.availabilities.perpetual,
+      },
       'kind',
       /qualified/,
     ],
-    ['an Azure subscription of another customer', { ...RESERVATION, azureSubscription: SEED.subscriptions.otherCustomer.id }, 'azure_subscription', /does not belong/],
-    ['a missing Azure subscription', { ...RESERVATION, azureSubscription: undefined }, 'azure_subscription', /needs the Azure subscription/],
+    [
+      'an Azure subscription of another customer',
+      { ...RESERVATION, azureSubscription: SEED.subscriptions.otherCustomer.id },
+      'azure_subscription',
+      /does not belong/,
+    ],
+    [
+      'a missing Azure subscription',
+      { ...RESERVATION, azureSubscription: undefined },
+      'azure_subscription',
+      /needs the Azure subscription/,
+    ],
     ['a quantity of zero', { ...SOFTWARE, quantity: 0 }, 'quantity', /1 to/],
     ['a quantity above the limit', { ...SOFTWARE, quantity: 100_000 }, 'quantity', /1 to/],
-    ['an availability that is no longer offered', { ...SOFTWARE, availability: 'DG7GMGF0GONE' }, 'availability', /no longer offers/],
+    [
+      'an availability that is no longer offered',
+      { ...SOFTWARE, availability: 'DG7GMGF0GONE' },
+      'availability',
+      /no longer offers/,
+    ],
     ['an empty justification', { ...SOFTWARE, justification: '' }, 'justification', /why/],
   ];
 
-  it.each(refusals)('refuses %s with an inline error on the right field', async (_name, choice, field, message) => {
-    let view = await openModal(w);
-    view = await chooseKind(w, view, choice.kind ?? 'software_subscription');
-    const cardsBefore = w.slack.messages('C0APPROVALS').length;
-    const res = await submitForm(w, view, choice);
-    expect(res.status).toBe(200);
-    const ack = res.json as { response_action: string; errors: Record<string, string> };
-    expect(ack.response_action).toBe('errors');
-    expect({ field, error: ack.errors[field] ?? JSON.stringify(ack.errors) }).toEqual({ field, error: expect.stringMatching(message) });
-    // Every error key is an input block of the view, or Slack would reject the whole answer.
-    const blockIds = view.blocks.map((b) => (b as { block_id?: string }).block_id);
-    for (const key of Object.keys(ack.errors)) expect(blockIds).toContain(key);
-    expect(w.slack.messages('C0APPROVALS')).toHaveLength(cardsBefore);
-  });
+  it.each(refusals)(
+    'refuses %s with an inline error on the right field',
+    async (_name, choice, field, message) => {
+      let view = await openModal(w);
+      view = await chooseKind(w, view, choice.kind ?? 'software_subscription');
+      const cardsBefore = w.slack.messages('C0APPROVALS').length;
+      const res = await submitForm(w, view, choice);
+      expect(res.status).toBe(200);
+      const ack = res.json as { response_action: string; errors: Record<string, string> };
+      expect(ack.response_action).toBe('errors');
+      expect({ field, error: ack.errors[field] ?? JSON.stringify(ack.errors) }).toEqual({
+        field,
+        error: expect.stringMatching(message),
+      });
+      // Every error key is an input block of the view, or Slack would reject the whole answer.
+      const blockIds = view.blocks.map((b) => (b as { block_id?: string }).block_id);
+      for (const key of Object.keys(ack.errors)) expect(blockIds).toContain(key);
+      expect(w.slack.messages('C0APPROVALS')).toHaveLength(cardsBefore);
+    },
+  );
 
   it('answers Slack at once when Partner Center is slow, then shows the outcome in the modal', async () => {
     await injectFault(w.sim.url, { method: 'GET', path: '/availabilities/', latencyMs: 2600, count: 1 });
@@ -130,7 +215,10 @@ describe('Slack intake, end to end over signed HTTP', () => {
     const cardsBefore = w.slack.messages('C0APPROVALS').length;
     // SlackInbound gives up after 3 s, as Slack does: an answer at all means the rule held.
     const res = await submitForm(w, view, SOFTWARE);
-    expect(res.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Checking request' } } });
+    expect(res.json).toMatchObject({
+      response_action: 'update',
+      view: { title: { text: 'Checking request' } },
+    });
     await waitFor(() => w.slack.messages('C0APPROVALS').length > cardsBefore || undefined, 10_000);
     const final = await waitFor(() => {
       const v = w.slack.views.get(view.id);
@@ -146,9 +234,13 @@ describe('Slack intake, end to end over signed HTTP', () => {
     expect(res.json).toMatchObject({ response_action: 'update' });
     const final = await waitFor(() => {
       const v = w.slack.views.get(view.id);
-      return v && v.callback_id === 'purchase_request' && JSON.stringify(v.blocks).includes(':x:') ? v : undefined;
+      return v && v.callback_id === 'purchase_request' && JSON.stringify(v.blocks).includes(':x:')
+        ? v
+        : undefined;
     }, 10_000);
-    expect(JSON.stringify(final.blocks)).toMatch(/Some choices need changing[\s\S]*Enter a whole number from 1 to/);
+    expect(JSON.stringify(final.blocks)).toMatch(
+      /Some choices need changing[\s\S]*Enter a whole number from 1 to/,
+    );
   });
 
   it('makes one request when the same view is submitted twice', async () => {
@@ -164,7 +256,9 @@ describe('Slack intake, end to end over signed HTTP', () => {
     const id = await requestPurchase(w, SOFTWARE, 'U0REQUEST2');
     const url = w.slack.responseUrl({ channel: 'C0GENERAL', user: 'U0REQUEST2' });
     await w.inbound.command({ text: `status ${id}`, user_id: 'U0REQUEST2', response_url: url });
-    const status = await waitFor(() => w.slack.responses(url)[0] as { text: string; blocks: unknown[] } | undefined);
+    const status = await waitFor(
+      () => w.slack.responses(url)[0] as { text: string; blocks: unknown[] } | undefined,
+    );
     expect(JSON.stringify(status.blocks)).toContain('Audit trail');
     expect(status.text).toContain(id);
 
@@ -175,7 +269,9 @@ describe('Slack intake, end to end over signed HTTP', () => {
 
     const unknownUrl = w.slack.responseUrl({ channel: 'C0GENERAL', user: 'U0REQUEST2' });
     await w.inbound.command({ text: 'status PR-NOPE', user_id: 'U0REQUEST2', response_url: unknownUrl });
-    expect(((await waitFor(() => w.slack.responses(unknownUrl)[0])) as { text: string }).text).toMatch(/no request/);
+    expect(((await waitFor(() => w.slack.responses(unknownUrl)[0])) as { text: string }).text).toMatch(
+      /no request/,
+    );
   });
 
   it('lists the subcommands on /purchase help', async () => {
@@ -187,8 +283,12 @@ describe('Slack intake, end to end over signed HTTP', () => {
   it('answers forged, stale, future-dated and unsigned requests with 401 and runs nothing', async () => {
     const opens = w.slack.callsTo('views.open').length;
     expect((await w.inbound.command({}, { signature: 'v0=deadbeef' })).status).toBe(401);
-    expect((await w.inbound.command({}, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(401);
-    expect((await w.inbound.command({}, { timestamp: Math.floor(Date.now() / 1000) + 600 })).status).toBe(401);
+    expect((await w.inbound.command({}, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(
+      401,
+    );
+    expect((await w.inbound.command({}, { timestamp: Math.floor(Date.now() / 1000) + 600 })).status).toBe(
+      401,
+    );
     const res = await fetch(`${w.bot.url}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -1,5 +1,5 @@
-import { SEED } from '../../src/simulator';
-import type { FakeMessage } from '../fakes/slack/types';
+import { SEED } from '../../fakes/partner-center';
+import type { FakeMessage } from '../../fakes/slack/types';
 import { requestPurchase, RESERVATION, SOFTWARE } from '../support/flows';
 import { waitFor } from '../support/processes';
 import { injectFault, simControl, simOrders } from '../support/sim';
@@ -12,10 +12,21 @@ function cardOf(w: World, id: string): FakeMessage {
 }
 
 async function click(w: World, id: string, action: 'approve_request' | 'reject_request', user: string) {
-  return w.inbound.action({ action_id: action, message: cardOf(w, id), channel_id: 'C0APPROVALS', user, value: id });
+  return w.inbound.action({
+    action_id: action,
+    message: cardOf(w, id),
+    channel_id: 'C0APPROVALS',
+    user,
+    value: id,
+  });
 }
 
-async function finalState(w: World, id: string, states = ['confirmed', 'failed', 'rejected', 'expired', 'cancelled'], timeoutMs = 20_000) {
+async function finalState(
+  w: World,
+  id: string,
+  states = ['confirmed', 'failed', 'rejected', 'expired', 'cancelled'],
+  timeoutMs = 20_000,
+) {
   return waitFor(async () => {
     const r = await w.bot.repo.get(id);
     return r && states.includes(r.status) ? r : undefined;
@@ -26,7 +37,12 @@ function threadText(w: World, id: string): Promise<string> {
   return w.bot.repo.get(id).then((r) => {
     const ch = r?.slack.threadChannel;
     const ts = r?.slack.threadTs;
-    return ch && ts ? w.slack.thread(ch, ts).map((m) => m.text).join('\n') : '';
+    return ch && ts
+      ? w.slack
+          .thread(ch, ts)
+          .map((m) => m.text)
+          .join('\n')
+      : '';
   });
 }
 
@@ -50,7 +66,9 @@ describe('approval gate and purchase pipeline, end to end', () => {
   it('refuses approval by someone who is not an approver, privately, and changes nothing', async () => {
     const id = await requestPurchase(w, SOFTWARE);
     expect((await click(w, id, 'approve_request', 'U0OUTSIDER')).status).toBe(200);
-    const eph = await waitFor(() => w.slack.ephemerals('C0APPROVALS', 'U0OUTSIDER').find((e) => /Only configured approvers/.test(e.text)));
+    const eph = await waitFor(() =>
+      w.slack.ephemerals('C0APPROVALS', 'U0OUTSIDER').find((e) => /Only configured approvers/.test(e.text)),
+    );
     expect(eph).toBeDefined();
     expect((await w.bot.repo.get(id))?.status).toBe('pending_approval');
   });
@@ -58,7 +76,9 @@ describe('approval gate and purchase pipeline, end to end', () => {
   it('never lets a requester approve their own request, even an approver', async () => {
     const id = await requestPurchase(w, SOFTWARE, 'U0APPROVE1');
     await click(w, id, 'approve_request', 'U0APPROVE1');
-    await waitFor(() => w.slack.ephemerals('C0APPROVALS', 'U0APPROVE1').find((e) => /own request/.test(e.text)));
+    await waitFor(() =>
+      w.slack.ephemerals('C0APPROVALS', 'U0APPROVE1').find((e) => /own request/.test(e.text)),
+    );
     expect((await w.bot.repo.get(id))?.status).toBe('pending_approval');
   });
 
@@ -81,7 +101,9 @@ describe('approval gate and purchase pipeline, end to end', () => {
 
   it('gives one decision and one checkout when approvers click at once and Slack re-delivers', async () => {
     const id = await requestPurchase(w, SOFTWARE);
-    const clicks = ['U0APPROVE1', 'U0APPROVE2', 'U0APPROVE1', 'U0APPROVE2', 'U0APPROVE1'].map((u) => click(w, id, 'approve_request', u));
+    const clicks = ['U0APPROVE1', 'U0APPROVE2', 'U0APPROVE1', 'U0APPROVE2', 'U0APPROVE1'].map((u) =>
+      click(w, id, 'approve_request', u),
+    );
     const results = await Promise.all(clicks);
     expect(results.every((res) => res.status === 200)).toBe(true);
     const r = await finalState(w, id);
@@ -93,14 +115,19 @@ describe('approval gate and purchase pipeline, end to end', () => {
 
   it('registers an unregistered subscription, polls it, then buys the reservation', async () => {
     await simControl(w.sim.url, '/_sim/reset');
-    const id = await requestPurchase(w, { ...RESERVATION, azureSubscription: SEED.subscriptions.unregistered.id });
+    const id = await requestPurchase(w, {
+      ...RESERVATION,
+      azureSubscription: SEED.subscriptions.unregistered.id,
+    });
     await click(w, id, 'approve_request', 'U0APPROVE1');
     const r = await finalState(w, id);
     expect(r.status).toBe('confirmed');
     const thread = await threadText(w, id);
     expect(thread).toMatch(/Registering Azure subscription/);
     expect(thread).toMatch(/is registered for reservations/);
-    const requests = (await simControl(w.sim.url, '/_sim/requests', undefined, 'GET')) as { items: { method: string; path: string }[] };
+    const requests = (await simControl(w.sim.url, '/_sim/requests', undefined, 'GET')) as {
+      items: { method: string; path: string }[];
+    };
     expect(requests.items.some((q) => q.method === 'POST' && q.path.includes('/registrations'))).toBe(true);
     expect(requests.items.filter((q) => q.path.includes('/registrationstatus')).length).toBeGreaterThan(1);
     expect(await ordersFor(w, id)).toHaveLength(1);
@@ -110,12 +137,23 @@ describe('approval gate and purchase pipeline, end to end', () => {
     const id = await requestPurchase(w, SOFTWARE);
     const before = (await simOrders(w.sim.url)).length;
     await click(w, id, 'reject_request', 'U0APPROVE1');
-    const modal = await waitFor(() => w.slack.callsTo('views.open').find((c) => JSON.stringify(c.args).includes('reject_reason') && JSON.stringify(c.args).includes(id)));
+    const modal = await waitFor(() =>
+      w.slack
+        .callsTo('views.open')
+        .find((c) => JSON.stringify(c.args).includes('reject_reason') && JSON.stringify(c.args).includes(id)),
+    );
     const viewId = (modal.response as { view: { id: string } }).view.id;
-    const res = await w.inbound.submit({ view: w.slack.views.get(viewId)!, values: { reason: { reason: { type: 'plain_text_input', value: 'Use the existing licences' } } }, user: 'U0APPROVE1' });
+    const res = await w.inbound.submit({
+      view: w.slack.views.get(viewId)!,
+      values: { reason: { reason: { type: 'plain_text_input', value: 'Use the existing licences' } } },
+      user: 'U0APPROVE1',
+    });
     expect(res.status).toBe(200);
     const r = await finalState(w, id);
-    expect(r).toMatchObject({ status: 'rejected', rejection: { by: 'U0APPROVE1', reason: 'Use the existing licences' } });
+    expect(r).toMatchObject({
+      status: 'rejected',
+      rejection: { by: 'U0APPROVE1', reason: 'Use the existing licences' },
+    });
     expect(await threadText(w, id)).toMatch(/rejected your request[\s\S]*Use the existing licences/);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await simOrders(w.sim.url)).toHaveLength(before);
@@ -129,15 +167,21 @@ describe('approval gate and purchase pipeline, end to end', () => {
     await waitFor(async () => ((await w.bot.repo.get(id))?.approvals.length === 1 ? true : undefined));
     expect((await w.bot.repo.get(id))?.status).toBe('pending_approval');
     await click(w, id, 'approve_request', 'U0APPROVE1');
-    await waitFor(() => w.slack.ephemerals('C0APPROVALS', 'U0APPROVE1').find((e) => /already approved/.test(e.text)));
+    await waitFor(() =>
+      w.slack.ephemerals('C0APPROVALS', 'U0APPROVE1').find((e) => /already approved/.test(e.text)),
+    );
     await click(w, id, 'approve_request', 'U0APPROVE2');
     expect((await finalState(w, id)).status).toBe('confirmed');
   });
 
-  it('fails at once with Partner Center\'s words and a next step when checkout is refused', async () => {
+  it("fails at once with Partner Center's words and a next step when checkout is refused", async () => {
     const id = await requestPurchase(w, RESERVATION);
     // Stock runs out between the request and the purchase.
-    await simControl(w.sim.url, '/_sim/inventory', { productId: SEED.inventoryCheck.productId, region: SEED.inventoryCheck.inStockRegion, inStock: false });
+    await simControl(w.sim.url, '/_sim/inventory', {
+      productId: SEED.inventoryCheck.productId,
+      region: SEED.inventoryCheck.inStockRegion,
+      inStock: false,
+    });
     try {
       await click(w, id, 'approve_request', 'U0APPROVE1');
       const r = await finalState(w, id);
@@ -147,7 +191,11 @@ describe('approval gate and purchase pipeline, end to end', () => {
       expect(thread).toMatch(/What to do next/);
       expect(await ordersFor(w, id)).toHaveLength(0);
     } finally {
-      await simControl(w.sim.url, '/_sim/inventory', { productId: SEED.inventoryCheck.productId, region: SEED.inventoryCheck.inStockRegion, inStock: true });
+      await simControl(w.sim.url, '/_sim/inventory', {
+        productId: SEED.inventoryCheck.productId,
+        region: SEED.inventoryCheck.inStockRegion,
+        inStock: true,
+      });
     }
   });
 
@@ -170,13 +218,17 @@ describe('approval gate and purchase pipeline, end to end', () => {
     ['a dropped connection after the write', { drop: true, when: 'after' }],
     ['a 500 after the write', { status: 500, when: 'after' }],
     ['a timeout after the write', { latencyMs: 7000, when: 'after' }],
-  ])('buys exactly once when cart creation and checkout meet %s', async (_name, fault) => {
-    const id = await requestPurchase(w, SOFTWARE);
-    await injectFault(w.sim.url, { method: 'POST', path: '/\\/carts$/', ...fault, count: 1 });
-    await injectFault(w.sim.url, { method: 'POST', path: '/checkout', ...fault, count: 1 });
-    await click(w, id, 'approve_request', 'U0APPROVE1');
-    const r = await finalState(w, id, ['confirmed', 'failed'], 40_000);
-    expect(r.status).toBe('confirmed');
-    expect(await ordersFor(w, id)).toHaveLength(1);
-  }, 60_000);
+  ])(
+    'buys exactly once when cart creation and checkout meet %s',
+    async (_name, fault) => {
+      const id = await requestPurchase(w, SOFTWARE);
+      await injectFault(w.sim.url, { method: 'POST', path: '/\\/carts$/', ...fault, count: 1 });
+      await injectFault(w.sim.url, { method: 'POST', path: '/checkout', ...fault, count: 1 });
+      await click(w, id, 'approve_request', 'U0APPROVE1');
+      const r = await finalState(w, id, ['confirmed', 'failed'], 40_000);
+      expect(r.status).toBe('confirmed');
+      expect(await ordersFor(w, id)).toHaveLength(1);
+    },
+    60_000,
+  );
 });

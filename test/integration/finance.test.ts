@@ -4,15 +4,20 @@ import { PDFDocument } from 'pdf-lib';
 import pino from 'pino';
 import { Agent, request } from 'undici';
 import type { Config } from '../../src/config';
-import { MsalTokenProvider, NoAuthTokenProvider, PartnerCenterClient, type TokenProvider } from '../../src/partner-center';
+import {
+  MsalTokenProvider,
+  NoAuthTokenProvider,
+  PartnerCenterClient,
+  type TokenProvider,
+} from '../../src/partner-center';
 import type { PurchaseRequest } from '../../src/purchases/model';
 import type { PurchaseEvent } from '../../src/purchases/state-machine';
 import { FinanceService, type FinanceServiceDeps } from '../../src/services/finance-service';
 import { Notifier } from '../../src/services/notifier';
-import { startSimulator, SEED, type Simulator } from '../../src/simulator';
+import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
 import { WebClientSlackPort } from '../../src/slack/port';
 import { RequestRepository } from '../../src/store/requests';
-import { startSlackFake, type FakeMessage, type SlackFake } from '../fakes/slack';
+import { startSlackFake, type FakeMessage, type SlackFake } from '../../fakes/slack';
 
 /**
  * The finance side end to end on real parts: the Partner Center simulator through the real client,
@@ -45,7 +50,17 @@ const config = (finance: Partial<Config['finance']> = {}): Pick<Config, 'finance
 });
 
 function service(overrides: Partial<FinanceServiceDeps> = {}): FinanceService {
-  return new FinanceService({ pc, slack, repo, redis, prefix, notifier, config: config(), log, ...overrides });
+  return new FinanceService({
+    pc,
+    slack,
+    repo,
+    redis,
+    prefix,
+    notifier,
+    config: config(),
+    log,
+    ...overrides,
+  });
 }
 
 function client(tokens: TokenProvider = new NoAuthTokenProvider()): PartnerCenterClient {
@@ -66,11 +81,23 @@ function appOnlyClient(): PartnerCenterClient {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, openAuth: true, orderListDelayMs: 0, registrationDelayMs: 0, fulfillmentDelayMs: 0 });
+  sim = await startSimulator({
+    port: 0,
+    openAuth: true,
+    orderListDelayMs: 0,
+    registrationDelayMs: 0,
+    fulfillmentDelayMs: 0,
+  });
   fake = await startSlackFake();
   redis = new Redis(process.env.REDIS_URL!);
   agent = new Agent({ connect: { ca: sim.tlsCaPem } });
-  slack = new WebClientSlackPort(new WebClient('xoxb-test-token', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR }));
+  slack = new WebClientSlackPort(
+    new WebClient('xoxb-test-token', {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+      logLevel: LogLevel.ERROR,
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -93,7 +120,9 @@ beforeEach(() => {
 // Helpers
 
 async function buy(quantity = 1, customerId: string = SEED.customers.open.id): Promise<string> {
-  const cart = await pc.createCart(customerId, { lineItems: [{ id: 0, catalogItemId: SOFTWARE, quantity, billingCycle: 'one_time', termDuration: 'P1Y' }] });
+  const cart = await pc.createCart(customerId, {
+    lineItems: [{ id: 0, catalogItemId: SOFTWARE, quantity, billingCycle: 'one_time', termDuration: 'P1Y' }],
+  });
   const result = await pc.checkoutCart(customerId, cart.id);
   const order = result.orders[0];
   if (!order) throw new Error(`checkout made no order: ${JSON.stringify(result.orderErrors)}`);
@@ -102,19 +131,31 @@ async function buy(quantity = 1, customerId: string = SEED.customers.open.id): P
 
 /** Closes the open billing period: a new one-time invoice of everything bought since the last one. */
 async function closeInvoice(): Promise<string> {
-  const res = await request(`${sim.url}/_sim/invoices/close`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const res = await request(`${sim.url}/_sim/invoices/close`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const body = (await res.body.json()) as { id: string };
   if (res.statusCode !== 201) throw new Error(`close failed: ${res.statusCode} ${JSON.stringify(body)}`);
   return body.id;
 }
 
 async function advanceClock(ms: number): Promise<void> {
-  const res = await request(`${sim.url}/_sim/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms }) });
+  const res = await request(`${sim.url}/_sim/clock/advance`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ms }),
+  });
   await res.body.dump();
 }
 
 async function fault(rule: Record<string, unknown>): Promise<void> {
-  const res = await request(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+  const res = await request(`${sim.url}/_sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(rule),
+  });
   await res.body.dump();
 }
 
@@ -256,8 +297,12 @@ describe('invoice notifications', () => {
     const text = blockText(message);
     expect(text).toContain(invoiceId);
     expect(text).toContain(invoice.invoiceDate!.slice(0, 10));
-    expect(text).toContain(`${invoice.billingPeriodStartDate!.slice(0, 10)} to ${invoice.billingPeriodEndDate!.slice(0, 10)}`);
-    expect(text).toContain(`${invoice.totalCharges!.toLocaleString('en-US', { minimumFractionDigits: 2 })} USD`);
+    expect(text).toContain(
+      `${invoice.billingPeriodStartDate!.slice(0, 10)} to ${invoice.billingPeriodEndDate!.slice(0, 10)}`,
+    );
+    expect(text).toContain(
+      `${invoice.totalCharges!.toLocaleString('en-US', { minimumFractionDigits: 2 })} USD`,
+    );
     expect(text).toContain('One-time');
 
     const pdfs = pdfsIn(FINANCE_CHANNEL);
@@ -353,7 +398,11 @@ describe('invoice notifications', () => {
 
     // Polling again neither repeats the note nor records the invoice twice.
     await service().pollInvoices();
-    expect(fake.thread(request!.slack.threadChannel!, request!.slack.threadTs!).filter((m) => m.text.includes(invoiceId))).toHaveLength(1);
+    expect(
+      fake
+        .thread(request!.slack.threadChannel!, request!.slack.threadTs!)
+        .filter((m) => m.text.includes(invoiceId)),
+    ).toHaveLength(1);
     expect((await repo.get('REQ-A1'))?.invoices).toEqual([invoiceId]);
   });
 
@@ -416,7 +465,9 @@ describe('finance commands', () => {
   it('lets in people listed by id as well as members of the finance user group', async () => {
     const byId = service({ config: config({ userIds: [OUTSIDER], usergroupId: undefined }) });
     expect((await byId.command('balance', [], who(OUTSIDER))).text).toContain('Account balance');
-    expect((await byId.command('balance', [], who(FINANCE_USER))).text).toContain('only for the finance team');
+    expect((await byId.command('balance', [], who(FINANCE_USER))).text).toContain(
+      'only for the finance team',
+    );
     const byGroup = service();
     expect((await byGroup.command('balance', [], who(FINANCE_USER))).text).toContain('Account balance');
   });
@@ -426,7 +477,9 @@ describe('finance commands', () => {
     const balance = await pc.getBalance();
     const summaries = await pc.listInvoiceSummaries();
     const text = answerText(answer);
-    expect(text).toContain(`${balance.balanceAmount.toLocaleString('en-US', { minimumFractionDigits: 2 })} USD`);
+    expect(text).toContain(
+      `${balance.balanceAmount.toLocaleString('en-US', { minimumFractionDigits: 2 })} USD`,
+    );
     expect(text).toContain(`Invoice summaries by currency* (${summaries.items.length})`);
     for (const s of summaries.items) expect(text).toContain(`*${s.currencyCode}*`);
   });
@@ -444,7 +497,9 @@ describe('finance commands', () => {
       await buy();
       await closeInvoice();
     }
-    const all = [...sim.state.invoices.values()].sort((a, b) => b.invoiceDate - a.invoiceDate).map((i) => i.id);
+    const all = [...sim.state.invoices.values()]
+      .sort((a, b) => b.invoiceDate - a.invoiceDate)
+      .map((i) => i.id);
     expect(all).toHaveLength(15);
     const finance = service({ invoicePageSize: 4 });
 
@@ -462,7 +517,9 @@ describe('finance commands', () => {
     for (const id of all.slice(10)) expect(second).toContain(id);
 
     expect((await finance.command('invoices', ['3'], who())).text).toContain('only 2 pages');
-    expect((await finance.command('invoices', ['next'], who())).text).toContain('Usage: `/purchase invoices [page]`');
+    expect((await finance.command('invoices', ['next'], who())).text).toContain(
+      'Usage: `/purchase invoices [page]`',
+    );
   });
 
   it('answers invoice with its summary, the PDF and every one-time line item as a CSV in a DM, following continuation tokens', async () => {
@@ -487,12 +544,19 @@ describe('finance commands', () => {
     const csvFile = fake.files.find((f) => f.channel === dm && f.filename.endsWith('.csv'));
     const rows = parseCsv(csvFile!.bytes.toString('utf8'));
     expect(rows).toHaveLength(1 + simLines.length);
-    expect(rows.slice(1).map((r) => r[1]).sort()).toEqual(simLines.map((l) => l.orderId).sort());
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r[1])
+        .sort(),
+    ).toEqual(simLines.map((l) => l.orderId).sort());
     const requestColumn = rows[0]!.indexOf('approvedRequest');
     expect(rows.filter((r) => r[requestColumn] === 'REQ-C1').map((r) => r[1])).toEqual([order]);
 
     // 12 lines at 3 a page: a first page and three more by continuation token.
-    const pages = (await simRequests()).filter((r) => r.method === 'GET' && r.path.includes(`/invoices/${invoiceId}/lineitems`));
+    const pages = (await simRequests()).filter(
+      (r) => r.method === 'GET' && r.path.includes(`/invoices/${invoiceId}/lineitems`),
+    );
     expect(pages).toHaveLength(4);
     expect(pages.filter((r) => r.path.includes('seekOperation=Next'))).toHaveLength(3);
   });
@@ -502,7 +566,7 @@ describe('finance commands', () => {
     const count = sim.state.invoices.get(SEED.invoices.oneTime)!.oneTimeLines.length;
     expect(answerText(answer)).toContain(`${count} in all`);
     const csvFile = fake.files.find((f) => f.filename === `${SEED.invoices.oneTime}-one-time-line-items.csv`);
-    expect((parseCsv(csvFile!.bytes.toString('utf8'))).length - 1).toBe(count);
+    expect(parseCsv(csvFile!.bytes.toString('utf8')).length - 1).toBe(count);
   });
 
   it('answers invoice for a recurring invoice without looking for one-time line items', async () => {
@@ -515,9 +579,15 @@ describe('finance commands', () => {
 
   it('says there is no such invoice for an unknown id', async () => {
     const finance = service();
-    expect((await finance.command('invoice', ['G999999999'], who())).text).toContain('There is no invoice `G999999999`');
-    expect((await finance.command('invoice', ['../../customers'], who())).text).toContain('There is no invoice');
-    expect((await finance.command('invoice', [], who())).text).toContain('Usage: `/purchase invoice <invoice id>`');
+    expect((await finance.command('invoice', ['G999999999'], who())).text).toContain(
+      'There is no invoice `G999999999`',
+    );
+    expect((await finance.command('invoice', ['../../customers'], who())).text).toContain(
+      'There is no invoice',
+    );
+    expect((await finance.command('invoice', [], who())).text).toContain(
+      'Usage: `/purchase invoice <invoice id>`',
+    );
     expect(fake.files).toHaveLength(0);
   });
 
@@ -559,10 +629,16 @@ describe('finance commands', () => {
 
   it('says there is no such customer for an unknown name or id', async () => {
     const finance = service();
-    expect((await finance.command('orders', ['Wingtip'], who())).text).toContain('There is no customer whose name starts with “Wingtip”');
+    expect((await finance.command('orders', ['Wingtip'], who())).text).toContain(
+      'There is no customer whose name starts with “Wingtip”',
+    );
     const unknownId = '00000000-0000-4000-8000-000000000000';
-    expect((await finance.command('orders', [unknownId], who())).text).toContain(`There is no customer \`${unknownId}\``);
-    expect((await finance.command('entitlements', ['Wingtip'], who())).text).toContain('There is no customer');
+    expect((await finance.command('orders', [unknownId], who())).text).toContain(
+      `There is no customer \`${unknownId}\``,
+    );
+    expect((await finance.command('entitlements', ['Wingtip'], who())).text).toContain(
+      'There is no customer',
+    );
     expect((await finance.command('orders', [], who())).text).toContain('Usage');
   });
 
@@ -590,7 +666,11 @@ describe('finance commands', () => {
   });
 
   it('names PARTNER_CENTER_REFRESH_TOKEN when entitlements need App+User credentials that are missing', async () => {
-    const answer = await service({ pc: appOnlyClient() }).command('entitlements', [SEED.customers.open.id], who());
+    const answer = await service({ pc: appOnlyClient() }).command(
+      'entitlements',
+      [SEED.customers.open.id],
+      who(),
+    );
     expect(answer.text).toContain('PARTNER_CENTER_REFRESH_TOKEN');
   });
 });

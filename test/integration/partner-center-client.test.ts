@@ -10,7 +10,7 @@ import {
   type PartnerCenterClientOptions,
   type TokenProvider,
 } from '../../src/partner-center';
-import { SEED, startSimulator, type Simulator } from '../../src/simulator';
+import { SEED, startSimulator, type Simulator } from '../../fakes/partner-center';
 
 /**
  * The real client against the simulator over real HTTP (and real HTTPS + MSAL for tokens).
@@ -37,7 +37,11 @@ let sim: Simulator;
 let agent: Agent;
 let sleeps: number[];
 
-async function control<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+async function control<T = unknown>(
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const res = await request(`${sim.url}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -117,7 +121,10 @@ describe('customers and subscriptions', () => {
   it('finds customers by the start of their name and reads a customer’s billing country', async () => {
     const pc = client();
     const found = await pc.listCustomers({ nameStartsWith: 'contoso' });
-    expect(found.items.map((c) => c.companyProfile?.companyName).sort()).toEqual(['Contoso Ltd', 'Contoso Pharmaceuticals']);
+    expect(found.items.map((c) => c.companyProfile?.companyName).sort()).toEqual([
+      'Contoso Ltd',
+      'Contoso Pharmaceuticals',
+    ]);
     const customer = await pc.getCustomer(OPEN);
     expect(customer.billingCountry).toBe('US');
     expect((await pc.getCustomer(SEED.customers.softwareClosed.id)).billingCountry).toBe('AD');
@@ -125,7 +132,8 @@ describe('customers and subscriptions', () => {
 
   it('walks every page of customers by continuation token', async () => {
     const names: string[] = [];
-    for await (const c of client().iterateCustomers({ size: 2 })) names.push(c.companyProfile?.companyName ?? '');
+    for await (const c of client().iterateCustomers({ size: 2 }))
+      names.push(c.companyProfile?.companyName ?? '');
     expect(names).toHaveLength(Object.keys(SEED.customers).length);
     expect((await requests(api('/v1/customers'))).length).toBeGreaterThanOrEqual(3);
   });
@@ -133,12 +141,19 @@ describe('customers and subscriptions', () => {
   it('lists a customer’s subscriptions', async () => {
     const subs = await client().listSubscriptions(OPEN);
     expect(subs.items.map((s) => s.id.toLowerCase())).toEqual(
-      expect.arrayContaining([SEED.subscriptions.registered.id, SEED.subscriptions.unregistered.id, SEED.subscriptions.nonAzure.id]),
+      expect.arrayContaining([
+        SEED.subscriptions.registered.id,
+        SEED.subscriptions.unregistered.id,
+        SEED.subscriptions.nonAzure.id,
+      ]),
     );
   });
 
   it('answers an unknown customer with pc_not_found', async () => {
-    await expect(client().getCustomer('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ code: 'pc_not_found', status: 404 });
+    await expect(client().getCustomer('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({
+      code: 'pc_not_found',
+      status: 404,
+    });
   });
 });
 
@@ -150,7 +165,9 @@ describe('the reservation purchase, end to end', () => {
     // Enablement: register, then poll until Registered.
     expect((await pc.getRegistrationStatus(OPEN, subscriptionId)).status).toBe('not_registered');
     const registration = await pc.registerSubscription(OPEN, subscriptionId);
-    expect(registration.location?.toLowerCase()).toContain(`/subscriptions/${subscriptionId}/registrationstatus`);
+    expect(registration.location?.toLowerCase()).toContain(
+      `/subscriptions/${subscriptionId}/registrationstatus`,
+    );
     expect((await pc.getRegistrationStatus(OPEN, subscriptionId)).status).toBe('registering');
     await until('registration', async () => {
       const s = await pc.getRegistrationStatus(OPEN, subscriptionId);
@@ -158,14 +175,22 @@ describe('the reservation purchase, end to end', () => {
     });
 
     // Discovery.
-    const products = await pc.listProducts({ country: 'US', targetView: 'AzureReservationsVM', reservationScope: 'AzurePlan' });
+    const products = await pc.listProducts({
+      country: 'US',
+      targetView: 'AzureReservationsVM',
+      reservationScope: 'AzurePlan',
+    });
     expect(products.items.map((p) => p.id)).toContain(RI.productId);
     const product = await pc.getProduct(RI.productId, 'US');
     expect(product.title).toBe(SEED.products.reservation.title);
     const skus = await pc.listSkus(RI.productId, 'US', { reservationScope: 'AzurePlan' });
-    expect(skus.items.map((s) => s.id)).toEqual(expect.arrayContaining([...SEED.products.reservation.skuIds]));
+    expect(skus.items.map((s) => s.id)).toEqual(
+      expect.arrayContaining([...SEED.products.reservation.skuIds]),
+    );
     const sku = await pc.getSku(RI.productId, RI.skuId, 'US');
-    expect(sku.purchasePrerequisites).toEqual(expect.arrayContaining(['AzureSubscriptionRegistration', 'InventoryCheck']));
+    expect(sku.purchasePrerequisites).toEqual(
+      expect.arrayContaining(['AzureSubscriptionRegistration', 'InventoryCheck']),
+    );
 
     // Inventory check with the SKU's inventory variables.
     const region = String(sku.dynamicAttributes?.['armRegionName']);
@@ -173,10 +198,14 @@ describe('the reservation purchase, end to end', () => {
       targetItems: [{ productId: RI.productId, skuId: RI.skuId }],
       inventoryContext: { customerId: OPEN, azureSubscriptionId: subscriptionId, armRegionName: region },
     });
-    expect(inventory).toEqual([expect.objectContaining({ productId: RI.productId, skuId: RI.skuId, isRestricted: false })]);
+    expect(inventory).toEqual([
+      expect.objectContaining({ productId: RI.productId, skuId: RI.skuId, isRestricted: false }),
+    ]);
 
     // Availability for Azure plans, fetched just before buying.
-    const availabilities = await pc.listAvailabilities(RI.productId, RI.skuId, 'US', { reservationScope: 'AzurePlan' });
+    const availabilities = await pc.listAvailabilities(RI.productId, RI.skuId, 'US', {
+      reservationScope: 'AzurePlan',
+    });
     const listed = availabilities.items.find((a) => a.terms?.some((t) => t.duration === 'P1Y'));
     if (!listed) throw new Error('no P1Y availability');
     const availability: Availability = await pc.getAvailability(RI.productId, RI.skuId, listed.id, 'US');
@@ -223,7 +252,10 @@ describe('the reservation purchase, end to end', () => {
     });
     const provisioning = await pc.getOrderProvisioningStatus(OPEN, placed.id);
     expect(provisioning.items[0]?.status).toBe('fulfilled');
-    const entitlements = await pc.listEntitlements(OPEN, { entitlementType: 'reservedInstance', showExpiry: true });
+    const entitlements = await pc.listEntitlements(OPEN, {
+      entitlementType: 'reservedInstance',
+      showExpiry: true,
+    });
     const entitlement = entitlements.items.find((e) => e.referenceOrder.id === placed.id);
     const artifact = entitlement?.entitledArtifacts?.[0];
     if (!artifact?.link) throw new Error('the reservation entitlement has no artifact link');
@@ -262,7 +294,15 @@ describe('the software subscription purchase, end to end', () => {
     const term = availability.terms?.[0]?.duration;
 
     const cart = await pc.createCart(OPEN, {
-      lineItems: [{ id: 0, catalogItemId: availability.catalogItemId, quantity: 3, billingCycle: 'one_time', termDuration: term }],
+      lineItems: [
+        {
+          id: 0,
+          catalogItemId: availability.catalogItemId,
+          quantity: 3,
+          billingCycle: 'one_time',
+          termDuration: term,
+        },
+      ],
     });
     const result = await pc.checkoutCart(OPEN, cart.id);
     const placed = result.orders[0];
@@ -270,9 +310,13 @@ describe('the software subscription purchase, end to end', () => {
     const order = await pc.getOrder(OPEN, placed.id);
     expect(order.lineItems[0]).toMatchObject({ offerId: availability.catalogItemId, quantity: 3 });
 
-    await until('fulfilment', async () => ((await pc.getOrder(OPEN, placed.id)).status === 'completed' ? true : undefined));
+    await until('fulfilment', async () =>
+      (await pc.getOrder(OPEN, placed.id)).status === 'completed' ? true : undefined,
+    );
     const software = await pc.listEntitlements(OPEN, { entitlementType: 'software' });
-    expect(software.items.some((e) => e.referenceOrder.id === placed.id && e.entitlementType === 'software')).toBe(true);
+    expect(
+      software.items.some((e) => e.referenceOrder.id === placed.id && e.entitlementType === 'software'),
+    ).toBe(true);
   });
 });
 
@@ -297,9 +341,12 @@ describe('billing', () => {
 
   it('follows continuation tokens through every OneTime line item of an invoice', async () => {
     const lines = [];
-    for await (const line of client().listOneTimeLineItems(SEED.invoices.oneTime, { size: 1 })) lines.push(line);
+    for await (const line of client().listOneTimeLineItems(SEED.invoices.oneTime, { size: 1 }))
+      lines.push(line);
     expect(lines).toHaveLength(4);
-    expect(lines.every((l) => l.invoiceNumber === SEED.invoices.oneTime && typeof l.unitPrice === 'number')).toBe(true);
+    expect(
+      lines.every((l) => l.invoiceNumber === SEED.invoices.oneTime && typeof l.unitPrice === 'number'),
+    ).toBe(true);
     const seeks = await requests((r) => r.path.includes('seekOperation=Next'));
     expect(seeks).toHaveLength(3);
   });
@@ -326,21 +373,27 @@ describe('faults', () => {
     await fault({ method: 'GET', path: registrationStatus, status: 429, retryAfter: 1, count: 1 });
     const started = Date.now();
     const pc = new PartnerCenterClient({ baseUrl: sim.url, tokens: sharedTokens, dispatcher: agent });
-    await expect(pc.getRegistrationStatus(OPEN, SEED.subscriptions.registered.id)).resolves.toMatchObject({ status: 'registered' });
+    await expect(pc.getRegistrationStatus(OPEN, SEED.subscriptions.registered.id)).resolves.toMatchObject({
+      status: 'registered',
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
   });
 
   it('retries a read through 500 and 503', async () => {
     await fault({ method: 'GET', path: registrationStatus, status: 500, count: 1 });
     await fault({ method: 'GET', path: registrationStatus, status: 503, count: 1 });
-    await expect(client().getRegistrationStatus(OPEN, SEED.subscriptions.registered.id)).resolves.toMatchObject({ status: 'registered' });
+    await expect(
+      client().getRegistrationStatus(OPEN, SEED.subscriptions.registered.id),
+    ).resolves.toMatchObject({ status: 'registered' });
     expect((await requests(api(registrationStatus))).map((r) => r.status)).toEqual([500, 503, 200]);
     expect(sleeps).toHaveLength(2);
   });
 
   it('gives up after maxReadRetries and throws pc_server', async () => {
     await fault({ method: 'GET', path: registrationStatus, status: 503, count: 10 });
-    await expect(client({ maxReadRetries: 2 }).getRegistrationStatus(OPEN, SEED.subscriptions.registered.id)).rejects.toMatchObject({
+    await expect(
+      client({ maxReadRetries: 2 }).getRegistrationStatus(OPEN, SEED.subscriptions.registered.id),
+    ).rejects.toMatchObject({
       code: 'pc_server',
       status: 503,
     });
@@ -349,13 +402,17 @@ describe('faults', () => {
 
   it('retries a read whose connection was dropped', async () => {
     await fault({ method: 'GET', path: registrationStatus, drop: true, count: 1 });
-    await expect(client().getRegistrationStatus(OPEN, SEED.subscriptions.registered.id)).resolves.toMatchObject({ status: 'registered' });
+    await expect(
+      client().getRegistrationStatus(OPEN, SEED.subscriptions.registered.id),
+    ).resolves.toMatchObject({ status: 'registered' });
     expect((await requests(api(registrationStatus))).map((r) => r.status)).toEqual(['dropped', 200]);
   });
 
   it('times a slow read out and retries it with the same request id', async () => {
     await fault({ method: 'GET', path: registrationStatus, latencyMs: 1500, count: 1 });
-    await expect(client({ timeoutMs: 300 }).getRegistrationStatus(OPEN, SEED.subscriptions.registered.id)).resolves.toMatchObject({
+    await expect(
+      client({ timeoutMs: 300 }).getRegistrationStatus(OPEN, SEED.subscriptions.registered.id),
+    ).resolves.toMatchObject({
       status: 'registered',
     });
     const seen = await until('both attempts in the log', async () => {
@@ -367,7 +424,9 @@ describe('faults', () => {
 
   it('turns a malformed body into pc_invalid_response', async () => {
     await fault({ method: 'GET', path: registrationStatus, malformed: true, count: 1 });
-    const err = (await client().getRegistrationStatus(OPEN, SEED.subscriptions.registered.id).catch((e: unknown) => e)) as PartnerCenterError;
+    const err = (await client()
+      .getRegistrationStatus(OPEN, SEED.subscriptions.registered.id)
+      .catch((e: unknown) => e)) as PartnerCenterError;
     expect(err.code).toBe('pc_invalid_response');
     expect(err.issues?.length).toBeGreaterThan(0);
     expect(await requests(api(registrationStatus))).toHaveLength(1);
@@ -381,19 +440,24 @@ describe('faults', () => {
 
   it('never retries a write whose connection dropped', async () => {
     await fault({ method: 'POST', path: '/registrations', drop: true, count: 1 });
-    await expect(client().registerSubscription(OPEN, SEED.subscriptions.unregistered.id)).rejects.toMatchObject({ code: 'pc_network' });
+    await expect(
+      client().registerSubscription(OPEN, SEED.subscriptions.unregistered.id),
+    ).rejects.toMatchObject({ code: 'pc_network' });
     expect(await requests(api('/registrations'))).toHaveLength(1);
   });
 });
 
 describe('writes retried by the caller with the same MS-RequestId', () => {
   async function reservationLine(): Promise<{ catalogItemId: string }> {
-    const a = (await client().listAvailabilities(RI.productId, RI.skuId, 'US', { reservationScope: 'AzurePlan' })).items[0];
+    const a = (
+      await client().listAvailabilities(RI.productId, RI.skuId, 'US', { reservationScope: 'AzurePlan' })
+    ).items[0];
     if (!a) throw new Error('no availability');
     return { catalogItemId: a.catalogItemId };
   }
 
-  const cartsOf = (customerId: string): number => [...sim.state.carts.values()].filter((c) => c.customerId.toLowerCase() === customerId).length;
+  const cartsOf = (customerId: string): number =>
+    [...sim.state.carts.values()].filter((c) => c.customerId.toLowerCase() === customerId).length;
 
   it('creates exactly one cart when a timed-out create is retried with the same request id', async () => {
     const { catalogItemId } = await reservationLine();
@@ -405,15 +469,28 @@ describe('writes retried by the caller with the same MS-RequestId', () => {
           quantity: 1,
           billingCycle: 'one_time' as const,
           termDuration: 'P1Y',
-          provisioningContext: { subscriptionId: SEED.subscriptions.registered.id, scope: 'shared', duration: '1Year' },
+          provisioningContext: {
+            subscriptionId: SEED.subscriptions.registered.id,
+            scope: 'shared',
+            duration: '1Year',
+          },
         },
       ],
     };
     // The server creates the cart, then sits on the answer past the client's timeout.
-    await fault({ method: 'POST', path: '/\\/customers\\/[^/]+\\/carts$/', latencyMs: 1500, when: 'after', count: 1 });
+    await fault({
+      method: 'POST',
+      path: '/\\/customers\\/[^/]+\\/carts$/',
+      latencyMs: 1500,
+      when: 'after',
+      count: 1,
+    });
     const requestId = 'create-cart-7f1c9a';
     const pc = client({ timeoutMs: 400 });
-    await expect(pc.createCart(OPEN, body, { requestId })).rejects.toMatchObject({ code: 'pc_timeout', requestId });
+    await expect(pc.createCart(OPEN, body, { requestId })).rejects.toMatchObject({
+      code: 'pc_timeout',
+      requestId,
+    });
     // The server did create the cart; only its answer was lost.
     expect(cartsOf(OPEN)).toBe(1);
 
@@ -440,7 +517,11 @@ describe('writes retried by the caller with the same MS-RequestId', () => {
           quantity: 1,
           billingCycle: 'one_time',
           termDuration: 'P1Y',
-          provisioningContext: { subscriptionId: SEED.subscriptions.registered.id, scope: 'shared', duration: '1Year' },
+          provisioningContext: {
+            subscriptionId: SEED.subscriptions.registered.id,
+            scope: 'shared',
+            duration: '1Year',
+          },
         },
       ],
     });
@@ -450,10 +531,17 @@ describe('writes retried by the caller with the same MS-RequestId', () => {
     await expect(pc.checkoutCart(OPEN, cart.id, { requestId })).rejects.toMatchObject({ code: 'pc_timeout' });
     const retried = await pc.checkoutCart(OPEN, cart.id, { requestId });
     // The first attempt is logged when the server finally answers; wait for it so it cannot leak into the next test.
-    await until('both checkouts in the log', async () => ((await requests(api('/checkout'))).length === 2 ? true : undefined));
-    const orders = await control<{ items: { id: string; _sim: { cartId?: string } }[] }>('GET', '/_sim/orders');
+    await until('both checkouts in the log', async () =>
+      (await requests(api('/checkout'))).length === 2 ? true : undefined,
+    );
+    const orders = await control<{ items: { id: string; _sim: { cartId?: string } }[] }>(
+      'GET',
+      '/_sim/orders',
+    );
     expect(orders.items.length).toBe(before + retried.orders.length);
-    expect(orders.items.filter((o) => o._sim.cartId === cart.id).map((o) => o.id)).toEqual(retried.orders.map((o) => o.id));
+    expect(orders.items.filter((o) => o._sim.cartId === cart.id).map((o) => o.id)).toEqual(
+      retried.orders.map((o) => o.id),
+    );
   });
 });
 
@@ -506,14 +594,18 @@ describe('authentication', () => {
     const pc = client({ tokens: msal({ refreshToken: undefined }) });
     const err = await pc.listEntitlements(OPEN).catch((e: unknown) => e);
     expect(isAppError(err, 'pc_credentials_missing')).toBe(true);
-    expect((err as Error).message).toBe('PARTNER_CENTER_REFRESH_TOKEN is not set: listEntitlements needs App+User credentials');
+    expect((err as Error).message).toBe(
+      'PARTNER_CENTER_REFRESH_TOKEN is not set: listEntitlements needs App+User credentials',
+    );
     expect(await requests(api('/entitlements'))).toHaveLength(0);
   });
 
   it('maps an app-only token on an App+User operation to pc_auth with code 900329', async () => {
     const appOnly = msal();
     const tokens: TokenProvider = { getToken: (_kind, options) => appOnly.getToken('app', options) };
-    const err = (await client({ tokens }).getInvoice(SEED.invoices.oneTime).catch((e: unknown) => e)) as PartnerCenterError;
+    const err = (await client({ tokens })
+      .getInvoice(SEED.invoices.oneTime)
+      .catch((e: unknown) => e)) as PartnerCenterError;
     expect(err).toBeInstanceOf(PartnerCenterError);
     expect(err.code).toBe('pc_auth');
     expect(err.status).toBe(403);
@@ -527,10 +619,17 @@ describe('authentication', () => {
   });
 
   it('is refused without a token unless the simulator runs with open auth', async () => {
-    await expect(client({ tokens: new NoAuthTokenProvider() }).getCustomer(OPEN)).rejects.toMatchObject({ code: 'pc_auth', status: 401 });
+    await expect(client({ tokens: new NoAuthTokenProvider() }).getCustomer(OPEN)).rejects.toMatchObject({
+      code: 'pc_auth',
+      status: 401,
+    });
     const open = await startSimulator({ openAuth: true });
     try {
-      const pc = new PartnerCenterClient({ baseUrl: open.url, tokens: new NoAuthTokenProvider(), dispatcher: agent });
+      const pc = new PartnerCenterClient({
+        baseUrl: open.url,
+        tokens: new NoAuthTokenProvider(),
+        dispatcher: agent,
+      });
       await expect(pc.getCustomer(OPEN)).resolves.toMatchObject({ billingCountry: 'US' });
       await expect(pc.listEntitlements(OPEN)).resolves.toMatchObject({ items: expect.any(Array) });
     } finally {

@@ -1,4 +1,4 @@
-import { startSimulator, type Simulator } from '../../src/simulator';
+import { startSimulator, type Simulator } from '../../fakes/partner-center';
 import { baseEnv } from '../support/env';
 import { freePort } from '../support/redis-server';
 import { runTs, waitFor } from '../support/processes';
@@ -14,7 +14,15 @@ describe('the bot process', () => {
 
   it('serves /healthz and /readyz, then exits cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const bot = runTs('src/main.ts', baseEnv({ PORT: String(port), PARTNER_CENTER_API_URL: sim.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '3000' }));
+    const bot = runTs(
+      'src/main.ts',
+      baseEnv({
+        PORT: String(port),
+        PARTNER_CENTER_API_URL: sim.url,
+        LOG_LEVEL: 'info',
+        SHUTDOWN_TIMEOUT_MS: '3000',
+      }),
+    );
     try {
       const health = await waitFor(async () => {
         const res = await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -41,7 +49,15 @@ describe('the bot process', () => {
   it('reports not ready when Redis is unreachable', async () => {
     const port = await freePort();
     const deadRedis = await freePort();
-    const bot = runTs('src/main.ts', baseEnv({ PORT: String(port), ROLE: 'web', PARTNER_CENTER_API_URL: sim.url, REDIS_URL: `redis://127.0.0.1:${deadRedis}` }));
+    const bot = runTs(
+      'src/main.ts',
+      baseEnv({
+        PORT: String(port),
+        ROLE: 'web',
+        PARTNER_CENTER_API_URL: sim.url,
+        REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
+      }),
+    );
     try {
       const ready = await waitFor(async () => {
         const res = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -56,7 +72,10 @@ describe('the bot process', () => {
   }, 60_000);
 
   it('stops start-up with one message naming every bad variable and no stack trace', async () => {
-    const bot = runTs('src/main.ts', baseEnv({ SLACK_BOT_TOKEN: 'nope', APPROVALS_CHANNEL_ID: undefined, PORT: '-1' }));
+    const bot = runTs(
+      'src/main.ts',
+      baseEnv({ SLACK_BOT_TOKEN: 'nope', APPROVALS_CHANNEL_ID: undefined, PORT: '-1' }),
+    );
     const exit = await bot.exited;
     expect(exit.code).toBe(1);
     const out = bot.output();

@@ -30,7 +30,9 @@ describe('shared Partner Center call budget', () => {
     const grants: number[] = [];
     const started = Date.now();
     await Promise.all(
-      Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).acquire().then(() => grants.push(Date.now() - started))),
+      Array.from({ length: 60 }, (_, i) =>
+        (i % 2 ? a : b).acquire().then(() => grants.push(Date.now() - started)),
+      ),
     );
     grants.sort((x, y) => x - y);
     // 60 calls at 20 per 500 ms need at least ~1.3 s (after the first small burst)...

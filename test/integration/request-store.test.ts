@@ -13,7 +13,11 @@ describe('request repository on real Redis', () => {
     const r = sampleRequest({ id: 'PR-CREATE01' });
     expect(await repo.create(r, 'U0REQUEST1')).toBe(true);
     expect(await repo.create(r, 'U0REQUEST1')).toBe(false);
-    expect(await repo.get('PR-CREATE01')).toMatchObject({ id: 'PR-CREATE01', version: 1, status: 'pending_approval' });
+    expect(await repo.get('PR-CREATE01')).toMatchObject({
+      id: 'PR-CREATE01',
+      version: 1,
+      status: 'pending_approval',
+    });
   });
 
   it('gives exactly one winner when many approvers click at the same moment', async () => {
@@ -35,10 +39,20 @@ describe('request repository on real Redis', () => {
   it('keeps an append-only audit trail of every transition with who and when', async () => {
     const r = sampleRequest({ id: 'PR-AUDIT001' });
     await repo.create(r, 'U0REQUEST1');
-    await repo.apply(r.id, { type: 'reject', by: 'U0APPROVE1', reason: 'not this quarter' }, 'U0APPROVE1', 'not this quarter');
+    await repo.apply(
+      r.id,
+      { type: 'reject', by: 'U0APPROVE1', reason: 'not this quarter' },
+      'U0APPROVE1',
+      'not this quarter',
+    );
     const audit = await repo.audit(r.id);
     expect(audit).toHaveLength(2);
-    expect(audit[1]).toMatchObject({ event: 'reject', actor: 'U0APPROVE1', status: 'rejected', detail: 'not this quarter' });
+    expect(audit[1]).toMatchObject({
+      event: 'reject',
+      actor: 'U0APPROVE1',
+      status: 'rejected',
+      detail: 'not this quarter',
+    });
     expect(audit[1]!.at).toBeGreaterThanOrEqual(audit[0]!.at);
   });
 
@@ -47,7 +61,10 @@ describe('request repository on real Redis', () => {
     const b = sampleRequest({ id: 'PR-INDEX002', requesterId: 'U0INDEXER1', expiresAt: Date.now() + 1e9 });
     await repo.create(a, 'U0INDEXER1');
     await repo.create(b, 'U0INDEXER1');
-    expect((await repo.openForUser('U0INDEXER1')).map((r) => r.id).sort()).toEqual(['PR-INDEX001', 'PR-INDEX002']);
+    expect((await repo.openForUser('U0INDEXER1')).map((r) => r.id).sort()).toEqual([
+      'PR-INDEX001',
+      'PR-INDEX002',
+    ]);
     expect(await repo.pendingUntil(5000)).toContain('PR-INDEX001');
     expect(await repo.pendingUntil(5000)).not.toContain('PR-INDEX002');
     await repo.apply('PR-INDEX001', { type: 'expire' }, 'scheduler');
@@ -66,7 +83,9 @@ describe('request repository on real Redis', () => {
 
   it('claims a once-only record for exactly one of many concurrent callers', async () => {
     const once = new OnceStore(redis, prefix);
-    const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => once.claim('submit', 'V123', `r${i}`)));
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => once.claim('submit', 'V123', `r${i}`)),
+    );
     expect(claims.filter(Boolean)).toHaveLength(1);
   });
 });

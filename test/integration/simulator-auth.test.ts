@@ -1,6 +1,6 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { request } from 'undici';
-import { startSimulator, SEED, type Simulator } from '../../src/simulator';
+import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
 import {
   appToken,
   authorityAgent,
@@ -9,7 +9,7 @@ import {
   requestToken,
   userToken,
   type CallOptions,
-} from '../../src/simulator/testkit';
+} from '../../fakes/partner-center/testkit';
 
 const OPEN = SEED.customers.open.id;
 

@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { PDFDocument } from 'pdf-lib';
-import { startSimulator, SEED, type Simulator } from '../../src/simulator';
-import { call, manualClock, type CallOptions, type LooseJson } from '../../src/simulator/testkit';
+import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
+import { call, manualClock, type CallOptions, type LooseJson } from '../../fakes/partner-center/testkit';
 
 const OPEN = SEED.customers.open.id;
 const SOFTWARE = `${SEED.products.softwareSubscription.productId}:0001:${SEED.availabilities.softwareSubscription}`;

@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SEED } from '../../src/simulator';
-import { call } from '../../src/simulator/testkit';
+import { SEED } from '../../fakes/partner-center';
+import { call } from '../../fakes/partner-center/testkit';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const CLI = path.join(ROOT, 'src/simulator/cli.ts');
+const CLI = path.join(ROOT, 'fakes/partner-center/cli.ts');
 
 interface Running {
   child: ChildProcess;

@@ -1,5 +1,5 @@
-import { startSimulator, SEED, type FaultRuleInput, type Simulator } from '../../src/simulator';
-import { call, requestToken, type CallOptions } from '../../src/simulator/testkit';
+import { startSimulator, SEED, type FaultRuleInput, type Simulator } from '../../fakes/partner-center';
+import { call, requestToken, type CallOptions } from '../../fakes/partner-center/testkit';
 
 const OPEN = SEED.customers.open.id;
 const SOFTWARE = `${SEED.products.softwareSubscription.productId}:0001:${SEED.availabilities.softwareSubscription}`;

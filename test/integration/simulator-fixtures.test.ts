@@ -1,15 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startSimulator, SEED, type Simulator } from '../../src/simulator';
+import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
 import {
   authorityAgent,
   call,
   requestToken,
   type CallOptions,
   type LooseJson,
-} from '../../src/simulator/testkit';
+} from '../../fakes/partner-center/testkit';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/partner-center');
+const FIXTURES = path.resolve(__dirname, '../fixtures/partner-center');
 
 function fixture(name: string): LooseJson {
   return JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8'));

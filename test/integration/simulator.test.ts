@@ -1,5 +1,5 @@
-import { startSimulator, SEED, type Simulator } from '../../src/simulator';
-import { call, manualClock, type CallOptions } from '../../src/simulator/testkit';
+import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
+import { call, manualClock, type CallOptions } from '../../fakes/partner-center/testkit';
 
 const OPEN = SEED.customers.open;
 const RI = SEED.products.reservation;

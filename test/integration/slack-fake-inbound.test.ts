@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
-import { startSlackFake, type SlackFake } from '../fakes/slack';
+import { startSlackFake, type SlackFake } from '../../fakes/slack';
 import {
   blockActions,
   blockSuggestion,
@@ -11,7 +11,7 @@ import {
   slashCommand,
   stateValue,
   viewSubmission,
-} from '../fakes/slack/inbound';
+} from '../../fakes/slack/inbound';
 import { freePort } from '../support/redis-server';
 
 /**
@@ -22,7 +22,7 @@ import { freePort } from '../support/redis-server';
 
 const SECRET = 'test-signing-secret';
 const TOKEN = 'xoxb-test-token';
-const FIXTURES = join(__dirname, '..', 'fakes', 'slack', 'fixtures', 'inbound');
+const FIXTURES = join(__dirname, '..', 'fixtures', 'slack', 'inbound');
 const fixtureKeys = (file: string): string[] =>
   Object.keys(JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as object);
 

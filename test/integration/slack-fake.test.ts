@@ -9,10 +9,10 @@ import {
   type View,
   type WebAPIPlatformError,
 } from '@slack/web-api';
-import { startSlackFake, type SlackFake } from '../fakes/slack';
-import { sign } from '../fakes/slack/inbound';
+import { startSlackFake, type SlackFake } from '../../fakes/slack';
+import { sign } from '../../fakes/slack/inbound';
 
-const FIXTURES = join(__dirname, '..', 'fakes', 'slack', 'fixtures');
+const FIXTURES = join(__dirname, '..', 'fixtures', 'slack');
 const fixture = (path: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, path), 'utf8')) as Record<string, unknown>;
 const keysOf = (o: unknown): string[] => Object.keys(o as Record<string, unknown>);

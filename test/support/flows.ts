@@ -1,6 +1,6 @@
-import { SEED } from '../../src/simulator';
-import { inputValues, stateValue, type StateValues } from '../fakes/slack/inbound';
-import type { FakeView } from '../fakes/slack/types';
+import { SEED } from '../../fakes/partner-center';
+import { inputValues, stateValue, type StateValues } from '../../fakes/slack/inbound';
+import type { FakeView } from '../../fakes/slack/types';
 import { waitFor } from './processes';
 import type { World as FullWorld } from './world';
 
@@ -47,7 +47,8 @@ export function formValues(c: Partial<FormChoice>): StateValues {
   if (c.sku !== undefined) v.sku = stateValue.externalSelect(c.sku);
   if (c.availability !== undefined) v.availability = stateValue.externalSelect(c.availability);
   v.quantity = stateValue.number(c.quantity === undefined ? null : String(c.quantity));
-  if (c.azureSubscription !== undefined) v.azure_subscription = stateValue.externalSelect(c.azureSubscription);
+  if (c.azureSubscription !== undefined)
+    v.azure_subscription = stateValue.externalSelect(c.azureSubscription);
   v.justification = stateValue.plainText(c.justification ?? null);
   return inputValues(v);
 }
@@ -65,16 +66,37 @@ export async function openModal(w: World, user = 'U0REQUEST1'): Promise<FakeView
 }
 
 /** Choosing a kind re-renders the modal (reservations get the subscription field). */
-export async function chooseKind(w: World, view: FakeView, kind: FormChoice['kind'], user = 'U0REQUEST1'): Promise<FakeView> {
+export async function chooseKind(
+  w: World,
+  view: FakeView,
+  kind: FormChoice['kind'],
+  user = 'U0REQUEST1',
+): Promise<FakeView> {
   const before = w.slack.callsTo('views.update').length;
-  const res = await w.inbound.action({ action_id: 'kind', view, selected_option: { value: kind }, user, state: formValues({ kind }) });
+  const res = await w.inbound.action({
+    action_id: 'kind',
+    view,
+    selected_option: { value: kind },
+    user,
+    state: formValues({ kind }),
+  });
   if (res.status !== 200) throw new Error(`kind action answered ${res.status}`);
   await waitFor(() => w.slack.callsTo('views.update')[before]);
   return w.slack.views.get(view.id)!;
 }
 
-export async function loadOptions(w: World, view: FakeView, actionId: string, state: Partial<FormChoice>, query = ''): Promise<{ value: string; text: { text: string } }[]> {
-  const res = await w.inbound.options({ action_id: actionId, value: query, view: { ...view, state: { values: formValues(state) } } });
+export async function loadOptions(
+  w: World,
+  view: FakeView,
+  actionId: string,
+  state: Partial<FormChoice>,
+  query = '',
+): Promise<{ value: string; text: { text: string } }[]> {
+  const res = await w.inbound.options({
+    action_id: actionId,
+    value: query,
+    view: { ...view, state: { values: formValues(state) } },
+  });
   if (res.status !== 200) throw new Error(`options ${actionId} answered ${res.status}: ${res.body}`);
   return (res.json as { options: { value: string; text: { text: string } }[] }).options;
 }
@@ -91,7 +113,10 @@ export async function requestPurchase(w: World, choice: FormChoice, user = 'U0RE
   const res = await submitForm(w, view, choice, user);
   const ack = res.json as { response_action?: string; errors?: Record<string, string> } | undefined;
   if (ack?.response_action === 'errors') throw new Error(`form refused: ${JSON.stringify(ack.errors)}`);
-  const card = await waitFor(() => w.slack.messages('C0APPROVALS').filter((m) => !m.thread_ts)[cardsBefore], 10_000);
+  const card = await waitFor(
+    () => w.slack.messages('C0APPROVALS').filter((m) => !m.thread_ts)[cardsBefore],
+    10_000,
+  );
   const id = /PR-[A-F0-9]+/.exec(card.text)?.[0];
   if (!id) throw new Error(`no request id in card: ${card.text}`);
   return id;

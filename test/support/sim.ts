@@ -11,7 +11,12 @@ export async function simOrders(simUrl: string): Promise<SimOrder[]> {
   return ((await res.json()) as { items: SimOrder[] }).items;
 }
 
-export async function simControl(simUrl: string, path: string, body?: unknown, method = 'POST'): Promise<unknown> {
+export async function simControl(
+  simUrl: string,
+  path: string,
+  body?: unknown,
+  method = 'POST',
+): Promise<unknown> {
   const res = await fetch(`${simUrl}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },

@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { startBot, type Bot } from '../../src/main';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
-import { SlackInbound } from '../fakes/slack/inbound';
-import { startSlackFake } from '../fakes/slack';
-import type { SlackFake } from '../fakes/slack/types';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../fakes/partner-center';
+import { SlackInbound } from '../../fakes/slack/inbound';
+import { startSlackFake } from '../../fakes/slack';
+import type { SlackFake } from '../../fakes/slack/types';
 import { testConfig } from './env';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
@@ -20,13 +20,20 @@ export interface World {
 export async function startWorld(
   opts: { env?: Record<string, string | undefined>; sim?: SimulatorOptions; prefix?: string } = {},
 ): Promise<World> {
-  const sim = await startSimulator({ port: 0, openAuth: true, registrationDelayMs: 300, orderListDelayMs: 800, ...opts.sim });
+  const sim = await startSimulator({
+    port: 0,
+    openAuth: true,
+    registrationDelayMs: 300,
+    orderListDelayMs: 800,
+    ...opts.sim,
+  });
   const slack = await startSlackFake();
   const config = testConfig({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     PARTNER_CENTER_API_URL: sim.url,
-    REDIS_KEY_PREFIX: opts.prefix ?? `${process.env.TEST_KEY_PREFIX ?? 't'}w${Math.random().toString(36).slice(2, 8)}`,
+    REDIS_KEY_PREFIX:
+      opts.prefix ?? `${process.env.TEST_KEY_PREFIX ?? 't'}w${Math.random().toString(36).slice(2, 8)}`,
     ORDER_CONFIRMATION_DELAY_MS: '1000',
     SWEEP_INTERVAL_MS: '500',
     REGISTRATION_POLL_BASE_MS: '100',
@@ -34,7 +41,10 @@ export async function startWorld(
     PURCHASE_RETRY_BASE_MS: '200',
     ...opts.env,
   });
-  const bot = await startBot(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), partnerCenterTimeoutMs: 5000 });
+  const bot = await startBot(config, {
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    partnerCenterTimeoutMs: 5000,
+  });
   const inbound = new SlackInbound(`${bot.url}/slack/events`, SIGNING_SECRET, { fake: slack });
   return {
     sim,

@@ -15,7 +15,8 @@ describe('docker-compose.yml', () => {
     services: Record<string, Service>;
     volumes: Record<string, unknown>;
   };
-  const argv = (s: Service): string[] => (Array.isArray(s.command) ? s.command : String(s.command ?? '').split(/\s+/));
+  const argv = (s: Service): string[] =>
+    Array.isArray(s.command) ? s.command : String(s.command ?? '').split(/\s+/);
   const flag = (args: string[], name: string): string | undefined => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
@@ -43,5 +44,18 @@ describe('docker-compose.yml', () => {
     const from = /^FROM node:(\d+)/m.exec(dockerfile);
     expect(Number(from?.[1])).toBeGreaterThanOrEqual(20);
     expect(Number(from?.[1]) % 2).toBe(0);
+  });
+
+  it('ships the simulator in the image, so the simulator profile can start it', () => {
+    const dockerfile = readFileSync(join(__dirname, '../../Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^COPY fakes\/partner-center /m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+
+  it('checks health with tools the slim Node image has (no wget or curl there)', () => {
+    for (const name of ['web', 'worker', 'simulator']) {
+      const check = (compose.services[name] as { healthcheck?: { test?: string[] } }).healthcheck?.test ?? [];
+      expect(check.join(' ')).not.toMatch(/\b(wget|curl)\b/);
+    }
   });
 });

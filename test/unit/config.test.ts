@@ -33,7 +33,14 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'APPROVALS_CHANNEL_ID', 'PORT', 'REDIS_URL', 'APPROVER_USER_IDS']) {
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'APPROVALS_CHANNEL_ID',
+      'PORT',
+      'REDIS_URL',
+      'APPROVER_USER_IDS',
+    ]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain('super-secret-value');
@@ -41,9 +48,9 @@ describe('configuration', () => {
   });
 
   it('refuses PARTNER_CENTER_AUTH=none unless Partner Center is on a loopback address', () => {
-    expect(() => loadConfig(baseEnv({ PARTNER_CENTER_API_URL: 'https://api.partnercenter.microsoft.com' }))).toThrow(
-      /PARTNER_CENTER_AUTH none is only allowed/,
-    );
+    expect(() =>
+      loadConfig(baseEnv({ PARTNER_CENTER_API_URL: 'https://api.partnercenter.microsoft.com' })),
+    ).toThrow(/PARTNER_CENTER_AUTH none is only allowed/);
   });
 
   it('requires app credentials when MSAL auth is used', () => {
@@ -52,12 +59,16 @@ describe('configuration', () => {
     );
   });
 
-  it('keeps the approval lifetime shorter than a cart\'s seven days', () => {
-    expect(() => loadConfig(baseEnv({ APPROVAL_TTL_MS: String(7 * 24 * 3_600_000) }))).toThrow(/APPROVAL_TTL_MS/);
+  it("keeps the approval lifetime shorter than a cart's seven days", () => {
+    expect(() => loadConfig(baseEnv({ APPROVAL_TTL_MS: String(7 * 24 * 3_600_000) }))).toThrow(
+      /APPROVAL_TTL_MS/,
+    );
   });
 
   it('uses Socket Mode when an app-level token is set, and then needs no signing secret', () => {
-    const config = loadConfig(baseEnv({ SLACK_APP_TOKEN: 'xapp-1-A-1-abc', SLACK_SIGNING_SECRET: undefined }));
+    const config = loadConfig(
+      baseEnv({ SLACK_APP_TOKEN: 'xapp-1-A-1-abc', SLACK_SIGNING_SECRET: undefined }),
+    );
     expect(config.slack.socketMode).toBe(true);
   });
 });

@@ -29,7 +29,7 @@ import {
   toCsv,
   type ExplainedCharge,
 } from '../../src/slack/finance-blocks';
-import { checkMessageBlocks } from '../fakes/slack/blockkit';
+import { checkMessageBlocks } from '../../fakes/slack/blockkit';
 
 const LONG = 'Very Long Product Name With Many Words '.repeat(20);
 
@@ -118,7 +118,13 @@ describe('invoice announcement', () => {
 describe('reconciliation message', () => {
   it('lists unexplained charges up to its limit and says how many more are in the attached CSV', () => {
     const unexplained = Array.from({ length: 100 }, (_, i) => line(i, { productName: LONG }));
-    const msg = buildReconciliationMessage({ invoiceId: 'G1', currency: 'USD', total: 100, explained: [], unexplained });
+    const msg = buildReconciliationMessage({
+      invoiceId: 'G1',
+      currency: 'USD',
+      total: 100,
+      explained: [],
+      unexplained,
+    });
     expectValid(msg.blocks);
     expect(msg.attachCsv).toBe(true);
     const text = allText(msg);
@@ -129,27 +135,54 @@ describe('reconciliation message', () => {
   });
 
   it('stays within Slack limits with hundreds of explained requests and points to the CSV for those it leaves out', () => {
-    const explained = Array.from({ length: 300 }, (_, i) => ({ request: request(`REQ-${i}`), lines: [line(i)] }));
-    const msg = buildReconciliationMessage({ invoiceId: 'G1', currency: 'USD', total: 301, explained, unexplained: [line(999)] });
+    const explained = Array.from({ length: 300 }, (_, i) => ({
+      request: request(`REQ-${i}`),
+      lines: [line(i)],
+    }));
+    const msg = buildReconciliationMessage({
+      invoiceId: 'G1',
+      currency: 'USD',
+      total: 301,
+      explained,
+      unexplained: [line(999)],
+    });
     expectValid(msg.blocks);
     expect(msg.attachCsv).toBe(true);
     expect(allText(msg)).toMatch(/and \d+ more requests/);
   });
 
   it('says every charge is explained when no charge is left over, and needs no CSV', () => {
-    const msg = buildReconciliationMessage({ invoiceId: 'G1', currency: 'USD', total: 2, explained: [{ request: request('REQ-1'), lines: [line(1), line(2)] }], unexplained: [] });
+    const msg = buildReconciliationMessage({
+      invoiceId: 'G1',
+      currency: 'USD',
+      total: 2,
+      explained: [{ request: request('REQ-1'), lines: [line(1), line(2)] }],
+      unexplained: [],
+    });
     expect(msg.text).toContain('all 2 one-time charges are explained');
     expect(msg.attachCsv).toBe(false);
     expectValid(msg.blocks);
   });
 
   it('says there is nothing to reconcile on an invoice without one-time charges', () => {
-    const msg = buildReconciliationMessage({ invoiceId: 'D1', currency: 'USD', total: 0, explained: [], unexplained: [] });
+    const msg = buildReconciliationMessage({
+      invoiceId: 'D1',
+      currency: 'USD',
+      total: 0,
+      explained: [],
+      unexplained: [],
+    });
     expect(msg.text).toContain('no one-time charges');
   });
 
   it('escapes Slack control characters in product and customer names', () => {
-    const msg = buildReconciliationMessage({ invoiceId: 'G1', currency: 'USD', total: 1, explained: [], unexplained: [line(1, { productName: '<!channel> & co', customerName: '<@U123>' })] });
+    const msg = buildReconciliationMessage({
+      invoiceId: 'G1',
+      currency: 'USD',
+      total: 1,
+      explained: [],
+      unexplained: [line(1, { productName: '<!channel> & co', customerName: '<@U123>' })],
+    });
     const text = allText(msg);
     expect(text).not.toContain('<!channel>');
     expect(text).not.toContain('<@U123>');
@@ -159,7 +192,11 @@ describe('reconciliation message', () => {
 
 describe('requester note', () => {
   it('names the request, the invoice, its date and what it charged', () => {
-    const text = buildRequesterInvoiceNote({ id: 'REQ-1', quantity: 3, skuTitle: 'SQL Server', customerName: 'Contoso' }, invoice(), [line(1), line(2)]);
+    const text = buildRequesterInvoiceNote(
+      { id: 'REQ-1', quantity: 3, skuTitle: 'SQL Server', customerName: 'Contoso' },
+      invoice(),
+      [line(1), line(2)],
+    );
     expect(text).toContain('REQ-1');
     expect(text).toContain('G000024136');
     expect(text).toContain('2026-11-21');
@@ -169,7 +206,9 @@ describe('requester note', () => {
 
 describe('command answers', () => {
   it('pages invoices with "page N of M" and the command for the next page, within Slack limits', () => {
-    const invoices = Array.from({ length: 10 }, (_, i) => invoice({ id: `G${i}`, invoiceDate: `2026-0${(i % 9) + 1}-01T00:00:00Z` }));
+    const invoices = Array.from({ length: 10 }, (_, i) =>
+      invoice({ id: `G${i}`, invoiceDate: `2026-0${(i % 9) + 1}-01T00:00:00Z` }),
+    );
     const answer = buildInvoiceListAnswer(sortInvoicesNewestFirst(invoices), 1, 3, 25);
     expect(allText(answer)).toContain('page 1 of 3');
     expect(allText(answer)).toContain('/purchase invoices 2');
@@ -195,12 +234,19 @@ describe('command answers', () => {
   });
 
   it('keeps balance answers with many currencies within Slack limits and counts those left out', () => {
-    const summary = (currencyCode: string) => InvoiceSummarySchema.parse({ balanceAmount: '12.5', currencyCode, lastPaymentDate: '0001-01-01T00:00:00' });
+    const summary = (currencyCode: string) =>
+      InvoiceSummarySchema.parse({
+        balanceAmount: '12.5',
+        currencyCode,
+        lastPaymentDate: '0001-01-01T00:00:00',
+      });
     const summaries = Array.from({ length: 200 }, (_, i) => summary(`C${String(i).padStart(2, '0')}`));
     const answer = buildBalanceAnswer(summary('USD'), summaries);
     expectValid(answer.blocks);
     expect(allText(answer)).toContain('No payment recorded');
-    const unavailable = buildBalanceAnswer(summary('USD'), { unavailable: 'needs PARTNER_CENTER_REFRESH_TOKEN' });
+    const unavailable = buildBalanceAnswer(summary('USD'), {
+      unavailable: 'needs PARTNER_CENTER_REFRESH_TOKEN',
+    });
     expect(allText(unavailable)).toContain('PARTNER_CENTER_REFRESH_TOKEN');
   });
 
@@ -213,7 +259,12 @@ describe('command answers', () => {
         status: 'completed',
         billingCycle: 'one_time',
         currencyCode: 'USD',
-        lineItems: Array.from({ length: 5 }, (__, n) => ({ lineItemNumber: n, offerId: 'X:1:2', friendlyName: LONG, quantity: 1 })),
+        lineItems: Array.from({ length: 5 }, (__, n) => ({
+          lineItemNumber: n,
+          offerId: 'X:1:2',
+          friendlyName: LONG,
+          quantity: 1,
+        })),
       }),
     );
     expectValid(buildOrdersAnswer(customer, orders, 'one_time', 'CSV sent.').blocks);
@@ -227,7 +278,12 @@ describe('command answers', () => {
     const views = Array.from({ length: 20 }, (_, i) => ({
       entitlement,
       depth: i % 2,
-      reservations: Array.from({ length: 3 }, (__, n) => ({ reservationId: `r-${i}-${n}`, displayName: LONG, quantity: 1, scopeType: 'shared' })),
+      reservations: Array.from({ length: 3 }, (__, n) => ({
+        reservationId: `r-${i}-${n}`,
+        displayName: LONG,
+        quantity: 1,
+        scopeType: 'shared',
+      })),
     }));
     expectValid(buildEntitlementsAnswer(customer, views, 'CSV sent.').blocks);
   });
@@ -260,12 +316,17 @@ describe('text helpers', () => {
   });
 
   it('quotes CSV cells with commas, quotes and newlines, and defuses text a spreadsheet would run as a formula', () => {
-    const csv = toCsv(['a', 'b', 'c', 'd', 'e'], [['x, y', 'say "hi"', '=HYPERLINK("evil")', -12.5, '@SUM(A1:A2)']]);
+    const csv = toCsv(
+      ['a', 'b', 'c', 'd', 'e'],
+      [['x, y', 'say "hi"', '=HYPERLINK("evil")', -12.5, '@SUM(A1:A2)']],
+    );
     expect(csv).toBe('a,b,c,d,e\r\n"x, y","say ""hi""","\'=HYPERLINK(""evil"")",-12.5,\'@SUM(A1:A2)\r\n');
   });
 
   it('keeps order ids that start with a hyphen exactly as Partner Center gave them', () => {
-    expect(toCsv(['orderId'], [['-E1BuqgLbq6dNnzogYIGtHwiyqMQsmvL1']])).toBe('orderId\r\n-E1BuqgLbq6dNnzogYIGtHwiyqMQsmvL1\r\n');
+    expect(toCsv(['orderId'], [['-E1BuqgLbq6dNnzogYIGtHwiyqMQsmvL1']])).toBe(
+      'orderId\r\n-E1BuqgLbq6dNnzogYIGtHwiyqMQsmvL1\r\n',
+    );
   });
 
   it('writes one CSV row per line item with the request that explains it', () => {

@@ -18,13 +18,24 @@ describe('logging', () => {
   it('never writes a bot token, secret or authorization header, wherever it appears', () => {
     const out = capture();
     const log = createLogger({ level: 'trace', destination: out.stream });
-    const config = loadConfig(baseEnv({ SLACK_BOT_TOKEN: 'xoxb-111-222-SECRETTOKEN', SLACK_SIGNING_SECRET: 'signing-SECRET-value' }));
+    const config = loadConfig(
+      baseEnv({ SLACK_BOT_TOKEN: 'xoxb-111-222-SECRETTOKEN', SLACK_SIGNING_SECRET: 'signing-SECRET-value' }),
+    );
     log.info({ config }, 'config loaded');
-    log.info({ headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijk' } }, 'calling');
+    log.info(
+      { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijk' } },
+      'calling',
+    );
     log.info({ req: { headers: { Authorization: 'Bearer abc.def.ghi' } } }, 'nested');
     log.warn('slack said no for token xoxb-111-222-SECRETTOKEN');
-    log.error({ err: new Error('failed with Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijk') }, 'oops');
-    log.info({ clientSecret: 'pc-client-secret-value', refreshToken: 'pc-refresh-token-value', token: 'plain' }, 'creds');
+    log.error(
+      { err: new Error('failed with Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijk') },
+      'oops',
+    );
+    log.info(
+      { clientSecret: 'pc-client-secret-value', refreshToken: 'pc-refresh-token-value', token: 'plain' },
+      'creds',
+    );
     const text = out.text();
     expect(text).not.toContain('SECRETTOKEN');
     expect(text).not.toContain('signing-SECRET-value');
@@ -35,7 +46,10 @@ describe('logging', () => {
     expect(text).toContain('[Redacted]');
     // The lines are still there and structured.
     expect(text.trim().split('\n')).toHaveLength(6);
-    expect(JSON.parse(text.split('\n')[0]!)).toMatchObject({ msg: 'config loaded', service: 'pc-purchase-bot' });
+    expect(JSON.parse(text.split('\n')[0]!)).toMatchObject({
+      msg: 'config loaded',
+      service: 'pc-purchase-bot',
+    });
   });
 
   it('gives child loggers their own bindings', () => {

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 
 const ROOT = join(__dirname, '..', '..');
-const SCHEMAS = join(ROOT, 'test', 'fakes', 'slack', 'fixtures', 'manifest');
+const SCHEMAS = join(ROOT, 'test', 'fixtures', 'slack', 'manifest');
 /** The root schema `$ref`s the versioned files by these URLs; the local copies are registered under them. */
 const SCHEMA_URL = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas';
 

@@ -57,7 +57,11 @@ beforeEach(() => {
   calls = [];
   answer = (call) => ({
     status: 200,
-    body: { token_type: 'Bearer', expires_in: 3600, access_token: `token-${call.form.get('grant_type')}-${calls.length}` },
+    body: {
+      token_type: 'Bearer',
+      expires_in: 3600,
+      access_token: `token-${call.form.get('grant_type')}-${calls.length}`,
+    },
   });
 });
 
@@ -96,7 +100,11 @@ describe('MsalTokenProvider', () => {
 
   it('reuses a cached token for many calls and shares one request between concurrent callers', async () => {
     const tokens = provider();
-    const concurrent = await Promise.all([tokens.getToken('app'), tokens.getToken('app'), tokens.getToken('app')]);
+    const concurrent = await Promise.all([
+      tokens.getToken('app'),
+      tokens.getToken('app'),
+      tokens.getToken('app'),
+    ]);
     await tokens.getToken('app');
     await tokens.getToken('app');
     expect(new Set(concurrent).size).toBe(1);
@@ -116,7 +124,10 @@ describe('MsalTokenProvider', () => {
   });
 
   it('reuses a short-lived token for the first half of its life', async () => {
-    answer = () => ({ status: 200, body: { token_type: 'Bearer', expires_in: 60, access_token: `short-${calls.length}` } });
+    answer = () => ({
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: 60, access_token: `short-${calls.length}` },
+    });
     let now = 0;
     const tokens = provider({ now: () => now });
     await tokens.getToken('app');
@@ -140,28 +151,40 @@ describe('MsalTokenProvider', () => {
       .getToken('user', { operation: 'listEntitlements' })
       .catch((e: unknown) => e);
     expect(isAppError(err, 'pc_credentials_missing')).toBe(true);
-    expect((err as Error).message).toBe('PARTNER_CENTER_REFRESH_TOKEN is not set: listEntitlements needs App+User credentials');
+    expect((err as Error).message).toBe(
+      'PARTNER_CENTER_REFRESH_TOKEN is not set: listEntitlements needs App+User credentials',
+    );
     expect(calls).toHaveLength(0);
   });
 
   it('maps a refused client secret to pc_auth without quoting the secret', async () => {
     answer = () => ({
       status: 401,
-      body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] },
+      body: {
+        error: 'invalid_client',
+        error_description: 'AADSTS7000215: Invalid client secret provided.',
+        error_codes: [7000215],
+      },
     });
-    const err = await provider().getToken('app').catch((e: unknown) => e);
+    const err = await provider()
+      .getToken('app')
+      .catch((e: unknown) => e);
     expect(isAppError(err, 'pc_auth')).toBe(true);
     expect((err as Error).message).toContain('invalid_client');
     expect((err as Error).message).not.toContain('client-secret-value');
   });
 
   it('reports an unreachable token endpoint as pc_network', async () => {
-    const err = await provider({ authorityUrl: 'https://127.0.0.1:1' }).getToken('app').catch((e: unknown) => e);
+    const err = await provider({ authorityUrl: 'https://127.0.0.1:1' })
+      .getToken('app')
+      .catch((e: unknown) => e);
     expect(isAppError(err, 'pc_network')).toBe(true);
   });
 
   it('goes through the injected dispatcher: without the trusted CA the self-signed endpoint is refused', async () => {
-    const err = await provider({ dispatcher: undefined }).getToken('app').catch((e: unknown) => e);
+    const err = await provider({ dispatcher: undefined })
+      .getToken('app')
+      .catch((e: unknown) => e);
     expect(isAppError(err, 'pc_network')).toBe(true);
     expect(calls).toHaveLength(0);
   });

@@ -26,7 +26,13 @@ interface Seen {
 }
 
 type Reply =
-  | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number; raw?: string | Buffer }
+  | {
+      status: number;
+      body?: unknown;
+      headers?: Record<string, string>;
+      delayMs?: number;
+      raw?: string | Buffer;
+    }
   | 'drop';
 
 class ScriptedServer {
@@ -41,7 +47,12 @@ class ScriptedServer {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        this.seen.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         const reply = this.replies.shift() ?? this.fallback;
         if (reply === 'drop') {
           req.socket.destroy();
@@ -91,8 +102,15 @@ class RecordingTokens implements TokenProvider {
   }
 }
 
-const registration = { subscriptionId: 'sub-1', status: 'Registered', attributes: { objectType: 'SubscriptionRegistrationStatus' } };
-const fault = (code: number, description = 'boom'): { code: number; description: string } => ({ code, description });
+const registration = {
+  subscriptionId: 'sub-1',
+  status: 'Registered',
+  attributes: { objectType: 'SubscriptionRegistrationStatus' },
+};
+const fault = (code: number, description = 'boom'): { code: number; description: string } => ({
+  code,
+  description,
+});
 const cart = {
   id: 'cart-1',
   status: 'Active',
@@ -168,7 +186,11 @@ describe('PartnerCenterClient request path', () => {
   });
 
   it('retries a read after 500 and 503 with growing jittered delays, then returns the answer', async () => {
-    server.script({ status: 500, body: fault(800003) }, { status: 503, body: fault(800003) }, { status: 200, body: registration });
+    server.script(
+      { status: 500, body: fault(800003) },
+      { status: 503, body: fault(800003) },
+      { status: 200, body: registration },
+    );
     const status = await client({ retryBaseDelayMs: 100 }).getRegistrationStatus('c', 's');
     expect(status.status).toBe('registered');
     expect(server.seen).toHaveLength(3);
@@ -186,27 +208,45 @@ describe('PartnerCenterClient request path', () => {
 
   it('gives up on a read after maxReadRetries and throws the last failure', async () => {
     server.otherwise({ status: 503, body: fault(800003) });
-    const err = await client({ maxReadRetries: 2 }).getRegistrationStatus('c', 's').catch((e: unknown) => e);
+    const err = await client({ maxReadRetries: 2 })
+      .getRegistrationStatus('c', 's')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PartnerCenterError);
     expect((err as PartnerCenterError).code).toBe('pc_server');
     expect(server.seen).toHaveLength(3);
   });
 
   it('waits as long as Retry-After says on a throttled read, then succeeds', async () => {
-    server.script({ status: 429, headers: { 'retry-after': '2' }, body: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 2 seconds.' } }, { status: 200, body: registration });
+    server.script(
+      {
+        status: 429,
+        headers: { 'retry-after': '2' },
+        body: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 2 seconds.' },
+      },
+      { status: 200, body: registration },
+    );
     await client().getRegistrationStatus('c', 's');
     expect(sleeps).toEqual([2000]);
   });
 
   it('waits for the time named in the 429 body when there is no Retry-After header', async () => {
-    server.script({ status: 429, body: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 3 seconds.' } }, { status: 200, body: registration });
+    server.script(
+      { status: 429, body: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 3 seconds.' } },
+      { status: 200, body: registration },
+    );
     await client().getRegistrationStatus('c', 's');
     expect(sleeps).toEqual([3000]);
   });
 
   it('does not block a read for longer than maxThrottleWaitMs: it throws pc_throttled with the wait', async () => {
-    server.script({ status: 429, headers: { 'retry-after': '120' }, body: { statusCode: 429, message: 'Try again in 120 seconds.' } });
-    const err = (await client({ maxThrottleWaitMs: 60_000 }).getRegistrationStatus('c', 's').catch((e: unknown) => e)) as PartnerCenterError;
+    server.script({
+      status: 429,
+      headers: { 'retry-after': '120' },
+      body: { statusCode: 429, message: 'Try again in 120 seconds.' },
+    });
+    const err = (await client({ maxThrottleWaitMs: 60_000 })
+      .getRegistrationStatus('c', 's')
+      .catch((e: unknown) => e)) as PartnerCenterError;
     expect(err.code).toBe('pc_throttled');
     expect(err.retryAfterMs).toBe(120_000);
     expect(sleeps).toEqual([]);
@@ -227,15 +267,23 @@ describe('PartnerCenterClient request path', () => {
 
   it('does not retry a read that got a 4xx business error', async () => {
     server.script({ status: 404, body: fault(20000, 'Order not found') });
-    await expect(client().getOrder('c', 'o')).rejects.toMatchObject({ code: 'pc_not_found', pcCode: 20000, status: 404 });
+    await expect(client().getOrder('c', 'o')).rejects.toMatchObject({
+      code: 'pc_not_found',
+      pcCode: 20000,
+      status: 404,
+    });
     expect(server.seen).toHaveLength(1);
   });
 
   it('turns a 2xx whose body fails its schema into pc_invalid_response without retrying', async () => {
     server.script({ status: 200, body: { subscriptionId: 's' } });
-    await expect(client().getRegistrationStatus('c', 's')).rejects.toMatchObject({ code: 'pc_invalid_response' });
+    await expect(client().getRegistrationStatus('c', 's')).rejects.toMatchObject({
+      code: 'pc_invalid_response',
+    });
     server.script({ status: 200, raw: '{"subscriptionId": "s", "sta' });
-    await expect(client().getRegistrationStatus('c', 's')).rejects.toMatchObject({ code: 'pc_invalid_response' });
+    await expect(client().getRegistrationStatus('c', 's')).rejects.toMatchObject({
+      code: 'pc_invalid_response',
+    });
     expect(server.seen).toHaveLength(2);
   });
 
@@ -247,7 +295,9 @@ describe('PartnerCenterClient request path', () => {
 
   it('never retries a write after a timeout and reports the request id it sent', async () => {
     server.script({ status: 201, body: cart, delayMs: 400 });
-    const err = (await client({ timeoutMs: 100 }).createCart('c', { lineItems: [] }, { requestId: 'req-42' }).catch((e: unknown) => e)) as PartnerCenterError;
+    const err = (await client({ timeoutMs: 100 })
+      .createCart('c', { lineItems: [] }, { requestId: 'req-42' })
+      .catch((e: unknown) => e)) as PartnerCenterError;
     expect(err.code).toBe('pc_timeout');
     expect(err.requestId).toBe('req-42');
     expect(server.seen).toHaveLength(1);
@@ -255,18 +305,27 @@ describe('PartnerCenterClient request path', () => {
 
   it('never retries a write whose connection dropped', async () => {
     server.script('drop');
-    await expect(client().checkoutCart('c', 'cart-1', { requestId: 'r' })).rejects.toMatchObject({ code: 'pc_network', requestId: 'r' });
+    await expect(client().checkoutCart('c', 'cart-1', { requestId: 'r' })).rejects.toMatchObject({
+      code: 'pc_network',
+      requestId: 'r',
+    });
     expect(server.seen).toHaveLength(1);
   });
 
   it('sends the caller request id on a write and JSON with camelCase keys', async () => {
     server.script({ status: 201, body: cart });
-    await client().createCart('c', { lineItems: [{ id: 0, catalogItemId: 'P:S:A', quantity: 1, billingCycle: 'one_time' }] }, { requestId: 'fixed-id' });
+    await client().createCart(
+      'c',
+      { lineItems: [{ id: 0, catalogItemId: 'P:S:A', quantity: 1, billingCycle: 'one_time' }] },
+      { requestId: 'fixed-id' },
+    );
     const [req] = server.seen;
     expect(req?.method).toBe('POST');
     expect(req?.headers['ms-requestid']).toBe('fixed-id');
     expect(req?.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(req?.body ?? '')).toEqual({ lineItems: [{ id: 0, catalogItemId: 'P:S:A', quantity: 1, billingCycle: 'one_time' }] });
+    expect(JSON.parse(req?.body ?? '')).toEqual({
+      lineItems: [{ id: 0, catalogItemId: 'P:S:A', quantity: 1, billingCycle: 'one_time' }],
+    });
   });
 
   it('asks once for a fresh token after a 401, keeping the request id, even on a write', async () => {
@@ -313,34 +372,68 @@ describe('PartnerCenterClient request path', () => {
 
   it('returns the Location of a registration', async () => {
     server.script({ status: 202, headers: { location: '/customers/c/subscriptions/s/registrationstatus' } });
-    await expect(client().registerSubscription('c', 's')).resolves.toEqual({ location: '/customers/c/subscriptions/s/registrationstatus' });
+    await expect(client().registerSubscription('c', 's')).resolves.toEqual({
+      location: '/customers/c/subscriptions/s/registrationstatus',
+    });
     expect(server.seen[0]?.headers['content-length']).toBe('0');
   });
 
   it('follows continuation tokens through every page of OneTime line items', async () => {
-    const item = (n: number): Record<string, unknown> => ({ invoiceNumber: 'G1', orderId: `o${n}`, unitPrice: String(n) });
+    const item = (n: number): Record<string, unknown> => ({
+      invoiceNumber: 'G1',
+      orderId: `o${n}`,
+      unitPrice: String(n),
+    });
     server.script(
-      { status: 200, body: { totalCount: 2, continuationToken: 'tok-1', items: [item(1), item(2)], links: { next: { uri: '/invoices/G1/lineitems?seekOperation=Next', method: 'GET', headers: [{ key: 'MS-ContinuationToken', value: 'tok-1' }] } } } },
+      {
+        status: 200,
+        body: {
+          totalCount: 2,
+          continuationToken: 'tok-1',
+          items: [item(1), item(2)],
+          links: {
+            next: {
+              uri: '/invoices/G1/lineitems?seekOperation=Next',
+              method: 'GET',
+              headers: [{ key: 'MS-ContinuationToken', value: 'tok-1' }],
+            },
+          },
+        },
+      },
       { status: 200, body: { totalCount: 1, items: [item(3)], links: { self: { uri: '/x' } } } },
     );
     const seen: unknown[] = [];
     for await (const line of client().listOneTimeLineItems('G1', { size: 2 })) seen.push(line.unitPrice);
     expect(seen).toEqual([1, 2, 3]);
-    expect(server.seen[0]?.url).toBe('/v1/invoices/G1/lineitems?provider=onetime&invoicelineitemtype=billinglineitems&size=2');
-    expect(server.seen[1]?.url).toBe('/v1/invoices/G1/lineitems?provider=onetime&invoicelineitemtype=billinglineitems&size=2&seekOperation=Next');
+    expect(server.seen[0]?.url).toBe(
+      '/v1/invoices/G1/lineitems?provider=onetime&invoicelineitemtype=billinglineitems&size=2',
+    );
+    expect(server.seen[1]?.url).toBe(
+      '/v1/invoices/G1/lineitems?provider=onetime&invoicelineitemtype=billinglineitems&size=2&seekOperation=Next',
+    );
     expect(server.seen[1]?.headers['ms-continuationtoken']).toBe('tok-1');
   });
 
   it('follows the next links of the invoice collection', async () => {
     const invoice = (id: string): Record<string, unknown> => ({ id, invoiceType: 'OneTime' });
     server.script(
-      { status: 200, body: { totalCount: 3, items: [invoice('I1'), invoice('I2')], links: { next: { uri: '/invoices?size=2&offset=2' } } } },
+      {
+        status: 200,
+        body: {
+          totalCount: 3,
+          items: [invoice('I1'), invoice('I2')],
+          links: { next: { uri: '/invoices?size=2&offset=2' } },
+        },
+      },
       { status: 200, body: { totalCount: 3, items: [invoice('I3')], links: {} } },
     );
     const ids: string[] = [];
     for await (const inv of client().iterateInvoices({ size: 2 })) ids.push(inv.id);
     expect(ids).toEqual(['I1', 'I2', 'I3']);
-    expect(server.seen.map((s) => s.url)).toEqual(['/v1/invoices?size=2&offset=0', '/v1/invoices?size=2&offset=2']);
+    expect(server.seen.map((s) => s.url)).toEqual([
+      '/v1/invoices?size=2&offset=0',
+      '/v1/invoices?size=2&offset=2',
+    ]);
   });
 
   it('returns the statement PDF bytes and refuses a body that is not a PDF', async () => {
@@ -360,7 +453,11 @@ describe('PartnerCenterClient request path', () => {
       },
     });
     const logger = createLogger({ level: 'trace', destination });
-    server.script({ status: 500, body: fault(800003) }, { status: 401, body: fault(800001) }, { status: 200, body: registration });
+    server.script(
+      { status: 500, body: fault(800003) },
+      { status: 401, body: fault(800001) },
+      { status: 200, body: registration },
+    );
     await client({ logger }).getRegistrationStatus('c', 's');
     const all = lines.join('');
     expect(all).toContain('getRegistrationStatus');

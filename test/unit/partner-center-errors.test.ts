@@ -10,7 +10,7 @@ import {
   RegistrationStatusSchema,
 } from '../../src/partner-center';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/partner-center');
+const FIXTURES = path.resolve(__dirname, '../fixtures/partner-center');
 const fixtureText = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
 
 const fault = (code: number | string, description = 'something went wrong'): string =>
@@ -47,11 +47,18 @@ describe('errorFromResponse', () => {
   });
 
   it('recognises an app-only token refused on an App+User operation (403, code 900329)', () => {
-    const err = errorFromResponse(403, {}, fault(APP_ONLY_REFUSED, 'This resource does not support application-only authentication.'));
+    const err = errorFromResponse(
+      403,
+      {},
+      fault(APP_ONLY_REFUSED, 'This resource does not support application-only authentication.'),
+    );
     expect(err.code).toBe('pc_auth');
     expect(err.appOnlyRefused).toBe(true);
     expect(err.message).toMatch(/App\+User/);
-    expect(errorFromResponse(403, {}, fixtureText('error.example-403-conditional-access.response.json')).appOnlyRefused).toBe(false);
+    expect(
+      errorFromResponse(403, {}, fixtureText('error.example-403-conditional-access.response.json'))
+        .appOnlyRefused,
+    ).toBe(false);
   });
 
   it('reads a numeric code sent as a string the same way', () => {
@@ -59,7 +66,11 @@ describe('errorFromResponse', () => {
   });
 
   it("takes a 429's wait from the Retry-After header", () => {
-    const err = errorFromResponse(429, { 'retry-after': '7' }, fixtureText('error.throttled-429.response.json'));
+    const err = errorFromResponse(
+      429,
+      { 'retry-after': '7' },
+      fixtureText('error.throttled-429.response.json'),
+    );
     expect(err.code).toBe('pc_throttled');
     expect(err.retryAfterMs).toBe(7000);
   });
@@ -89,7 +100,10 @@ describe('errorFromResponse', () => {
   });
 
   it('prefers the ids the client sent over the ones the server echoes', () => {
-    const err = errorFromResponse(500, { 'ms-requestid': 'server-side' }, fault(800003), { requestId: 'ours', correlationId: 'corr' });
+    const err = errorFromResponse(500, { 'ms-requestid': 'server-side' }, fault(800003), {
+      requestId: 'ours',
+      correlationId: 'corr',
+    });
     expect(err.requestId).toBe('ours');
     expect(err.correlationId).toBe('corr');
   });
@@ -102,7 +116,9 @@ describe('errorFromResponse', () => {
   });
 
   it('names the failing operation in the message when told', () => {
-    expect(errorFromResponse(409, {}, fault(800064), { operation: 'checkoutCart' }).message).toMatch(/^checkoutCart: /);
+    expect(errorFromResponse(409, {}, fault(800064), { operation: 'checkoutCart' }).message).toMatch(
+      /^checkoutCart: /,
+    );
   });
 
   it('marks throttling, server, network and timeout failures as retryable and the rest not', () => {
@@ -119,7 +135,10 @@ describe('invalidResponseError', () => {
     const body = { subscriptionId: 'sub-1', secretish: 'do-not-leak-me' };
     const parsed = RegistrationStatusSchema.safeParse(body);
     if (parsed.success) throw new Error('expected a schema failure');
-    const err = invalidResponseError(200, {}, parsed.error.issues, { operation: 'getRegistrationStatus', requestId: 'r' });
+    const err = invalidResponseError(200, {}, parsed.error.issues, {
+      operation: 'getRegistrationStatus',
+      requestId: 'r',
+    });
     expect(err.code).toBe('pc_invalid_response');
     expect(err.issues?.[0]?.path).toEqual(['status']);
     expect(err.message).toContain('status');

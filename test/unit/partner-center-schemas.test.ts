@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ZodTypeAny } from 'zod';
 import * as s from '../../src/partner-center/schemas';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/partner-center');
+const FIXTURES = path.resolve(__dirname, '../fixtures/partner-center');
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8'));
@@ -86,7 +86,9 @@ describe('Partner Center schemas against the documented examples', () => {
 
 describe('Partner Center schemas are lenient where the documents disagree', () => {
   it('reads numbers that arrive as strings and as numbers alike', () => {
-    const page = s.OneTimeInvoiceLineItemCollectionSchema.parse(fixture('get-invoice-lineitems.onetime.next.response.json'));
+    const page = s.OneTimeInvoiceLineItemCollectionSchema.parse(
+      fixture('get-invoice-lineitems.onetime.next.response.json'),
+    );
     const prices = page.items.map((i) => i.unitPrice);
     expect(prices).toEqual([0, 16, 820, 16]);
     expect(page.items.map((i) => i.resellerMpnId)).toEqual(['4649221', '0', '0', '0']);
@@ -104,9 +106,13 @@ describe('Partner Center schemas are lenient where the documents disagree', () =
   });
 
   it('reads the registration status whatever its casing', () => {
-    const status = s.RegistrationStatusSchema.parse(fixture('get-subscription-registration-status.response.json'));
+    const status = s.RegistrationStatusSchema.parse(
+      fixture('get-subscription-registration-status.response.json'),
+    );
     expect(status.status).toBe('not_registered');
-    expect(s.RegistrationStatusSchema.parse({ subscriptionId: 'x', status: 'registered' }).status).toBe('registered');
+    expect(s.RegistrationStatusSchema.parse({ subscriptionId: 'x', status: 'registered' }).status).toBe(
+      'registered',
+    );
   });
 
   it('reads PascalCase keys as camelCase, as the update-cart example sends them', () => {
@@ -116,19 +122,31 @@ describe('Partner Center schemas are lenient where the documents disagree', () =
       scope: 'shared',
       duration: '1Year',
     });
-    const request = s.CartSchema.safeParse({ Id: 'c', LineItems: [{ Id: 0, CatalogItemId: 'a:b:c', Quantity: 1, BillingCycle: 'OneTime' }] });
+    const request = s.CartSchema.safeParse({
+      Id: 'c',
+      LineItems: [{ Id: 0, CatalogItemId: 'a:b:c', Quantity: 1, BillingCycle: 'OneTime' }],
+    });
     expect(request.success && request.data.lineItems[0]?.billingCycle).toBe('one_time');
   });
 
   it('keeps fields it does not model', () => {
-    const order = s.OrderSchema.parse({ ...(fixture('get-order.response.json') as object), brandNewField: 42 });
+    const order = s.OrderSchema.parse({
+      ...(fixture('get-order.response.json') as object),
+      brandNewField: 42,
+    });
     expect(order['brandNewField']).toBe(42);
   });
 
   it('reads a cart line error with a numeric or a named code', () => {
     const base = { id: 0, catalogItemId: 'a:b:c', quantity: 1, billingCycle: 'one_time' };
-    const numericCode = s.CartLineItemSchema.parse({ ...base, error: { errorCode: 10011, errorDescription: 'not registered' } });
-    const namedCode = s.CartLineItemSchema.parse({ ...base, error: { errorCode: 'subscription_not_registered' } });
+    const numericCode = s.CartLineItemSchema.parse({
+      ...base,
+      error: { errorCode: 10011, errorDescription: 'not registered' },
+    });
+    const namedCode = s.CartLineItemSchema.parse({
+      ...base,
+      error: { errorCode: 'subscription_not_registered' },
+    });
     expect(numericCode.error?.errorCode).toBe(10011);
     expect(namedCode.error?.errorCode).toBe('subscription_not_registered');
   });
@@ -143,21 +161,32 @@ describe('Partner Center schemas are lenient where the documents disagree', () =
   });
 
   it('reads reservations from either list name of the artifact details', () => {
-    const artifact = s.ReservationArtifactSchema.parse(fixture('get-artifact.reservedinstance.response.json'));
+    const artifact = s.ReservationArtifactSchema.parse(
+      fixture('get-artifact.reservedinstance.response.json'),
+    );
     expect(artifact.type).toBe('reserved_instance');
-    expect(artifact.reservations.map((r) => r.reservationId)).toEqual(['99f320db-c029-4c1b-a157-dad76e4481b6']);
-    const legacy = s.ReservationArtifactSchema.parse(fixture('get-artifact.virtualmachinereservedinstance.response.json'));
+    expect(artifact.reservations.map((r) => r.reservationId)).toEqual([
+      '99f320db-c029-4c1b-a157-dad76e4481b6',
+    ]);
+    const legacy = s.ReservationArtifactSchema.parse(
+      fixture('get-artifact.virtualmachinereservedinstance.response.json'),
+    );
     expect(legacy.type).toBe('virtual_machine_reserved_instance');
   });
 
   it('reads nested entitlements of a software bundle', () => {
     const page = s.EntitlementCollectionSchema.parse(fixture('get-entitlements.response.json'));
     expect(page.items[0]?.entitlementType).toBe('reserved_instance');
-    expect(page.items[1]?.includedEntitlements?.map((e) => e.productId)).toEqual(['DG7GMGF0DWTJ', 'DG7GMGF0DWLG']);
+    expect(page.items[1]?.includedEntitlements?.map((e) => e.productId)).toEqual([
+      'DG7GMGF0DWTJ',
+      'DG7GMGF0DWLG',
+    ]);
   });
 
   it('exposes the continuation token of a seek-paged line-item page', () => {
-    const page = s.OneTimeInvoiceLineItemCollectionSchema.parse(fixture('get-invoice-lineitems.onetime.page1.response.json'));
+    const page = s.OneTimeInvoiceLineItemCollectionSchema.parse(
+      fixture('get-invoice-lineitems.onetime.page1.response.json'),
+    );
     expect(page.continuationToken).toMatch(/^d19617b8/);
     expect(page.links?.['next']?.headers?.[0]?.key).toBe('MS-ContinuationToken');
   });
@@ -173,8 +202,12 @@ describe('Partner Center schemas are lenient where the documents disagree', () =
   });
 
   it('rejects a response that lacks a field the bot depends on', () => {
-    const { catalogItemId: _omit, ...availability } = fixture('get-availability.azure-vm-reservation.response.json') as Record<string, unknown>;
+    const { catalogItemId: _omit, ...availability } = fixture(
+      'get-availability.azure-vm-reservation.response.json',
+    ) as Record<string, unknown>;
     expect(s.AvailabilitySchema.safeParse(availability).success).toBe(false);
-    expect(s.OneTimeInvoiceLineItemSchema.safeParse({ invoiceNumber: 'G1', unitPrice: 'sixteen' }).success).toBe(false);
+    expect(
+      s.OneTimeInvoiceLineItemSchema.safeParse({ invoiceNumber: 'G1', unitPrice: 'sixteen' }).success,
+    ).toBe(false);
   });
 });

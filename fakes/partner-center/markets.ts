@@ -1,6 +1,6 @@
 /**
  * Markets where a product kind cannot be bought (ISO 3166-1 alpha-2), copied from
- * shared/data/unavailable-markets.json so the simulator needs nothing outside src/simulator.
+ * test/fixtures/unavailable-markets.seed-documents.json so the simulator needs nothing outside fakes/partner-center.
  * softwareSubscriptions: "Make a one-time purchase" (107 codes); azureReservations: "Purchase Azure
  * reservations" (18 codes). Perpetual software has no market list: it needs prior qualification.
  */

@@ -65,9 +65,7 @@ const FALLBACK_SCOPES = [
 /** The token carries exactly what the manifest asks for, as it would after installing the app from it. */
 function manifestBotScopes(): string[] {
   try {
-    const manifest: unknown = parseYaml(
-      readFileSync(join(__dirname, '..', '..', '..', 'manifest.yml'), 'utf8'),
-    );
+    const manifest: unknown = parseYaml(readFileSync(join(__dirname, '..', '..', 'manifest.yml'), 'utf8'));
     const bot = (manifest as { oauth_config?: { scopes?: { bot?: unknown } } }).oauth_config?.scopes?.bot;
     if (Array.isArray(bot) && bot.every((s) => typeof s === 'string')) return bot;
   } catch {
@@ -1166,7 +1164,7 @@ export class SlackFakeServer implements SlackFake {
     },
 
     'files.completeUploadExternal': (args) => {
-      const list = args.files;
+      const list: unknown = args.files;
       if (list === undefined) throw missing('files');
       if (
         !Array.isArray(list) ||
@@ -1175,7 +1173,7 @@ export class SlackFakeServer implements SlackFake {
       ) {
         throw invalidArguments('[ERROR] must be a non-empty array of {id, title} [json-pointer:/files]');
       }
-      const uploads = list.map((f) => {
+      const uploads = (list as Obj[]).map((f) => {
         const p = this.pendingUploads.get(f.id as string);
         // Slack answers file_not_found when the bytes never reached the upload URL.
         if (!p || !p.bytes) throw new SlackApiError('file_not_found');

@@ -5,7 +5,7 @@
  *   const fake = await startSlackFake();
  *   const client = new WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
  *
- * It answers with the documented shapes (shared/fixtures/slack/webapi), enforces auth, scopes,
+ * It answers with the documented shapes (test/fixtures/slack/webapi), enforces auth, scopes,
  * required arguments and the Block Kit limits, keeps messages/views/files as state, records every
  * call, and serves the upload URLs and response_urls it hands out. See ./README.md.
  */

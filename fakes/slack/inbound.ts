@@ -1,6 +1,6 @@
 /**
  * Acting as Slack towards the bot: signed POSTs to its `/slack/events`, with bodies shaped like the
- * payloads in shared/fixtures/slack/inbound/http (commands form-encoded; interactivity as a form with
+ * payloads in test/fixtures/slack/inbound (commands form-encoded; interactivity as a form with
  * one `payload` field; events as JSON).
  *
  *   const slack = new SlackInbound('http://127.0.0.1:3000/slack/events', SIGNING_SECRET, { fake });
@@ -200,7 +200,11 @@ export function findElement(blocks: unknown, actionId: string, value?: string): 
   for (const b of blocks) {
     if (!isObj(b)) continue;
     const blockId = typeof b.block_id === 'string' ? b.block_id : '';
-    const candidates = [...(Array.isArray(b.elements) ? b.elements : []), b.accessory, b.element];
+    const candidates: unknown[] = [
+      ...(Array.isArray(b.elements) ? (b.elements as unknown[]) : []),
+      b.accessory,
+      b.element,
+    ];
     for (const el of candidates)
       if (isObj(el) && el.action_id === actionId) hits.push({ block_id: blockId, element: el });
   }
