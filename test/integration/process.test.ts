@@ -1,7 +1,7 @@
 import { startSimulator, type Simulator } from '../../fakes/partner-center';
-import { baseEnv } from '../support/env';
-import { freePort } from '../support/redis-server';
-import { runTs, waitFor } from '../support/processes';
+import { baseEnv } from '../../harness/env';
+import { freePort } from '../../harness/redis-server';
+import { runTs, waitFor } from '../../harness/processes';
 
 describe('the bot process', () => {
   let sim: Simulator;

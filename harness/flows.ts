@@ -1,6 +1,6 @@
-import { SEED } from '../../fakes/partner-center';
-import { inputValues, stateValue, type StateValues } from '../../fakes/slack/inbound';
-import type { FakeView } from '../../fakes/slack/types';
+import { SEED } from '../fakes/partner-center';
+import { inputValues, stateValue, type StateValues } from '../fakes/slack/inbound';
+import type { FakeView } from '../fakes/slack/types';
 import { waitFor } from './processes';
 import type { World as FullWorld } from './world';
 
