@@ -101,6 +101,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
           notifier: services.notifier,
           producers,
           lifecycle: services.lifecycle,
+          channelHealth: services.channelHealth,
           reminderBeforeMs: config.timings.approvalReminderBeforeMs,
           escalateAfterMs: config.escalation.usergroupId ? config.escalation.afterMs : 0,
           confirmationDelayMs: config.timings.orderConfirmationDelayMs,

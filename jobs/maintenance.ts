@@ -10,6 +10,8 @@ export interface SweepDeps {
   notifier: RequestNotifier;
   producers: Producers;
   lifecycle: LifecycleService;
+  /** Checked on each sweep (and at start-up): /readyz reports a bot missing from its channels. */
+  channelHealth?: { check(): Promise<unknown> } | undefined;
   reminderBeforeMs: number;
   /** 0: no escalation. */
   escalateAfterMs: number;
@@ -135,6 +137,9 @@ export async function sweep(
     },
   );
 
+  await deps.channelHealth
+    ?.check()
+    .catch((err: unknown) => deps.log.warn({ err }, 'could not check channel membership'));
   if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'sweep');
   return report;
 }

@@ -56,6 +56,19 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     readiness: [
       { name: 'redis', check: async () => (await a.redis.ping()) === 'PONG' },
       ...(workers ? [{ name: 'workers', check: () => Promise.resolve(workers.running()) }] : []),
+      {
+        name: 'slack_channels',
+        check: async () => {
+          const report = await s.channelHealth.status();
+          return {
+            ok: report.ok,
+            detail:
+              report.missing
+                .map((m) => `the bot is not a member of the ${m.name} channel ${m.channel}: invite it there`)
+                .join('; ') || undefined,
+          };
+        },
+      },
     ],
     metrics: metrics.registry,
     queues: a.producers.all(),
@@ -63,6 +76,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   let web: Web | undefined;
   if (runsWeb) web = await startWeb({ adapters: a, services: s, http, register: registerHandlers });
+  // Known at start-up, not 72 hours later: a bot missing from its channels says so at once.
+  s.channelHealth.check().catch((err: unknown) => a.log.warn({ err }, 'could not check channel membership'));
 
   const server = await listen(http, config.port);
   const address = server.address();

@@ -20,6 +20,7 @@ import { CatalogService } from './services/catalog';
 import { ConfirmationService } from './services/confirmation';
 import { factSource } from './services/facts';
 import { FinanceService } from './services/finance-service';
+import { ChannelHealth } from './services/channel-health';
 import { CommandService } from './services/commands';
 import { FormService } from './services/forms';
 import { HomeService } from './services/home';
@@ -146,6 +147,7 @@ export interface Services {
   forms: FormService;
   commands: CommandService;
   options: OptionsService;
+  channelHealth: ChannelHealth;
 }
 
 /** The application services over the adapters. */
@@ -286,6 +288,13 @@ export function createServices(a: Adapters): Services {
   });
   const commands = new CommandService({ requests: a.requests, access, approvals, finance });
   const options = new OptionsService({ catalog, access, markets: a.markets });
+  const channelHealth = new ChannelHealth({
+    slack: a.slack,
+    channels: config.channels,
+    cache: a.cache,
+    log: log.child({ module: 'channel-health' }),
+    now,
+  });
   return {
     catalog,
     pricing,
@@ -302,6 +311,7 @@ export function createServices(a: Adapters): Services {
     forms,
     commands,
     options,
+    channelHealth,
   };
 }
 
