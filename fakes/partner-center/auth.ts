@@ -5,6 +5,8 @@ import { SEED } from './seed';
 
 /** The resource a Partner Center token is for. */
 export const PARTNER_CENTER_RESOURCE = 'https://api.partnercenter.microsoft.com';
+/** The Partner API (pricing, referrals): its own resource (secure-sample-application.md, referral-api-authentication.md). */
+export const PARTNER_API_RESOURCE = 'https://api.partner.microsoft.com';
 
 export type AuthKind = 'app' | 'user';
 

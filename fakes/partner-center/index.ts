@@ -6,10 +6,11 @@ import { TokenStore, tlsMaterial } from './auth';
 import { FaultStore } from './faults';
 import { faultBody, json } from './http';
 import { Pipeline } from './server';
-import { SimulatorState } from './state';
+import type { Cloud } from './catalog';
+import { SimulatorState, type CheckoutMode } from './state';
 
 export { SEED } from './seed';
-export type { SimulatorState } from './state';
+export type { CheckoutMode, SimulatorState } from './state';
 export type { RequestLogEntry } from './server';
 export type { FaultRuleInput } from './faults';
 
@@ -34,6 +35,18 @@ export interface SimulatorOptions {
   rateLimit?: { requests: number; perMs: number };
   /** Extra SKUs under the software-subscription product (benchmarks). */
   extraSkus?: number;
+  /** Pad each price sheet to at least this many rows (streamed: 300 000 rows never sit in memory). */
+  pricesheetRows?: number;
+  /** Generated reservation SKUs (VM sizes × regions), made lazily: tens of thousands cost nothing at start. */
+  reservationSkus?: number;
+  /** `usgov`: Partner Center for Microsoft Cloud for US Government (README "US Government"). */
+  cloud?: Cloud;
+  /** More customers (thousands are fine): paged with MS-ContinuationToken, searchable by name and domain. */
+  extraCustomers?: number;
+  /** Time until an Azure plan order's subscription exists and the order is completed (default 5000). */
+  planProvisioningDelayMs?: number;
+  /** How a repeated or new-commerce checkout is answered (default `800065`; README "Checkout"). */
+  checkoutMode?: CheckoutMode;
   /** Injectable clock (ms since the epoch). */
   now?: () => number;
   logger?: Logger;
@@ -42,6 +55,11 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** http://127.0.0.1:PORT, no trailing slash; clients append /v1/... */
   url: string;
+  /**
+   * Where the pricing API (`https://api.partner.microsoft.com`) is served: the same port as `url`.
+   * Clients append `/v1.0/sales/pricesheets(Market='US',PricesheetView='azure_reservations')/$value`.
+   */
+  pricingUrl: string;
   port: number;
   /** The token endpoint, tenant-less form: `${authorityUrl}/oauth2/v2.0/token`. */
   tokenUrl: string;
@@ -83,6 +101,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     fulfillmentDelayMs: opts.fulfillmentDelayMs ?? 1000,
     perpetualQualified: opts.perpetualQualified ?? false,
     extraSkus: opts.extraSkus ?? 0,
+    reservationSkus: opts.reservationSkus ?? 0,
+    extraCustomers: opts.extraCustomers ?? 0,
+    planProvisioningDelayMs: opts.planProvisioningDelayMs ?? 5000,
+    checkoutMode: opts.checkoutMode ?? '800065',
+    cloud: opts.cloud ?? 'public',
     now,
   });
   const tokens = new TokenStore(now);
@@ -93,6 +116,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     {
       openAuth: opts.openAuth ?? false,
       latencyMs: opts.latencyMs ?? 0,
+      pricesheetRows: opts.pricesheetRows ?? 0,
       ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     },
@@ -133,6 +157,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   let closed = false;
   return {
     url,
+    pricingUrl: url,
     port,
     tokenUrl: `${authorityUrl}/oauth2/v2.0/token`,
     authorityUrl,

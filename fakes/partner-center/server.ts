@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { handleAuthority, PARTNER_CENTER_RESOURCE, type TokenStore } from './auth';
+import { handleAuthority, PARTNER_API_RESOURCE, PARTNER_CENTER_RESOURCE, type TokenStore } from './auth';
 import {
   FaultRuleSchema,
   faultResponse,
@@ -14,6 +15,7 @@ import {
 import {
   ApiError,
   camelizeDeep,
+  enumKey,
   faultBody,
   headerValue,
   iso,
@@ -24,9 +26,10 @@ import {
   type Json,
   type SimResponse,
 } from './http';
+import { isPricingPath, matchPriceSheetPath, priceSheet } from './pricesheet';
 import { renderInvoice, renderOrder } from './render';
 import { matchRoute, ROUTES, type Ctx } from './routes';
-import type { SimulatorState } from './state';
+import { ORDER_STATUSES, PROVISIONING_STATUSES, type SimulatorState } from './state';
 
 export type AuthSeen = 'app' | 'user' | 'none' | 'invalid' | 'expired';
 
@@ -49,6 +52,8 @@ export interface RequestLogEntry {
 export interface PipelineOptions {
   openAuth: boolean;
   latencyMs: number;
+  /** Pad each price sheet to at least this many rows. */
+  pricesheetRows?: number;
   rateLimit?: { requests: number; perMs: number };
   logger?: Logger;
 }
@@ -89,13 +94,18 @@ export class Pipeline {
       this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
   }
 
-  private authenticate(req: IncomingMessage): { seen: AuthSeen } {
+  /**
+   * Which token a request carries. A token is only good for the resource it was issued for: the
+   * Partner Center API (`https://api.partnercenter.microsoft.com`) or, for price sheets, the Partner API
+   * (`https://api.partner.microsoft.com`).
+   */
+  private authenticate(req: IncomingMessage, audience: string): { seen: AuthSeen } {
     const header = headerValue(req, 'authorization');
     if (!header) return { seen: 'none' };
     const m = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!m?.[1]) return { seen: 'invalid' };
     const record = this.tokens.lookup(m[1].trim());
-    if (!record || record.audience !== PARTNER_CENTER_RESOURCE) return { seen: 'invalid' };
+    if (!record || record.audience !== audience) return { seen: 'invalid' };
     if (this.tokens.isExpired(record)) return { seen: 'expired' };
     return { seen: record.kind };
   }
@@ -112,6 +122,17 @@ export class Pipeline {
 
   private send(res: ServerResponse, response: SimResponse, echo: Record<string, string>): void {
     const headers: Record<string, string> = { ...response.headers, ...echo };
+    if (response.stream) {
+      // Sent as it is produced (chunked): a price sheet never sits in memory whole.
+      res.writeHead(response.status, headers);
+      const body = Readable.from(response.stream);
+      body.on('error', (err) => {
+        this.options.logger?.error({ err }, 'simulator stream failed');
+        res.destroy();
+      });
+      body.pipe(res);
+      return;
+    }
     if (response.body.length > 0 || headers['Content-Length'] === undefined) {
       headers['Content-Length'] = String(response.body.length);
     }
@@ -185,7 +206,8 @@ export class Pipeline {
       return;
     }
 
-    entry.auth = server === 'api' ? this.authenticate(req).seen : 'none';
+    const audience = isPricingPath(url.pathname) ? PARTNER_API_RESOURCE : PARTNER_CENTER_RESOURCE;
+    entry.auth = server === 'api' ? this.authenticate(req, audience).seen : 'none';
     const finish = (response: SimResponse | 'dropped'): void => {
       entry.status = response === 'dropped' ? 'dropped' : response.status;
       this.log(entry);
@@ -239,6 +261,7 @@ export class Pipeline {
     entry: RequestLogEntry,
     requestId: string | undefined,
   ): Promise<SimResponse> {
+    if (isPricingPath(url.pathname)) return this.pricing(url, req, entry);
     if (!url.pathname.toLowerCase().startsWith('/v1/')) {
       return json(
         404,
@@ -295,6 +318,7 @@ export class Pipeline {
         return json(400, faultBody(800002, 'The request body is not valid JSON.'));
       }
     }
+    this.state.advance();
     const ctx: Ctx = { method, url, params: match.params, body, headers: req.headers, state: this.state };
     let response: SimResponse;
     try {
@@ -310,8 +334,89 @@ export class Pipeline {
     return response;
   }
 
+  /**
+   * The pricing API (D get-a-price-sheet.md): App+User only ("Application-only isn't yet supported"),
+   * with a token for the Partner API. Its error bodies are not documented; we answer with the Partner
+   * Center error shape.
+   */
+  private pricing(url: URL, req: IncomingMessage, entry: RequestLogEntry): SimResponse {
+    const match = matchPriceSheetPath(url.pathname);
+    if (!match) return json(404, faultBody(800002, `No pricing resource at ${url.pathname}.`));
+    if (!this.options.openAuth) {
+      if (entry.auth === 'none')
+        return json(401, faultBody(800001, 'Partner token missing in request context.'));
+      if (entry.auth === 'invalid' || entry.auth === 'expired') {
+        return json(
+          401,
+          faultBody(
+            400,
+            entry.auth === 'expired'
+              ? 'Access denied. The access token has expired.'
+              : `Access denied. The price sheet needs a token for ${PARTNER_API_RESOURCE}.`,
+          ),
+        );
+      }
+      if (entry.auth === 'app') {
+        return json(
+          403,
+          faultBody(900329, 'This resource does not support application-only authentication.'),
+        );
+      }
+    }
+    try {
+      return priceSheet(
+        {
+          catalog: this.state.catalog,
+          now: this.state.now(),
+          minRows: this.options.pricesheetRows ?? 0,
+          reservationSkus: this.state.options.reservationSkus,
+        },
+        url,
+        headerValue(req, 'accept-encoding'),
+        match.market,
+        match.view,
+      );
+    } catch (err) {
+      if (err instanceof ApiError) return err.toResponse();
+      throw err;
+    }
+  }
+
   // -------------------------------------------------------------------------------------------------
   // Controls: never part of the real API.
+
+  /**
+   * `PATCH /_sim/orders/{id}` `{status, provisioningStatus?}`: an order's final status, in any documented
+   * spelling (D order-resources.md OrderStatus: "pending review", "partial success", ...), answered as
+   * given; the provisioning status of its lines follows unless named (README "Order status").
+   */
+  private patchOrder(orderId: string, body: unknown): SimResponse {
+    const parsed = z
+      .object({
+        status: z.string().refine((v) => ORDER_STATUSES.some((s) => enumKey(s) === enumKey(v)), {
+          message: `must be one of ${ORDER_STATUSES.join(', ')}`,
+        }),
+        provisioningStatus: z
+          .string()
+          .refine((v) => PROVISIONING_STATUSES.some((s) => enumKey(s) === enumKey(v)), {
+            message: `must be one of ${PROVISIONING_STATUSES.join(', ')}`,
+          })
+          .optional(),
+      })
+      .safeParse(body);
+    if (!parsed.success) {
+      return json(400, {
+        error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
+    }
+    const order = this.state.orders.get(orderId);
+    if (!order) return json(404, { error: `No order ${orderId}.` });
+    order.statusOverride = parsed.data.status;
+    if (parsed.data.provisioningStatus !== undefined)
+      order.provisioningOverride = parsed.data.provisioningStatus;
+    else delete order.provisioningOverride;
+    return json(200, renderOrder(this.state, order));
+  }
 
   private control(method: string, url: URL, raw: Buffer): SimResponse {
     const path = url.pathname.replace(/\/$/, '');
@@ -326,10 +431,15 @@ export class Pipeline {
     const bad = (error: z.ZodError): SimResponse =>
       json(400, { error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     const key = `${method} ${path}`;
+    const orderPatch = /^\/_sim\/orders\/([^/]+)$/.exec(path);
+    if (orderPatch?.[1] !== undefined && method === 'PATCH') {
+      return this.patchOrder(decodeURIComponent(orderPatch[1]), body);
+    }
     switch (key) {
       case 'GET /_sim/health':
         return json(200, { ok: true });
       case 'GET /_sim/orders': {
+        this.state.advance();
         const items = [...this.state.orders.values()]
           .sort((a, b) => a.createdAt - b.createdAt)
           .map((o) => ({
@@ -342,6 +452,14 @@ export class Pipeline {
             },
           }));
         return json(200, { totalCount: items.length, items });
+      }
+      case 'GET /_sim/checkout-mode':
+        return json(200, { mode: this.state.checkoutMode });
+      case 'POST /_sim/checkout-mode': {
+        const parsed = z.object({ mode: z.enum(['idempotent', '800065', 'bare-order']) }).safeParse(body);
+        if (!parsed.success) return bad(parsed.error);
+        this.state.checkoutMode = parsed.data.mode;
+        return json(200, { mode: parsed.data.mode });
       }
       case 'POST /_sim/reset':
         this.reset();
