@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import { TokenStore, tlsMaterial } from './auth';
 import { FaultStore } from './faults';
 import { faultBody, json } from './http';
-import { Pipeline } from './server';
+import { Pipeline, type ServerKind } from './server';
 import type { Cloud } from './catalog';
+import { latencyConfig, LatencyOptionsSchema, type LatencyOptions } from './latency';
 import { SimulatorState, type CheckoutMode } from './state';
 
 export { SEED } from './seed';
@@ -29,8 +30,17 @@ export interface SimulatorOptions {
   openAuth?: boolean;
   /** Whether the partner is qualified for perpetual software (default false). */
   perpetualQualified?: boolean;
-  /** Fixed latency added to every /v1 request (benchmarks). */
+  /**
+   * Latency (latency.ts; zero unless set): `latencyMs ± latencyJitterMs` (uniform) or a log-normal wait
+   * with `latencyP50Ms`/`latencyP99Ms`, for API requests; `latencyRoutes` override it per path (they also
+   * reach the authorities); `latencyProfile: 'realistic'` sets Microsoft-like waits per kind of call.
+   */
   latencyMs?: number;
+  latencyJitterMs?: number;
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+  latencyProfile?: 'none' | 'realistic';
+  latencyRoutes?: LatencyOptions['latencyRoutes'];
   /** Beyond it: 429 with Retry-After and the throttling body. */
   rateLimit?: { requests: number; perMs: number };
   /** Extra SKUs under the software-subscription product (benchmarks). */
@@ -67,6 +77,16 @@ export interface Simulator {
   authorityUrl: string;
   /** The self-signed certificate, so a client can trust the authority. */
   tlsCaPem: string;
+  /**
+   * A second HTTPS authority standing in for the US Government Entra ID (`https://login.microsoftonline.us`).
+   * Tokens it issues are the only ones the simulator accepts with `cloud: 'usgov'`, and the only ones it
+   * refuses otherwise; `GET /_sim/requests` tells which authority each token call reached.
+   */
+  usGovAuthorityUrl: string;
+  /** `${usGovAuthorityUrl}/oauth2/v2.0/token`. */
+  usGovTokenUrl: string;
+  /** The cloud this simulator is (`public` unless started with `cloud: 'usgov'`). */
+  cloud: Cloud;
   reset(): void;
   close(): Promise<void>;
   /** Read-only access for tests (orders, carts, registrations, invoices, ...). */
@@ -115,7 +135,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     new FaultStore(),
     {
       openAuth: opts.openAuth ?? false,
-      latencyMs: opts.latencyMs ?? 0,
+      latency: latencyConfig(
+        LatencyOptionsSchema.parse({
+          ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+          ...(opts.latencyJitterMs !== undefined ? { latencyJitterMs: opts.latencyJitterMs } : {}),
+          ...(opts.latencyP50Ms !== undefined ? { latencyP50Ms: opts.latencyP50Ms } : {}),
+          ...(opts.latencyP99Ms !== undefined ? { latencyP99Ms: opts.latencyP99Ms } : {}),
+          ...(opts.latencyProfile !== undefined ? { latencyProfile: opts.latencyProfile } : {}),
+          ...(opts.latencyRoutes !== undefined ? { latencyRoutes: opts.latencyRoutes } : {}),
+        }),
+      ),
       pricesheetRows: opts.pricesheetRows ?? 0,
       ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
@@ -124,7 +153,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   );
 
   const handler =
-    (kind: 'api' | 'authority') =>
+    (kind: ServerKind) =>
     (req: IncomingMessage, res: ServerResponse): void => {
       p.handle(req, res, kind).catch((err: unknown) => {
         opts.logger?.error({ err }, 'simulator request failed');
@@ -141,17 +170,22 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const api = createServer(handler('api'));
   const tls = tlsMaterial();
   const authority = createTlsServer({ key: tls.key, cert: tls.cert }, handler('authority'));
+  const usGovAuthority = createTlsServer({ key: tls.key, cert: tls.cert }, handler('usgovAuthority'));
   const port = await listen(api, opts.port ?? 0, host);
   let tlsPort: number;
+  let usGovPort: number;
   try {
     tlsPort = await listen(authority, 0, host);
+    usGovPort = await listen(usGovAuthority, 0, host);
   } catch (err) {
-    await closeServer(api);
+    await Promise.all([closeServer(api), closeServer(authority)]);
     throw err;
   }
   const url = `http://${host}:${port}`;
   const authorityUrl = `https://${host}:${tlsPort}`;
+  const usGovAuthorityUrl = `https://${host}:${usGovPort}`;
   p.authorityUrl = authorityUrl;
+  p.usGovAuthorityUrl = usGovAuthorityUrl;
   opts.logger?.info({ url, authorityUrl }, 'Partner Center simulator listening');
 
   let closed = false;
@@ -161,13 +195,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     port,
     tokenUrl: `${authorityUrl}/oauth2/v2.0/token`,
     authorityUrl,
+    usGovAuthorityUrl,
+    usGovTokenUrl: `${usGovAuthorityUrl}/oauth2/v2.0/token`,
+    cloud: state.options.cloud,
     tlsCaPem: tls.cert,
     state,
     reset: () => p.reset(),
     close: async () => {
       if (closed) return;
       closed = true;
-      await Promise.all([closeServer(api), closeServer(authority)]);
+      await Promise.all([closeServer(api), closeServer(authority), closeServer(usGovAuthority)]);
     },
   };
 }

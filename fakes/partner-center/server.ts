@@ -3,7 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { handleAuthority, PARTNER_API_RESOURCE, PARTNER_CENTER_RESOURCE, type TokenStore } from './auth';
+import {
+  handleAuthority,
+  PARTNER_API_RESOURCE,
+  PARTNER_CENTER_RESOURCE,
+  type AuthorityCloud,
+  type TokenStore,
+} from './auth';
 import {
   FaultRuleSchema,
   faultResponse,
@@ -26,6 +32,7 @@ import {
   type Json,
   type SimResponse,
 } from './http';
+import { latencyConfig, LatencyOptionsSchema, sample, specFor, type LatencyConfig } from './latency';
 import { isPricingPath, matchPriceSheetPath, priceSheet } from './pricesheet';
 import { renderInvoice, renderOrder } from './render';
 import { matchRoute, ROUTES, type Ctx } from './routes';
@@ -33,9 +40,16 @@ import { ORDER_STATUSES, PROVISIONING_STATUSES, type SimulatorState } from './st
 
 export type AuthSeen = 'app' | 'user' | 'none' | 'invalid' | 'expired';
 
+/** Which listener a request came in on: the API, the public authority or the US Government authority. */
+export type ServerKind = 'api' | 'authority' | 'usgovAuthority';
+
 export interface RequestLogEntry {
   at: string;
   server: 'api' | 'authority';
+  /** Token endpoint and discovery calls: which Entra ID stand-in answered (`usgov`: login.microsoftonline.us). */
+  authority?: AuthorityCloud;
+  /** API calls with a known token: the cloud whose authority issued it. */
+  cloud?: AuthorityCloud;
   method: string;
   /** Path with its query string. */
   path: string;
@@ -46,12 +60,15 @@ export interface RequestLogEntry {
   auth: AuthSeen;
   /** Answered from the MS-RequestId idempotency store without running again. */
   replayed?: boolean;
+  /** The wait drawn from the latency distribution for this request (absent when none). */
+  latencyMs?: number;
   fault?: string;
 }
 
 export interface PipelineOptions {
   openAuth: boolean;
-  latencyMs: number;
+  /** Initial latency (latency.ts); `POST /_sim/latency` replaces it. */
+  latency: LatencyConfig;
   /** Pad each price sheet to at least this many rows. */
   pricesheetRows?: number;
   rateLimit?: { requests: number; perMs: number };
@@ -69,6 +86,8 @@ function sleep(ms: number): Promise<void> {
 export class Pipeline {
   readonly requestLog: RequestLogEntry[] = [];
   authorityUrl = '';
+  usGovAuthorityUrl = '';
+  latency: LatencyConfig;
   private window = { start: 0, count: 0 };
 
   constructor(
@@ -78,9 +97,12 @@ export class Pipeline {
     readonly options: PipelineOptions,
     /** Shared with the state's clock: `POST /_sim/clock/advance` moves simulated time forward. */
     readonly clock: { offsetMs: number },
-  ) {}
+  ) {
+    this.latency = options.latency;
+  }
 
   reset(): void {
+    this.latency = this.options.latency;
     this.state.reset();
     this.faults.clear();
     this.requestLog.length = 0;
@@ -99,15 +121,25 @@ export class Pipeline {
    * Partner Center API (`https://api.partnercenter.microsoft.com`) or, for price sheets, the Partner API
    * (`https://api.partner.microsoft.com`).
    */
-  private authenticate(req: IncomingMessage, audience: string): { seen: AuthSeen } {
+  private authenticate(req: IncomingMessage, audience: string): { seen: AuthSeen; cloud?: AuthorityCloud } {
     const header = headerValue(req, 'authorization');
     if (!header) return { seen: 'none' };
     const m = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!m?.[1]) return { seen: 'invalid' };
     const record = this.tokens.lookup(m[1].trim());
-    if (!record || record.audience !== audience) return { seen: 'invalid' };
-    if (this.tokens.isExpired(record)) return { seen: 'expired' };
-    return { seen: record.kind };
+    if (!record) return { seen: 'invalid' };
+    // A token from the other cloud's Entra ID is not one this Partner Center trusts (Partner Center for US
+    // Government partners sign in at login.microsoftonline.us, PowerShell's AzureUSGovernment environment).
+    if (record.audience !== audience || record.cloud !== this.state.options.cloud) {
+      return { seen: 'invalid', cloud: record.cloud };
+    }
+    if (this.tokens.isExpired(record)) return { seen: 'expired', cloud: record.cloud };
+    return { seen: record.kind, cloud: record.cloud };
+  }
+
+  /** The authority a client of this simulator's cloud signs in at (401 answers point there). */
+  private cloudAuthorityUrl(): string {
+    return this.state.options.cloud === 'usgov' ? this.usGovAuthorityUrl : this.authorityUrl;
   }
 
   private rateLimited(): number | undefined {
@@ -164,7 +196,8 @@ export class Pipeline {
     return `latency ${rule.latencyMs ?? 0}ms(${rule.when})`;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, server: 'api' | 'authority'): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, listener: ServerKind): Promise<void> {
+    const server: 'api' | 'authority' = listener === 'api' ? 'api' : 'authority';
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://simulator.local');
     const pathWithQuery = `${url.pathname}${url.search}`;
@@ -189,6 +222,7 @@ export class Pipeline {
       ...(givenCorrelationId ? { msCorrelationId: givenCorrelationId } : {}),
       ...(xLocale ? { xLocale } : {}),
       auth: 'none',
+      ...(server === 'authority' ? { authority: listener === 'usgovAuthority' ? 'usgov' : 'public' } : {}),
     };
 
     let body: Buffer;
@@ -207,7 +241,11 @@ export class Pipeline {
     }
 
     const audience = isPricingPath(url.pathname) ? PARTNER_API_RESOURCE : PARTNER_CENTER_RESOURCE;
-    entry.auth = server === 'api' ? this.authenticate(req, audience).seen : 'none';
+    if (server === 'api') {
+      const seen = this.authenticate(req, audience);
+      entry.auth = seen.seen;
+      if (seen.cloud) entry.cloud = seen.cloud;
+    }
     const finish = (response: SimResponse | 'dropped'): void => {
       entry.status = response === 'dropped' ? 'dropped' : response.status;
       this.log(entry);
@@ -223,6 +261,13 @@ export class Pipeline {
       if (outcome.kind === 'respond') return finish(outcome.response);
     }
 
+    const spec = specFor(this.latency, method, pathWithQuery, server === 'api');
+    const wait = spec ? sample(spec) : 0;
+    if (wait > 0) {
+      entry.latencyMs = wait;
+      await sleep(wait);
+    }
+
     let response: SimResponse;
     if (server === 'authority') {
       response = handleAuthority(
@@ -233,10 +278,10 @@ export class Pipeline {
           ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
         },
         this.tokens,
-        this.authorityUrl,
+        listener === 'usgovAuthority' ? this.usGovAuthorityUrl : this.authorityUrl,
+        listener === 'usgovAuthority' ? 'usgov' : 'public',
       );
     } else {
-      if (this.options.latencyMs > 0) await sleep(this.options.latencyMs);
       const retryAfter = this.rateLimited();
       if (retryAfter !== undefined) return finish(throttled(retryAfter));
       const processed = await this.api(method, url, body, req, entry, givenRequestId);
@@ -276,16 +321,18 @@ export class Pipeline {
     if (!this.options.openAuth) {
       if (entry.auth === 'none') {
         return json(401, faultBody(800001, 'Partner token missing in request context.'), {
-          'WWW-Authenticate': `Bearer authorization_uri="${this.authorityUrl}", error="invalid_token"`,
+          'WWW-Authenticate': `Bearer authorization_uri="${this.cloudAuthorityUrl()}", error="invalid_token"`,
         });
       }
       if (entry.auth === 'invalid' || entry.auth === 'expired') {
         const why =
           entry.auth === 'expired'
             ? 'The access token has expired.'
-            : 'The access token is not valid for Partner Center.';
+            : entry.cloud !== undefined && entry.cloud !== this.state.options.cloud
+              ? `The access token was issued by the ${entry.cloud === 'usgov' ? 'US Government' : 'public'} cloud's authority, not this Partner Center's.`
+              : 'The access token is not valid for Partner Center.';
         return json(401, faultBody(400, `Access denied. ${why}`), {
-          'WWW-Authenticate': `Bearer authorization_uri="${this.authorityUrl}", error="invalid_token", error_description="${why}"`,
+          'WWW-Authenticate': `Bearer authorization_uri="${this.cloudAuthorityUrl()}", error="invalid_token", error_description="${why}"`,
         });
       }
       if (match.route.appUserOnly && entry.auth === 'app') {
@@ -452,6 +499,18 @@ export class Pipeline {
             },
           }));
         return json(200, { totalCount: items.length, items });
+      }
+      case 'GET /_sim/latency':
+        return json(200, this.latency);
+      case 'POST /_sim/latency': {
+        const parsed = LatencyOptionsSchema.safeParse(body ?? {});
+        if (!parsed.success) return bad(parsed.error);
+        try {
+          this.latency = latencyConfig(parsed.data);
+        } catch (err) {
+          return json(400, { error: err instanceof Error ? err.message : String(err) });
+        }
+        return json(200, this.latency);
       }
       case 'GET /_sim/checkout-mode':
         return json(200, { mode: this.state.checkoutMode });

@@ -74,14 +74,20 @@ export function authorityAgent(sim: Simulator): Agent {
   return new Agent({ connect: { ca: sim.tlsCaPem } });
 }
 
+/**
+ * Asks a token endpoint. By default the authority of the simulator's cloud: the US Government one
+ * (`sim.usGovAuthorityUrl`) for a `cloud: 'usgov'` simulator, the public one otherwise.
+ */
 export async function requestToken(
   sim: Simulator,
   form: Record<string, string>,
-  opts: { path?: string; agent?: Agent } = {},
+  opts: { path?: string; agent?: Agent; authority?: 'public' | 'usgov' } = {},
 ): Promise<CallResult> {
   const agent = opts.agent ?? authorityAgent(sim);
+  const authority = opts.authority ?? (sim.cloud === 'usgov' ? 'usgov' : 'public');
+  const base = authority === 'usgov' ? sim.usGovAuthorityUrl : sim.authorityUrl;
   try {
-    return await call(sim.authorityUrl, 'POST', opts.path ?? '/partner-tenant/oauth2/v2.0/token', {
+    return await call(base, 'POST', opts.path ?? '/partner-tenant/oauth2/v2.0/token', {
       rawBody: new URLSearchParams(form).toString(),
       contentType: 'application/x-www-form-urlencoded',
       dispatcher: agent,
