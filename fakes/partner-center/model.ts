@@ -78,6 +78,8 @@ export interface QualificationDef {
   vettingStatus?: 'Approved' | 'InReview' | 'Denied';
   vettingReason?: string;
   vettingCreatedDate?: string;
+  /** The GovernmentCommunityCloud example spells the date this way (get-customer-qualification-asynchronous.md). */
+  vettingCreateDate?: string;
 }
 
 export interface CustomerDef {

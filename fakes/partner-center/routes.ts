@@ -862,7 +862,27 @@ function confirmAgreement(ctx: Ctx): SimResponse {
     agreementLink: 'https://aka.ms/customeragreement',
   };
   const key = customer.id.toLowerCase();
-  ctx.state.agreements.set(key, [...(ctx.state.agreements.get(key) ?? []), record]);
+  const existing = ctx.state.agreements.get(key) ?? [];
+  const same = (a: AgreementRecord): boolean =>
+    a.primaryContact.firstName === record.primaryContact.firstName &&
+    a.primaryContact.lastName === record.primaryContact.lastName &&
+    a.primaryContact.email === record.primaryContact.email &&
+    (a.primaryContact.phoneNumber ?? '') === (record.primaryContact.phoneNumber ?? '');
+  if (existing.some(same)) {
+    // "If the following values change for a customer, Partner Center will allow for another agreement to
+    // be created ... Otherwise partners will receive the following error code" (its own body shape; the
+    // page gives no HTTP status: 400 is our choice).
+    return json(400, {
+      code: 600061,
+      message: 'A partner confirmed agreement already exists for the customer.',
+      description: 'A partner confirmed agreement already exists for the customer.',
+      errorName: 'PartnerConfirmedAgreementAlreadyExists',
+      isRetryable: false,
+      parameters: {},
+      errorMessageExtended: 'InternalErrorCode=600061',
+    });
+  }
+  ctx.state.agreements.set(key, [...existing, record]);
   return json(201, {
     userId: record.userId,
     primaryContact: record.primaryContact,

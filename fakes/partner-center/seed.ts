@@ -342,7 +342,8 @@ export const SEED_CUSTOMERS: CustomerDef[] = [
       {
         qualification: 'GovernmentCommunityCloud',
         vettingStatus: 'Approved',
-        vettingCreatedDate: '2024-05-06T19:59:56.6832021+00:00',
+        // Spelled as the documented GovernmentCommunityCloud example spells it.
+        vettingCreateDate: '2024-05-06T19:59:56.6832021+00:00',
       },
     ],
   },

@@ -160,7 +160,12 @@ export class SimulatorState {
       this.agreements.set(c.id.toLowerCase(), [
         {
           userId: derivedUserId(c.id),
-          primaryContact: { firstName: c.firstName, lastName: c.lastName, email: c.email },
+          primaryContact: {
+            firstName: c.firstName,
+            lastName: c.lastName,
+            email: c.email,
+            phoneNumber: '4255550101',
+          },
           templateId: MCA_TEMPLATE_ID,
           dateAgreed: new Date(now - 200 * MS_PER_DAY).toISOString().slice(0, 10) + 'T00:00:00',
           type: 'MicrosoftCustomerAgreement',
