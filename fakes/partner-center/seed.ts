@@ -57,8 +57,8 @@ export const SEED = {
     /** United States, open market, but the Microsoft Customer Agreement was never confirmed: 403/13605. */
     noAgreement: {
       id: '4f9d2c1e-7a3b-4e5f-8c6d-0b1a2e3f4c5d',
-      companyName: 'Wingtip Toys',
-      domain: 'wingtiptoys.onmicrosoft.com',
+      companyName: 'Trey Research',
+      domain: 'treyresearch.onmicrosoft.com',
       country: 'US',
     },
     /** United States, Education qualification approved: may buy education availabilities. */
@@ -306,7 +306,7 @@ export const SEED_CUSTOMERS: CustomerDef[] = [
     postalCode: '80202',
     firstName: 'Dana',
     lastName: 'Birkby',
-    email: 'dana@wingtiptoys.com',
+    email: 'dana@treyresearch.net',
     culture: 'en-US',
     mcaAccepted: false,
   },

@@ -270,7 +270,7 @@ describe('Partner Center simulator: no kinder than Microsoft', () => {
       const confirm = await call(sim.url, 'POST', `/v1/customers/${C.noAgreement.id}/agreements`, {
         token,
         body: {
-          primaryContact: { firstName: 'Dana', lastName: 'Birkby', email: 'dana@wingtiptoys.com' },
+          primaryContact: { firstName: 'Dana', lastName: 'Birkby', email: 'dana@treyresearch.net' },
           templateId: '117a77b0-9360-443b-8795-c6dedc750cf9',
           dateAgreed: '2025-03-01T00:00:00.000Z',
           type: 'MicrosoftCustomerAgreement',
