@@ -3,7 +3,7 @@ import { generatedCatalog, ID_ALPHABET, type GeneratedCatalog } from './generate
 import { ApiError, enumKey, link, type Json } from './http';
 import { CLOSED_TO_AZURE_RESERVATIONS, CLOSED_TO_SOFTWARE_SUBSCRIPTIONS } from './markets';
 import type { AvailabilityScope, ProductDef, ProductKind, SkuDef, TermDef } from './model';
-import { pricingCurrency, quote } from './prices';
+import { pricingCurrency } from './prices';
 import { extraSoftwareSkus, SEED, SEED_PRODUCTS } from './seed';
 
 export { convertPrice, currencyFor, type CurrencyInfo } from './prices';
@@ -402,7 +402,7 @@ function termId(productId: string, skuId: string, duration: string): string {
     .toLowerCase();
 }
 
-function renderTerm(p: ProductDef, s: SkuDef, t: TermDef, a: AvailabilityRef): Json {
+function renderTerm(p: ProductDef, s: SkuDef, t: TermDef): Json {
   const out: Json = {};
   if (p.kind === 'onlineServices') out.id = termId(p.id, s.id, t.duration);
   out.duration = t.duration;
@@ -411,17 +411,12 @@ function renderTerm(p: ProductDef, s: SkuDef, t: TermDef, a: AvailabilityRef): J
   if (p.kind === 'onlineServices') {
     out.cancellationPolicies = [{ refundOptions: [{ sequenceId: 0, type: 'Full', expiresAfter: 'P7D' }] }];
   }
-  // Our addition: the documented availabilities carry no price, but the bot must show one.
-  const q = quote(p, s, t, 'one_time', a);
-  out.pricing = { listPrice: q.termPrice, currencyCode: q.currency.code };
   return out;
 }
 
 export function renderAvailability(p: ProductDef, s: SkuDef, a: AvailabilityRef, scope: CatalogScope): Json {
   // Azure plan reservations are priced in USD in every market (azure-plan-price-list.md).
   const currency = pricingCurrency(p, a.country, a.scope);
-  const firstTerm = s.terms[0];
-  const firstQuote = quote(p, s, firstTerm, 'one_time', a);
   const out: Json = {
     id: a.id,
     productId: p.id,
@@ -441,9 +436,9 @@ export function renderAvailability(p: ProductDef, s: SkuDef, a: AvailabilityRef,
       },
     ];
   }
-  out.terms = s.terms.map((t) => renderTerm(p, s, t, a));
-  // Our addition: the price of the first term, or of the license when there is no term (perpetual).
-  out.pricing = { listPrice: firstQuote.termPrice, currencyCode: firstQuote.currency.code };
+  // No price: the documented availabilities and terms carry none. Prices come from the price sheet
+  // (pricesheet.ts), and a cart line's `pricing` says what a line will cost.
+  out.terms = s.terms.map((t) => renderTerm(p, s, t));
   out.product = renderProduct(p, scope);
   out.sku = renderSku(p, s, scope);
   out.links = {

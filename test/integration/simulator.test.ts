@@ -196,7 +196,7 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
       expect((await api('GET', '/v1/products?targetView=Software')).status).toBe(400);
     });
 
-    it('serves every seeded product with its seeded SKUs, each priced per term', async () => {
+    it('serves every seeded product with its seeded SKUs, and no price on availabilities or terms', async () => {
       for (const p of Object.values(SEED.products)) {
         const product = await api('GET', `/v1/products/${p.productId}?country=US`);
         expect(product.json.title).toBe(p.title);
@@ -205,8 +205,13 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
         for (const skuId of p.skuIds) {
           const av = await api('GET', `/v1/products/${p.productId}/skus/${skuId}/availabilities?country=US`);
           const availability = av.json.items[0];
-          expect(availability.pricing).toEqual({ listPrice: expect.any(Number), currencyCode: 'USD' });
-          for (const term of availability.terms) expect(term.pricing.listPrice).toBeGreaterThan(0);
+          // The documented availabilities carry no price; the price sheet does.
+          expect(availability.pricing).toBeUndefined();
+          expect(availability.listPrice).toBeUndefined();
+          for (const term of availability.terms) {
+            expect(term.pricing).toBeUndefined();
+            expect(term.listPrice).toBeUndefined();
+          }
         }
       }
       const ri = await api(
@@ -219,13 +224,12 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
         `/v1/products/${SEED.products.perpetual.productId}/skus/0001/availabilities?country=US`,
       );
       expect(perpetual.json.items[0].terms).toEqual([]);
-      expect(perpetual.json.items[0].pricing.listPrice).toBeGreaterThan(0);
+      expect(perpetual.json.items[0].pricing).toBeUndefined();
     });
 
-    it('prices a market in its own currency', async () => {
+    it("names a market's own currency as the availability's default currency", async () => {
       const gb = await api('GET', `/v1/products/${SW.productId}/skus/0001/availabilities?country=GB`);
       expect(gb.json.items[0].defaultCurrency).toEqual({ code: 'GBP', symbol: '£' });
-      expect(gb.json.items[0].terms[0].pricing.currencyCode).toBe('GBP');
     });
 
     it('has different reservation availabilities for Azure plans and for legacy subscriptions', async () => {
