@@ -5,13 +5,19 @@ import { SEED } from './seed';
 
 /** The resource a Partner Center token is for. */
 export const PARTNER_CENTER_RESOURCE = 'https://api.partnercenter.microsoft.com';
+/** The Partner API (pricing, referrals): its own resource (secure-sample-application.md, referral-api-authentication.md). */
+export const PARTNER_API_RESOURCE = 'https://api.partner.microsoft.com';
 
 export type AuthKind = 'app' | 'user';
+
+/** Which Entra ID issued a token: the public one or the US Government one (login.microsoftonline.us). */
+export type AuthorityCloud = 'public' | 'usgov';
 
 export interface TokenRecord {
   kind: AuthKind;
   clientId: string;
   audience: string;
+  cloud: AuthorityCloud;
   expiresAt: number;
 }
 
@@ -26,11 +32,12 @@ export class TokenStore {
     kind: AuthKind,
     clientId: string,
     audience: string,
+    cloud: AuthorityCloud = 'public',
   ): { token: string; expiresIn: number; expiresOn: number } {
     const token = randomBytes(32).toString('base64url');
     const expiresIn = this.lifetimeSeconds;
     const expiresAt = this.now() + expiresIn * 1000;
-    this.tokens.set(token, { kind, clientId, audience, expiresAt });
+    this.tokens.set(token, { kind, clientId, audience, cloud, expiresAt });
     return { token, expiresIn, expiresOn: Math.floor(expiresAt / 1000) };
   }
 
@@ -133,6 +140,7 @@ export function handleAuthority(
   req: AuthorityRequest,
   tokens: TokenStore,
   authorityUrl: string,
+  cloud: AuthorityCloud = 'public',
 ): SimResponse {
   const segments = req.url.pathname.split('/').filter(Boolean);
   const host = new URL(authorityUrl).host;
@@ -200,7 +208,7 @@ export function handleAuthority(
       return entraError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
     const tenant = tokenAt > 0 ? segments[0] : undefined;
     const v2 = lower[tokenAt + 1] === 'v2.0';
-    return tokenEndpoint(req, tokens, { v2, tenant, authorityUrl });
+    return tokenEndpoint(req, tokens, { v2, tenant, authorityUrl, cloud });
   }
 
   return json(404, {
@@ -212,7 +220,7 @@ export function handleAuthority(
 function tokenEndpoint(
   req: AuthorityRequest,
   tokens: TokenStore,
-  ctx: { v2: boolean; tenant: string | undefined; authorityUrl: string },
+  ctx: { v2: boolean; tenant: string | undefined; authorityUrl: string; cloud: AuthorityCloud },
 ): SimResponse {
   const form = new URLSearchParams(req.body.toString('utf8'));
   let clientId = form.get('client_id') ?? undefined;
@@ -297,7 +305,7 @@ function tokenEndpoint(
           "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
         );
       }
-      const issued = tokens.issue('app', clientId, audience);
+      const issued = tokens.issue('app', clientId, audience, ctx.cloud);
       return tokenResponse(ctx.v2, issued, { audience });
     }
     case 'refresh_token':
@@ -320,7 +328,7 @@ function tokenEndpoint(
           'The refresh token has expired due to inactivity. The token was issued on 2024-01-01T00:00:00Z and was inactive for 90.00:00:00.',
         );
       }
-      const issued = tokens.issue('user', clientId, audience);
+      const issued = tokens.issue('user', clientId, audience, ctx.cloud);
       const now = Math.floor(Date.now() / 1000);
       const idToken = fakeJwt({
         aud: clientId,

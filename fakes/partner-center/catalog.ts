@@ -1,41 +1,15 @@
 import { createHash } from 'node:crypto';
+import { generatedCatalog, ID_ALPHABET, type GeneratedCatalog } from './generated';
 import { ApiError, enumKey, link, type Json } from './http';
 import { CLOSED_TO_AZURE_RESERVATIONS, CLOSED_TO_SOFTWARE_SUBSCRIPTIONS } from './markets';
 import type { AvailabilityScope, ProductDef, ProductKind, SkuDef, TermDef } from './model';
+import { pricingCurrency } from './prices';
 import { extraSoftwareSkus, SEED, SEED_PRODUCTS } from './seed';
 
-export interface CurrencyInfo {
-  code: string;
-  symbol: string;
-  /** USD → this currency. */
-  rate: number;
-  decimals: number;
-}
+export { convertPrice, currencyFor, type CurrencyInfo } from './prices';
 
-const USD: CurrencyInfo = { code: 'USD', symbol: '$', rate: 1, decimals: 2 };
-const EUR: CurrencyInfo = { code: 'EUR', symbol: '€', rate: 0.92, decimals: 2 };
-const CURRENCIES: Record<string, CurrencyInfo> = {
-  US: USD,
-  GB: { code: 'GBP', symbol: '£', rate: 0.79, decimals: 2 },
-  IN: { code: 'INR', symbol: '₹', rate: 83, decimals: 2 },
-  JP: { code: 'JPY', symbol: '¥', rate: 150, decimals: 0 },
-  CA: { code: 'CAD', symbol: 'CA$', rate: 1.36, decimals: 2 },
-  AU: { code: 'AUD', symbol: 'A$', rate: 1.52, decimals: 2 },
-  CH: { code: 'CHF', symbol: 'CHF', rate: 0.88, decimals: 2 },
-};
-const EURO_COUNTRIES = new Set(
-  'AD AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MC ME MT NL PT SI SK SM VA XK'.split(' '),
-);
-
-export function currencyFor(country: string): CurrencyInfo {
-  const upper = country.toUpperCase();
-  return CURRENCIES[upper] ?? (EURO_COUNTRIES.has(upper) ? EUR : USD);
-}
-
-export function convertPrice(usd: number, currency: CurrencyInfo): number {
-  const factor = 10 ** currency.decimals;
-  return Math.round(usd * currency.rate * factor) / factor;
-}
+/** `public`: Partner Center; `usgov`: Partner Center for Microsoft Cloud for US Government. */
+export type Cloud = 'public' | 'usgov';
 
 export interface AvailabilityRef {
   id: string;
@@ -57,8 +31,10 @@ export interface ResolvedCatalogItem {
 
 /** Which product kinds a `targetView` lists (D get-a-list-of-products.md). */
 const TARGET_VIEWS: Record<string, (p: ProductDef) => boolean> = {
-  azure: (p) => p.kind === 'reservation',
-  microsoftazure: (p) => p.kind === 'reservation',
+  // "Azure, which includes all Azure items"; "MicrosoftAzure, which includes items for Microsoft Azure
+  // subscriptions (MS-AZR-0145P) and Azure plans" (the Azure plan is found there, create-azure-plan.md).
+  azure: (p) => p.kind === 'reservation' || p.kind === 'azurePlan',
+  microsoftazure: (p) => p.kind === 'azurePlan',
   azurereservations: (p) => p.kind === 'reservation',
   azurereservationsvm: (p) => p.kind === 'reservation' && p.reservationType === 'virtualmachines',
   azurereservationssql: (p) => p.kind === 'reservation' && p.reservationType === 'sqldatabases',
@@ -72,16 +48,32 @@ const TARGET_VIEWS: Record<string, (p: ProductDef) => boolean> = {
   marketplacesaas: (p) => p.kind === 'saas',
 };
 
-const SEGMENTS = new Set(['commercial', 'education', 'government', 'nonprofit']);
-const ID_ALPHABET = '0123456789BCDFGHJKLMNPQRSTVWXZ';
+export const SEGMENTS: ReadonlySet<string> = new Set(['commercial', 'education', 'government', 'nonprofit']);
+
+export interface CatalogOptions {
+  extraSkus?: number;
+  reservationSkus?: number;
+  cloud?: Cloud;
+}
 
 function upper(s: string): string {
   return s.toUpperCase();
 }
 
+/** A known targetSegment, lower case; otherwise 403/400030 (D get-a-list-of-products.md). */
+export function checkSegment(segment: string): string {
+  const wanted = segment.toLowerCase();
+  if (!SEGMENTS.has(wanted)) {
+    throw new ApiError(403, 400030, `Access to the requested targetSegment '${segment}' is not allowed.`);
+  }
+  return wanted;
+}
+
 /** Products, SKUs and availabilities; availabilities are generated per country on demand. */
 export class Catalog {
   readonly products: ProductDef[];
+  readonly cloud: Cloud;
+  private readonly generated: GeneratedCatalog;
   private readonly byId = new Map<string, ProductDef>();
   private readonly generations = new Map<string, number>();
   /** Every availability ever handed out, so a stale id can be told apart from one that never existed. */
@@ -89,8 +81,11 @@ export class Catalog {
   /** productId → ARM regions with no stock. */
   private readonly noStock = new Map<string, Set<string>>();
 
-  constructor(extraSkus = 0) {
-    this.products = SEED_PRODUCTS.map((p) => ({ ...p, skus: [...p.skus] }));
+  constructor(opts: CatalogOptions = {}) {
+    const extraSkus = opts.extraSkus ?? 0;
+    this.cloud = opts.cloud ?? 'public';
+    this.generated = generatedCatalog(opts.reservationSkus ?? 0);
+    this.products = [...SEED_PRODUCTS.map((p) => ({ ...p, skus: [...p.skus] })), ...this.generated.products];
     if (extraSkus > 0) {
       const target = this.products.find((p) => p.id === SEED.products.softwareSubscription.productId);
       target?.skus.push(...extraSoftwareSkus(extraSkus));
@@ -120,8 +115,29 @@ export class Catalog {
   }
 
   sku(product: ProductDef, skuId: string): SkuDef | undefined {
+    if (this.generated.isGenerated(product)) return this.generated.sku(product, skuId);
     const wanted = upper(skuId);
     return product.skus.find((s) => upper(s.id) === wanted);
+  }
+
+  /** A product's SKUs (generated ones are made on each call, never kept). */
+  skusOf(product: ProductDef): SkuDef[] {
+    return this.generated.isGenerated(product) ? this.generated.skus(product) : product.skus;
+  }
+
+  /**
+   * The segments a SKU is sold in. Partner Center for US Government sells to government customers
+   * only, so its catalog is the government segment's.
+   */
+  segmentsOf(sku: SkuDef): string[] {
+    if (this.cloud === 'usgov') return ['government'];
+    return ['commercial', ...(sku.extraSegments ?? [])];
+  }
+
+  /** Reservations have one set of availabilities for MS-AZR-0145P subscriptions and one for Azure plans. */
+  scopesOf(product: ProductDef, sku: SkuDef): AvailabilityScope[] {
+    if (product.kind !== 'reservation') return ['default'];
+    return sku.onlyScope ? [sku.onlyScope] : ['default', 'azureplan'];
   }
 
   /** Whether the market sells this kind (the two seed documents' lists; perpetual has no list). */
@@ -132,11 +148,45 @@ export class Catalog {
     return true;
   }
 
-  productsFor(targetView: string, country: string): ProductDef[] {
+  /** Whether a product is sold in a segment (some SKU has an availability there). */
+  soldInSegment(product: ProductDef, segment: string): boolean {
+    return this.skusOf(product).some((s) => this.segmentsOf(s).includes(segment));
+  }
+
+  productsFor(
+    targetView: string,
+    country: string,
+    opts: { segment?: string; scope?: AvailabilityScope } = {},
+  ): ProductDef[] {
     const filter = TARGET_VIEWS[enumKey(targetView)];
     if (!filter)
       throw new ApiError(403, 400036, `Access to the requested targetView '${targetView}' is not allowed.`);
-    return this.products.filter((p) => filter(p) && this.isOpen(p.kind, country));
+    const segment = opts.segment === undefined ? undefined : checkSegment(opts.segment);
+    return this.products.filter(
+      (p) =>
+        filter(p) &&
+        this.isOpen(p.kind, country) &&
+        (segment === undefined ? true : this.soldInSegment(p, segment)) &&
+        (p.kind !== 'reservation' || opts.scope === undefined || this.hasScope(p, opts.scope)),
+    );
+  }
+
+  /** Whether a reservation product has SKUs for a scope (generated products: every SKU has both). */
+  private hasScope(product: ProductDef, scope: AvailabilityScope): boolean {
+    if (this.generated.isGenerated(product)) return true;
+    return product.skus.some((s) => this.scopesOf(product, s).includes(scope));
+  }
+
+  /** SKUs listed for a segment and (reservations) a scope. */
+  skusFor(product: ProductDef, opts: { segment?: string; scope?: AvailabilityScope } = {}): SkuDef[] {
+    const segment = opts.segment === undefined ? undefined : checkSegment(opts.segment);
+    return this.skusOf(product).filter(
+      (s) =>
+        (segment === undefined || this.segmentsOf(s).includes(segment)) &&
+        (product.kind !== 'reservation' ||
+          opts.scope === undefined ||
+          this.scopesOf(product, s).includes(opts.scope)),
+    );
   }
 
   /** A product as seen from a market: closed markets do not list it, so it is not found there. */
@@ -171,17 +221,13 @@ export class Catalog {
     const c = upper(country);
     if (!this.isOpen(product.kind, c)) return [];
     const scope: AvailabilityScope = product.kind === 'reservation' ? (opts.scope ?? 'default') : 'default';
-    let segments = ['commercial', ...(sku.extraSegments ?? [])];
+    if (!this.scopesOf(product, sku).includes(scope)) return [];
+    // "All segments except nonprofit will be returned if not included. Nonprofit needs to be passed
+    // specifically" (D get-a-list-of-availabilities-for-a-sku.md).
+    let segments = this.segmentsOf(sku).filter((s) => s !== 'nonprofit');
     if (opts.segment !== undefined) {
-      const wanted = opts.segment.toLowerCase();
-      if (!SEGMENTS.has(wanted)) {
-        throw new ApiError(
-          403,
-          400030,
-          `Access to the requested targetSegment '${opts.segment}' is not allowed.`,
-        );
-      }
-      segments = segments.filter((s) => s === wanted);
+      const wanted = checkSegment(opts.segment);
+      segments = this.segmentsOf(sku).filter((s) => s === wanted);
     }
     const generation = this.generation(product.id, sku.id);
     return segments.map((segment) => {
@@ -209,10 +255,8 @@ export class Catalog {
   /** Availabilities of every scope and segment in a market (what a lookup by id may match). */
   private allAvailabilities(product: ProductDef, sku: SkuDef, country: string): AvailabilityRef[] {
     const out: AvailabilityRef[] = [];
-    const scopes: AvailabilityScope[] =
-      product.kind === 'reservation' ? ['default', 'azureplan'] : ['default'];
-    for (const scope of scopes) {
-      for (const segment of ['commercial', ...(sku.extraSegments ?? [])]) {
+    for (const scope of this.scopesOf(product, sku)) {
+      for (const segment of this.segmentsOf(sku)) {
         out.push(...this.availabilities(product, sku, country, { scope, segment }));
       }
     }
@@ -345,6 +389,7 @@ export function renderSku(p: ProductDef, s: SkuDef, scope: CatalogScope): Json {
     dynamicAttributes: s.dynamicAttributes,
   };
   if (s.actions) out.actions = s.actions;
+  if (s.attestationProperties) out.attestationProperties = s.attestationProperties;
   out.links = { availabilities: link(`${base}/availabilities${q}`), self: link(`${base}${q}`) };
   return out;
 }
@@ -357,13 +402,7 @@ function termId(productId: string, skuId: string, duration: string): string {
     .toLowerCase();
 }
 
-/** Unit list price of a term (or of a perpetual SKU) in a currency. */
-export function termPrice(sku: SkuDef, term: TermDef | undefined, currency: CurrencyInfo): number {
-  const usd = term ? term.listPriceUsd : (sku.perpetualPriceUsd ?? 0);
-  return convertPrice(usd, currency);
-}
-
-function renderTerm(p: ProductDef, s: SkuDef, t: TermDef, currency: CurrencyInfo): Json {
+function renderTerm(p: ProductDef, s: SkuDef, t: TermDef): Json {
   const out: Json = {};
   if (p.kind === 'onlineServices') out.id = termId(p.id, s.id, t.duration);
   out.duration = t.duration;
@@ -372,14 +411,12 @@ function renderTerm(p: ProductDef, s: SkuDef, t: TermDef, currency: CurrencyInfo
   if (p.kind === 'onlineServices') {
     out.cancellationPolicies = [{ refundOptions: [{ sequenceId: 0, type: 'Full', expiresAfter: 'P7D' }] }];
   }
-  // Our addition: the documented availabilities carry no price, but the bot must show one.
-  out.pricing = { listPrice: termPrice(s, t, currency), currencyCode: currency.code };
   return out;
 }
 
 export function renderAvailability(p: ProductDef, s: SkuDef, a: AvailabilityRef, scope: CatalogScope): Json {
-  const currency = currencyFor(a.country);
-  const firstTerm = s.terms[0];
+  // Azure plan reservations are priced in USD in every market (azure-plan-price-list.md).
+  const currency = pricingCurrency(p, a.country, a.scope);
   const out: Json = {
     id: a.id,
     productId: p.id,
@@ -399,9 +436,9 @@ export function renderAvailability(p: ProductDef, s: SkuDef, a: AvailabilityRef,
       },
     ];
   }
-  out.terms = s.terms.map((t) => renderTerm(p, s, t, currency));
-  // Our addition: the price of the first term, or of the license when there is no term (perpetual).
-  out.pricing = { listPrice: termPrice(s, firstTerm, currency), currencyCode: currency.code };
+  // No price: the documented availabilities and terms carry none. Prices come from the price sheet
+  // (pricesheet.ts), and a cart line's `pricing` says what a line will cost.
+  out.terms = s.terms.map((t) => renderTerm(p, s, t));
   out.product = renderProduct(p, scope);
   out.sku = renderSku(p, s, scope);
   out.links = {

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { currencyFor, termPrice } from './catalog';
-import { ApiError, canonicalBillingCycle, isPlainObject, mapValue, round2 } from './http';
+import { ApiError, canonicalBillingCycle, isPlainObject, mapValue } from './http';
 import type {
   CartError,
   CartLineRecord,
@@ -12,6 +11,7 @@ import type {
   OrderRecord,
   SkuDef,
 } from './model';
+import { currencyFor, quote } from './prices';
 import { LEGACY_OFFERS, MS_PER_DAY } from './seed';
 import { currencySymbolOf, type SimulatorState } from './state';
 
@@ -55,21 +55,6 @@ function addMonths(ms: number, months: number): number {
   const d = new Date(ms);
   d.setUTCMonth(d.getUTCMonth() + months);
   return d.getTime();
-}
-
-/** Price per billing period: the whole term up front, or one month's (or year's) share of it. */
-function pricePerPeriod(listPrice: number, billingCycle: string, termDuration: string | undefined): number {
-  const months = monthsOf(termDuration);
-  switch (billingCycle) {
-    case 'monthly':
-      return round2(listPrice / months);
-    case 'annual':
-      return round2(listPrice / Math.max(1, months / 12));
-    case 'none':
-      return 0;
-    default:
-      return listPrice;
-  }
 }
 
 function positiveInteger(value: unknown): number | undefined {
@@ -225,28 +210,38 @@ export function validateLine(
   }
   if (termDuration) line.termDuration = termDuration;
   const term = sku.terms.find((t) => t.duration === termDuration);
-  line.listPrice = termPrice(sku, term, currency);
-  line.unitPrice = pricePerPeriod(line.listPrice, billingCycle, termDuration);
+  // The price table the price sheet is written from (prices.ts).
+  const q = quote(product, sku, term, billingCycle, availability);
+  line.currencyCode = q.currency.code;
+  line.listPrice = q.termPrice;
+  line.unitPrice = q.unitPrice;
   line.resolved = {
     kind: product.kind,
     productId: product.id,
     skuId: sku.id,
     availabilityId: availability.id,
     country: availability.country,
+    segment: availability.segment,
+    scope: availability.scope,
     title: sku.title,
     productTitle: product.title,
   };
   return line;
 }
 
-/** Lines that are bought together: by purchase system and billing cycle (the create-cart example). */
+/**
+ * Lines that are bought together: by purchase system and billing cycle (the create-cart example), and
+ * by currency (an order has one currency; Azure plan reservations are priced in USD everywhere). The
+ * Azure plan itself is an order of its own.
+ */
 export function assignOrderGroups(lines: CartLineRecord[]): void {
   const groups = new Map<string, string>();
   let next = 0;
   let nextLegacy = 0;
   for (const line of lines) {
     const legacy = line.resolved.kind === 'legacyAzure';
-    const key = `${legacy ? 'legacy' : 'modern'}:${line.billingCycle}`;
+    const system = legacy ? 'legacy' : line.resolved.kind === 'azurePlan' ? 'azureplan' : 'modern';
+    const key = `${system}:${line.billingCycle}:${line.currencyCode}`;
     let group = groups.get(key);
     if (group === undefined) {
       group = legacy ? `OMS-${nextLegacy++}` : String(next++);
@@ -275,6 +270,11 @@ export function parseLines(state: SimulatorState, customer: CustomerDef, body: u
   return lines;
 }
 
+/** Azure subscriptions a reservation can be bought for: an Azure plan or a legacy MS-AZR-0145P one. */
+export function isAzureSubscription(type: string): boolean {
+  return type === 'azurePlan' || type === 'legacyAzure';
+}
+
 function azureSubscriptionProblem(
   state: SimulatorState,
   customer: CustomerDef,
@@ -285,14 +285,37 @@ function azureSubscriptionProblem(
   if (
     !subscription ||
     subscription.customerId.toLowerCase() !== customer.id.toLowerCase() ||
-    subscription.type !== 'azurePlan'
+    !isAzureSubscription(subscription.type)
   ) {
     return {
       cart: {
         errorCode: 10007,
         errorDescription: `Subscription ${subscriptionId} is not a valid Azure subscription of this customer.`,
       },
-      order: { code: 800011, description: `Not a valid Azure subscription: ${subscriptionId}.` },
+      order: {
+        code: 800011,
+        description: `This subscription isn't a valid Azure subscription: ${subscriptionId}.`,
+      },
+    };
+  }
+  // "Each Microsoft Azure reservation product has different availabilities for Microsoft Azure
+  // (MS-AZR-0145P) subscription and Azure plan" (D purchase-azure-reservations.md): an availability read
+  // with reservationScope=AzurePlan is for Azure plans only, one read without it for MS-AZR-0145P only.
+  const wanted = line.resolved.scope === 'azureplan' ? 'azurePlan' : 'legacyAzure';
+  if (subscription.type !== wanted) {
+    const fits =
+      wanted === 'azurePlan'
+        ? 'an Azure plan (it was read with reservationScope=AzurePlan)'
+        : 'a Microsoft Azure (MS-AZR-0145P) subscription (read it with reservationScope=AzurePlan for an Azure plan)';
+    return {
+      cart: {
+        errorCode: 10007,
+        errorDescription: `Subscription ${subscriptionId} can't be used for ${line.catalogItemId}: the availability is for ${fits}.`,
+      },
+      order: {
+        code: 900315,
+        description: `This product is not eligible for purchase using the provided Azure subscription: ${line.catalogItemId} is for ${fits}.`,
+      },
     };
   }
   if (state.registrationStatus(subscription.id) !== 'Registered') {
@@ -305,6 +328,25 @@ function azureSubscriptionProblem(
     };
   }
   return undefined;
+}
+
+/** Whether a line's SKU enforces attestation and the line has not accepted it (D cart-resources.md). */
+function attestationMissing(state: SimulatorState, line: CartLineRecord): boolean {
+  const { productId, skuId } = line.resolved;
+  if (!productId || !skuId) return false;
+  const product = state.catalog.product(productId);
+  const sku = product ? state.catalog.sku(product, skuId) : undefined;
+  return sku?.attestationProperties?.enforceAttestation === true && line.attestationAccepted !== true;
+}
+
+/** 403/13605 unless the partner confirmed the customer's MCA acceptance (D error-codes.md). */
+export function requireMca(state: SimulatorState, customer: CustomerDef): void {
+  if (state.hasAcceptedMca(customer)) return;
+  throw new ApiError(
+    403,
+    13605,
+    'Either a partner confirmation of the customer acceptance of the Microsoft Customer Agreement must be provided or the customer must accept the Microsoft Customer Agreement in the Microsoft Admin Center before you can complete this purchase.',
+  );
 }
 
 function skuRegion(sku: SkuDef): string | undefined {
@@ -328,6 +370,9 @@ function lineCartError(
   customer: CustomerDef,
   line: CartLineRecord,
 ): CartError | undefined {
+  if (attestationMissing(state, line)) {
+    return { errorCode: 10012, errorDescription: "Attestation hasn't been accepted." };
+  }
   if (line.resolved.kind !== 'reservation') return undefined;
   const sub = azureSubscriptionProblem(state, customer, line);
   if (sub) return sub.cart;
@@ -366,6 +411,40 @@ function checkoutProblem(
       description: `Offer isn't available in the specified country/region: catalog item ${line.catalogItemId} is for ${line.resolved.country}, the customer is in ${country}.`,
     };
   }
+  const segment = line.resolved.segment;
+  if (segment && !state.segmentsOf(customer).has(segment)) {
+    // No page names the error for a segment the customer does not qualify for; 403/800086 "Customer
+    // tenant doesn't have required tags for the offer" is the closest documented one (D error-codes.md).
+    return {
+      code: 800086,
+      description: `Customer tenant doesn't have required tags for the offer: ${line.catalogItemId} is a ${segment} availability and the customer has no approved ${segment} qualification.`,
+    };
+  }
+  if (kind === 'azurePlan') {
+    const subs = [...state.subscriptions.values()].filter(
+      (s) => s.customerId.toLowerCase() === customer.id.toLowerCase(),
+    );
+    if (subs.some((s) => s.type === 'legacyAzure')) {
+      // "You can't create an Azure plan for an existing customer with a Microsoft Azure (MS-AZR-0145P)
+      // subscription" (D create-azure-plan.md); the code is our choice.
+      return {
+        code: 800020,
+        description: `The catalog item isn't eligible for purchase: customer ${customer.id} has a Microsoft Azure (MS-AZR-0145P) subscription; transition it to an Azure plan instead.`,
+      };
+    }
+    const pendingPlan = [...state.orders.values()].some(
+      (o) =>
+        o.customerId.toLowerCase() === customer.id.toLowerCase() &&
+        o.azurePlan &&
+        !o.azurePlan.subscriptionId,
+    );
+    if (pendingPlan || subs.some((s) => s.type === 'azurePlan')) {
+      return {
+        code: 800020,
+        description: `The catalog item isn't eligible for purchase: customer ${customer.id} already has an Azure plan.`,
+      };
+    }
+  }
   if (kind === 'perpetual' && !state.options.perpetualQualified) {
     return {
       code: 800020,
@@ -399,6 +478,16 @@ export function checkoutCart(
   customer: CustomerDef,
   cart: CartRecord,
 ): CheckoutOutcome {
+  requireMca(state, customer);
+  for (const line of cart.lines) {
+    if (attestationMissing(state, line)) {
+      throw new ApiError(
+        400,
+        900203,
+        `CatalogItemId: ${line.catalogItemId} requires attestation acceptance.`,
+      );
+    }
+  }
   for (const line of cart.lines) {
     if (line.resolved.kind === 'legacyAzure') continue;
     const current = state.catalog.resolve(line.catalogItemId, customer.country);
@@ -422,6 +511,9 @@ export function checkoutCart(
       continue;
     }
     const order = createOrder(state, customer, { lines }, now, cart.id);
+    if (lines.some((l) => l.resolved.kind === 'azurePlan')) {
+      order.azurePlan = { readyAt: now + state.options.planProvisioningDelayMs };
+    }
     orders.push(order);
     state.openCharges.push(...orderCharges(state, order));
   }
@@ -471,15 +563,16 @@ export function createOrder(
   });
   const first = lines[0];
   const legacy = first?.resolved.kind === 'legacyAzure';
-  const currency = currencyFor(customer.country);
+  // An order is in one currency: its lines were grouped by currency (assignOrderGroups).
+  const currencyCode = first?.currencyCode ?? currencyFor(customer.country).code;
   const orderId = spec.id ?? (legacy ? randomUUID() : newOrderId());
   const order: OrderRecord = {
     id: orderId,
     alternateId: spec.alternateId ?? (legacy ? orderId : newAlternateId()),
     customerId: customer.id,
     billingCycle: first?.billingCycle ?? 'one_time',
-    currencyCode: currency.code,
-    currencySymbol: currencySymbolOf(currency.code),
+    currencyCode,
+    currencySymbol: currencySymbolOf(currencyCode),
     country: customer.country,
     createdAt,
     legacy,
@@ -519,7 +612,7 @@ export function createOrder(
         id: record.subscriptionId,
         customerId: customer.id,
         friendlyName: record.friendlyName,
-        type: kind === 'legacyAzure' ? 'azurePlan' : 'license',
+        type: kind === 'legacyAzure' ? 'legacyAzure' : 'license',
         offerId:
           kind === 'legacyAzure' ? line.catalogItemId : line.catalogItemId.split(':').slice(0, 2).join(':'),
         offerName: line.resolved.productTitle,
@@ -549,7 +642,8 @@ export function orderCharges(
   chargeType: 'new' | 'cancel' = 'new',
   only?: OrderLineRecord[],
 ): ChargeRecord[] {
-  if (order.legacy) return [];
+  // Azure usage (legacy subscriptions and Azure plans) is billed on consumption, not as a one-time charge.
+  if (order.legacy || order.azurePlan) return [];
   const lines = only ?? order.lines;
   return lines.map((line): ChargeRecord => {
     const months = order.billingCycle === 'monthly' ? 1 : monthsOf(line.termDuration);
@@ -607,7 +701,11 @@ export function cancelOrderLines(state: SimulatorState, order: OrderRecord, body
         `Line item ${n} of order ${order.id} is ${line.offerId}, not ${item.offerId}.`,
       );
     }
-    if (line.resolved.kind === 'reservation' || line.resolved.kind === 'legacyAzure') {
+    if (
+      line.resolved.kind === 'reservation' ||
+      line.resolved.kind === 'legacyAzure' ||
+      line.resolved.kind === 'azurePlan'
+    ) {
       throw new ApiError(
         403,
         800019,

@@ -5,6 +5,8 @@ export interface SimResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** A body produced while it is sent (price sheets); `body` is then empty and no Content-Length is set. */
+  stream?: AsyncIterable<Buffer> | Iterable<Buffer>;
 }
 
 export type Json = Record<string, unknown>;

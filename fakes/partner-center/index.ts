@@ -5,11 +5,13 @@ import type { Logger } from 'pino';
 import { TokenStore, tlsMaterial } from './auth';
 import { FaultStore } from './faults';
 import { faultBody, json } from './http';
-import { Pipeline } from './server';
-import { SimulatorState } from './state';
+import { Pipeline, type ServerKind } from './server';
+import type { Cloud } from './catalog';
+import { latencyConfig, LatencyOptionsSchema, type LatencyOptions } from './latency';
+import { SimulatorState, type CheckoutMode } from './state';
 
 export { SEED } from './seed';
-export type { SimulatorState } from './state';
+export type { CheckoutMode, SimulatorState } from './state';
 export type { RequestLogEntry } from './server';
 export type { FaultRuleInput } from './faults';
 
@@ -28,12 +30,33 @@ export interface SimulatorOptions {
   openAuth?: boolean;
   /** Whether the partner is qualified for perpetual software (default false). */
   perpetualQualified?: boolean;
-  /** Fixed latency added to every /v1 request (benchmarks). */
+  /**
+   * Latency (latency.ts; zero unless set): `latencyMs ± latencyJitterMs` (uniform) or a log-normal wait
+   * with `latencyP50Ms`/`latencyP99Ms`, for API requests; `latencyRoutes` override it per path (they also
+   * reach the authorities); `latencyProfile: 'realistic'` sets Microsoft-like waits per kind of call.
+   */
   latencyMs?: number;
+  latencyJitterMs?: number;
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+  latencyProfile?: 'none' | 'realistic';
+  latencyRoutes?: LatencyOptions['latencyRoutes'];
   /** Beyond it: 429 with Retry-After and the throttling body. */
   rateLimit?: { requests: number; perMs: number };
   /** Extra SKUs under the software-subscription product (benchmarks). */
   extraSkus?: number;
+  /** Pad each price sheet to at least this many rows (streamed: 300 000 rows never sit in memory). */
+  pricesheetRows?: number;
+  /** Generated reservation SKUs (VM sizes × regions), made lazily: tens of thousands cost nothing at start. */
+  reservationSkus?: number;
+  /** `usgov`: Partner Center for Microsoft Cloud for US Government (README "US Government"). */
+  cloud?: Cloud;
+  /** More customers (thousands are fine): paged with MS-ContinuationToken, searchable by name and domain. */
+  extraCustomers?: number;
+  /** Time until an Azure plan order's subscription exists and the order is completed (default 5000). */
+  planProvisioningDelayMs?: number;
+  /** How a repeated or new-commerce checkout is answered (default `800065`; README "Checkout"). */
+  checkoutMode?: CheckoutMode;
   /** Injectable clock (ms since the epoch). */
   now?: () => number;
   logger?: Logger;
@@ -42,6 +65,11 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** http://127.0.0.1:PORT, no trailing slash; clients append /v1/... */
   url: string;
+  /**
+   * Where the pricing API (`https://api.partner.microsoft.com`) is served: the same port as `url`.
+   * Clients append `/v1.0/sales/pricesheets(Market='US',PricesheetView='azure_reservations')/$value`.
+   */
+  pricingUrl: string;
   port: number;
   /** The token endpoint, tenant-less form: `${authorityUrl}/oauth2/v2.0/token`. */
   tokenUrl: string;
@@ -49,6 +77,16 @@ export interface Simulator {
   authorityUrl: string;
   /** The self-signed certificate, so a client can trust the authority. */
   tlsCaPem: string;
+  /**
+   * A second HTTPS authority standing in for the US Government Entra ID (`https://login.microsoftonline.us`).
+   * Tokens it issues are the only ones the simulator accepts with `cloud: 'usgov'`, and the only ones it
+   * refuses otherwise; `GET /_sim/requests` tells which authority each token call reached.
+   */
+  usGovAuthorityUrl: string;
+  /** `${usGovAuthorityUrl}/oauth2/v2.0/token`. */
+  usGovTokenUrl: string;
+  /** The cloud this simulator is (`public` unless started with `cloud: 'usgov'`). */
+  cloud: Cloud;
   reset(): void;
   close(): Promise<void>;
   /** Read-only access for tests (orders, carts, registrations, invoices, ...). */
@@ -83,6 +121,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     fulfillmentDelayMs: opts.fulfillmentDelayMs ?? 1000,
     perpetualQualified: opts.perpetualQualified ?? false,
     extraSkus: opts.extraSkus ?? 0,
+    reservationSkus: opts.reservationSkus ?? 0,
+    extraCustomers: opts.extraCustomers ?? 0,
+    planProvisioningDelayMs: opts.planProvisioningDelayMs ?? 5000,
+    checkoutMode: opts.checkoutMode ?? '800065',
+    cloud: opts.cloud ?? 'public',
     now,
   });
   const tokens = new TokenStore(now);
@@ -92,7 +135,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     new FaultStore(),
     {
       openAuth: opts.openAuth ?? false,
-      latencyMs: opts.latencyMs ?? 0,
+      latency: latencyConfig(
+        LatencyOptionsSchema.parse({
+          ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+          ...(opts.latencyJitterMs !== undefined ? { latencyJitterMs: opts.latencyJitterMs } : {}),
+          ...(opts.latencyP50Ms !== undefined ? { latencyP50Ms: opts.latencyP50Ms } : {}),
+          ...(opts.latencyP99Ms !== undefined ? { latencyP99Ms: opts.latencyP99Ms } : {}),
+          ...(opts.latencyProfile !== undefined ? { latencyProfile: opts.latencyProfile } : {}),
+          ...(opts.latencyRoutes !== undefined ? { latencyRoutes: opts.latencyRoutes } : {}),
+        }),
+      ),
+      pricesheetRows: opts.pricesheetRows ?? 0,
       ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     },
@@ -100,7 +153,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   );
 
   const handler =
-    (kind: 'api' | 'authority') =>
+    (kind: ServerKind) =>
     (req: IncomingMessage, res: ServerResponse): void => {
       p.handle(req, res, kind).catch((err: unknown) => {
         opts.logger?.error({ err }, 'simulator request failed');
@@ -117,32 +170,41 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const api = createServer(handler('api'));
   const tls = tlsMaterial();
   const authority = createTlsServer({ key: tls.key, cert: tls.cert }, handler('authority'));
+  const usGovAuthority = createTlsServer({ key: tls.key, cert: tls.cert }, handler('usgovAuthority'));
   const port = await listen(api, opts.port ?? 0, host);
   let tlsPort: number;
+  let usGovPort: number;
   try {
     tlsPort = await listen(authority, 0, host);
+    usGovPort = await listen(usGovAuthority, 0, host);
   } catch (err) {
-    await closeServer(api);
+    await Promise.all([closeServer(api), closeServer(authority)]);
     throw err;
   }
   const url = `http://${host}:${port}`;
   const authorityUrl = `https://${host}:${tlsPort}`;
+  const usGovAuthorityUrl = `https://${host}:${usGovPort}`;
   p.authorityUrl = authorityUrl;
+  p.usGovAuthorityUrl = usGovAuthorityUrl;
   opts.logger?.info({ url, authorityUrl }, 'Partner Center simulator listening');
 
   let closed = false;
   return {
     url,
+    pricingUrl: url,
     port,
     tokenUrl: `${authorityUrl}/oauth2/v2.0/token`,
     authorityUrl,
+    usGovAuthorityUrl,
+    usGovTokenUrl: `${usGovAuthorityUrl}/oauth2/v2.0/token`,
+    cloud: state.options.cloud,
     tlsCaPem: tls.cert,
     state,
     reset: () => p.reset(),
     close: async () => {
       if (closed) return;
       closed = true;
-      await Promise.all([closeServer(api), closeServer(authority)]);
+      await Promise.all([closeServer(api), closeServer(authority), closeServer(usGovAuthority)]);
     },
   };
 }

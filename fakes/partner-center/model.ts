@@ -1,12 +1,22 @@
 /** The simulator's internal records. The JSON the API answers with is rendered from these (render.ts). */
 
-export type ProductKind = 'reservation' | 'softwareSubscription' | 'perpetual' | 'onlineServices' | 'saas';
+export type ProductKind =
+  | 'reservation'
+  | 'softwareSubscription'
+  | 'perpetual'
+  | 'onlineServices'
+  | 'saas'
+  /** The Azure plan itself (DZH318Z0BPS6:0001, create-azure-plan.md). */
+  | 'azurePlan';
 
 export interface TermDef {
   /** ISO-8601 duration: P1Y, P3Y, P1M. */
   duration: string;
   description: string;
-  /** Our addition (the documented availabilities carry no price): list price in USD for the whole term. */
+  /**
+   * The partner's price in USD for one unit and the whole term (prices.ts turns it into the market's
+   * currency and billing period). Never rendered on an availability: the price sheet carries it.
+   */
   listPriceUsd: number;
   /** NCE terms name their billing cycle (`Annual`); one-time terms leave it out. */
   billingCycle?: string;
@@ -43,6 +53,10 @@ export interface SkuDef {
   fixedAvailabilities?: FixedAvailability[];
   /** Extra segments beyond `commercial` this SKU is sold in. */
   extraSegments?: string[];
+  /** D product-resources.md AttestationProperties: when enforced, cart lines need `attestationAccepted: true`. */
+  attestationProperties?: { attestationType: string; enforceAttestation: boolean };
+  /** Reservations sold only under one scope (default: both, each with its own availabilities). */
+  onlyScope?: AvailabilityScope;
 }
 
 export interface ProductDef {
@@ -58,6 +72,16 @@ export interface ProductDef {
   skus: SkuDef[];
 }
 
+/** D get-customer-qualification-asynchronous.md: one item of `GET /customers/{id}/qualifications`. */
+export interface QualificationDef {
+  qualification: string;
+  vettingStatus?: 'Approved' | 'InReview' | 'Denied';
+  vettingReason?: string;
+  vettingCreatedDate?: string;
+  /** The GovernmentCommunityCloud example spells the date this way (get-customer-qualification-asynchronous.md). */
+  vettingCreateDate?: string;
+}
+
 export interface CustomerDef {
   id: string;
   companyName: string;
@@ -71,6 +95,10 @@ export interface CustomerDef {
   lastName: string;
   email: string;
   culture: string;
+  /** Empty or absent: a commercial customer. */
+  qualifications?: QualificationDef[];
+  /** Whether the partner has confirmed the customer's acceptance of the Microsoft Customer Agreement (default true). */
+  mcaAccepted?: boolean;
 }
 
 export type RegistrationStatusValue = 'NotRegistered' | 'Registering' | 'Registered';
@@ -79,8 +107,11 @@ export interface SubscriptionDef {
   id: string;
   customerId: string;
   friendlyName: string;
-  /** `azurePlan`: an Azure plan whose id is the Azure subscription id; `license`: a seat-based subscription. */
-  type: 'azurePlan' | 'license';
+  /**
+   * `azurePlan`: an Azure plan whose id is also its Azure subscription's id; `legacyAzure`: a Microsoft Azure
+   * (MS-AZR-0145P) subscription; `license`: a seat-based subscription.
+   */
+  type: 'azurePlan' | 'legacyAzure' | 'license';
   offerId: string;
   offerName: string;
   quantity: number;
@@ -107,6 +138,9 @@ export interface ResolvedItem {
   availabilityId?: string;
   /** Country of the availability (carts for a customer elsewhere fail at checkout). */
   country?: string;
+  /** Segment and (reservations) scope of the availability bought. */
+  segment?: string;
+  scope?: AvailabilityScope;
   title: string;
   productTitle: string;
 }
@@ -190,6 +224,11 @@ export interface OrderRecord {
   legacy: boolean;
   lines: OrderLineRecord[];
   cartId?: string;
+  /** Set by `PATCH /_sim/orders/{id}`: the order's final status, as given (any documented spelling). */
+  statusOverride?: string;
+  provisioningOverride?: string;
+  /** An Azure plan order: its subscription appears at `readyAt` (planProvisioningDelayMs). */
+  azurePlan?: { readyAt: number; subscriptionId?: string };
 }
 
 export interface ChargeRecord {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { iso, link, round2, type Json } from './http';
+import { enumKey, iso, link, round2, type Json } from './http';
 import type {
   CartRecord,
   ChargeRecord,
@@ -72,7 +72,7 @@ export function renderCustomer(c: CustomerDef, withBillingProfile: boolean): Jso
 }
 
 export function renderSubscription(s: SubscriptionRecord): Json {
-  const azure = s.type === 'azurePlan';
+  const azure = s.type === 'azurePlan' || s.type === 'legacyAzure';
   const out: Json = {
     id: s.id,
     entitlementId: s.id,
@@ -151,11 +151,6 @@ export function renderCart(cart: CartRecord): Json {
   return out;
 }
 
-function lineProvisioningStatus(state: SimulatorState, order: OrderRecord, line: OrderLineRecord): string {
-  if (line.cancelled) return 'unfulfilled';
-  return state.orderStatus(order) === 'pending' ? 'prefulfillment_pending' : 'fulfilled';
-}
-
 function renderOrderLine(_state: SimulatorState, order: OrderRecord, l: OrderLineRecord): Json {
   const out: Json = { lineItemNumber: l.lineItemNumber, offerId: l.offerId };
   if (l.subscriptionId) out.subscriptionId = l.subscriptionId;
@@ -229,8 +224,8 @@ export function renderOrder(state: SimulatorState, order: OrderRecord): Json {
 }
 
 export function renderProvisioningStatus(state: SimulatorState, order: OrderRecord): Json[] {
-  return order.lines.map((l) => {
-    const status = lineProvisioningStatus(state, order, l);
+  return order.lines.map((l, i) => {
+    const status = state.lineProvisioningStatus(order, i);
     return {
       orderLineItemId: l.lineItemNumber,
       lineItemNumber: l.lineItemNumber,
@@ -265,9 +260,9 @@ export function renderEntitlements(
     .sort((a, b) => a.createdAt - b.createdAt);
   for (const order of orders) {
     // Entitlements exist once the order is fulfilled.
-    if (state.orderStatus(order) === 'pending') continue;
-    for (const line of order.lines) {
-      if (line.cancelled) continue;
+    if (!state.isFulfilled(order)) continue;
+    for (const [i, line] of order.lines.entries()) {
+      if (line.cancelled || enumKey(state.lineProvisioningStatus(order, i)) !== 'fulfilled') continue;
       const kind = line.resolved.kind;
       const referenceOrder = {
         id: order.id,

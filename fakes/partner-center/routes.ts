@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { renderAvailability, renderProduct, renderSku, type CatalogScope } from './catalog';
-import { CART_LIFETIME_MS, cancelOrderLines, checkoutCart, parseLines } from './commerce';
+import {
+  CART_LIFETIME_MS,
+  cancelOrderLines,
+  checkoutCart,
+  isAzureSubscription,
+  parseLines,
+  requireMca,
+} from './commerce';
 import {
   ApiError,
   collection,
@@ -33,8 +40,8 @@ import {
   renderSubscription,
   type EntitlementFilter,
 } from './render';
-import type { SimulatorState } from './state';
-import { currencySymbolOf } from './state';
+import type { AgreementRecord, SimulatorState } from './state';
+import { currencySymbolOf, MCA_TEMPLATE_ID } from './state';
 
 export interface Ctx {
   method: string;
@@ -224,7 +231,8 @@ function subscriptionOf(ctx: Ctx, customer: CustomerDef) {
 function registerSubscription(ctx: Ctx): SimResponse {
   const customer = customerOf(ctx);
   const sub = subscriptionOf(ctx, customer);
-  if (sub.type !== 'azurePlan') throw new ApiError(400, 800011, `Not a valid Azure subscription: ${sub.id}.`);
+  if (!isAzureSubscription(sub.type))
+    throw new ApiError(400, 800011, `Not a valid Azure subscription: ${sub.id}.`);
   const record = ctx.state.registrations.get(sub.id.toLowerCase());
   if (record && ctx.state.registrationStatus(sub.id) === 'NotRegistered') {
     record.status = 'Registering';
@@ -236,7 +244,8 @@ function registerSubscription(ctx: Ctx): SimResponse {
 function registrationStatus(ctx: Ctx): SimResponse {
   const customer = customerOf(ctx);
   const sub = subscriptionOf(ctx, customer);
-  if (sub.type !== 'azurePlan') throw new ApiError(400, 800011, `Not a valid Azure subscription: ${sub.id}.`);
+  if (!isAzureSubscription(sub.type))
+    throw new ApiError(400, 800011, `Not a valid Azure subscription: ${sub.id}.`);
   return json(200, {
     subscriptionId: sub.id,
     status: ctx.state.registrationStatus(sub.id),
@@ -272,13 +281,12 @@ function listProducts(ctx: Ctx): SimResponse {
   const targetView = queryParam(ctx.url, 'targetView');
   if (!targetView) throw new ApiError(400, 800002, 'The targetView query parameter is required.');
   const segment = queryParam(ctx.url, 'targetSegment');
-  if (
-    segment !== undefined &&
-    !['commercial', 'education', 'government', 'nonprofit'].includes(segment.toLowerCase())
-  ) {
-    throw new ApiError(403, 400030, `Access to the requested targetSegment '${segment}' is not allowed.`);
-  }
-  const items = ctx.state.catalog.productsFor(targetView, scope.country).map((p) => renderProduct(p, scope));
+  const items = ctx.state.catalog
+    .productsFor(targetView, scope.country, {
+      scope: availabilityScope(ctx),
+      ...(segment !== undefined ? { segment } : {}),
+    })
+    .map((p) => renderProduct(p, scope));
   return json(200, collection(items, `${relativePath(ctx)}${selfQuery(ctx)}`));
 }
 
@@ -291,7 +299,10 @@ function getProduct(ctx: Ctx): SimResponse {
 function listSkus(ctx: Ctx): SimResponse {
   const scope = catalogScope(ctx);
   const product = ctx.state.catalog.productIn(param(ctx, 'pid'), scope.country);
-  const items = product.skus.map((s) => renderSku(product, s, scope));
+  const segment = queryParam(ctx.url, 'targetSegment');
+  const items = ctx.state.catalog
+    .skusFor(product, { scope: availabilityScope(ctx), ...(segment !== undefined ? { segment } : {}) })
+    .map((s) => renderSku(product, s, scope));
   return json(200, collection(items, `${relativePath(ctx)}${selfQuery(ctx)}`));
 }
 
@@ -347,7 +358,7 @@ function checkInventory(ctx: Ctx): SimResponse {
     const product = catalog.product(item.productId);
     // Items not in the catalog are silently dropped (D check-inventory.md).
     if (!product || !catalog.isOpen(product.kind, country)) continue;
-    let skus: SkuDef[] = product.skus;
+    let skus: SkuDef[] = catalog.skusOf(product);
     if (typeof item.skuId === 'string' && item.skuId) {
       const sku = catalog.sku(product, item.skuId);
       skus = sku ? [sku] : [];
@@ -411,6 +422,7 @@ function cartOf(ctx: Ctx, customer: CustomerDef): CartRecord {
 
 function createCart(ctx: Ctx): SimResponse {
   const customer = customerOf(ctx);
+  requireMca(ctx.state, customer);
   const lines = parseLines(ctx.state, customer, ctx.body);
   const now = ctx.state.now();
   const cart: CartRecord = {
@@ -436,6 +448,7 @@ function updateCart(ctx: Ctx): SimResponse {
   if (cart.status === 'Ordered') {
     throw new ApiError(400, 800065, `Can't update an already submitted cart ${cart.id}.`);
   }
+  requireMca(ctx.state, customer);
   // The body's own id and timestamps are ignored: the path names the cart (the documented example's differ).
   cart.lines = parseLines(ctx.state, customer, ctx.body);
   cart.lastModifiedAt = ctx.state.now();
@@ -456,21 +469,32 @@ function checkoutResult(ctx: Ctx, cart: CartRecord): SimResponse {
 }
 
 /**
- * Checkout. D says checkout is idempotent ("after a success it returns the original result again"),
- * while its error table also lists 400/800065 "can't check out an already submitted cart". We answer a
- * repeated checkout of an ordered cart with the original result: a client retrying after a lost
- * response then learns what it bought instead of an error, and nothing is ever bought twice.
+ * Checkout. D checkout-a-cart.md says checkout is idempotent ("the API response will re-iterate the
+ * information returned after initial checkout"), while D error-codes.md lists 400/800065 "can't check
+ * out an already submitted cart". Both are offered (`checkoutMode`); 800065 is the default because a
+ * client that survives it (it must find its orders another way) also survives the replay. A retry with
+ * the same MS-RequestId is answered from the idempotency store before this runs, in every mode.
  */
 function checkout(ctx: Ctx): SimResponse {
   const customer = customerOf(ctx);
   const cart = cartOf(ctx, customer);
-  if (cart.status === 'Ordered') return checkoutResult(ctx, cart);
+  const mode = ctx.state.checkoutMode;
+  if (cart.status === 'Ordered') {
+    if (mode === 'idempotent') return checkoutResult(ctx, cart);
+    throw new ApiError(400, 800065, `Can't check out an already submitted cart ${cart.id}.`);
+  }
   const outcome = checkoutCart(ctx.state, customer, cart);
   cart.checkoutErrors = outcome.errors;
   if (outcome.orders.length > 0) {
     cart.status = 'Ordered';
     cart.checkoutOrderIds = outcome.orders.map((o) => o.id);
     cart.lastModifiedAt = ctx.state.now();
+  }
+  const only = outcome.orders[0];
+  // The new-commerce example ("Response example for a new commerce license-based subscription") is a
+  // bare Order; it can only say that much when one order and no error came out.
+  if (mode === 'bare-order' && only && outcome.orders.length === 1 && outcome.errors.length === 0) {
+    return json(201, renderOrder(ctx.state, only));
   }
   const body: Json = { orders: outcome.orders.map((o) => renderOrder(ctx.state, o)) };
   if (outcome.errors.length > 0) body.orderErrors = outcome.errors;
@@ -759,10 +783,136 @@ function subscriptionsOfCustomer(ctx: Ctx): SimResponse {
 function azureEntitlements(ctx: Ctx): SimResponse {
   const customer = customerOf(ctx);
   const sub = subscriptionOf(ctx, customer);
-  if (sub.type !== 'azurePlan') throw new ApiError(400, 800011, `Not a valid Azure subscription: ${sub.id}.`);
+  if (!isAzureSubscription(sub.type))
+    throw new ApiError(400, 800011, `Not a valid Azure subscription: ${sub.id}.`);
   // In this world an Azure plan's one Azure subscription has the plan's id.
   const items = [{ id: sub.id, friendlyName: sub.friendlyName, status: 'active', subscriptionId: sub.id }];
   return json(200, collection(items, `/customers/${customer.id}/subscriptions/${sub.id}/azureEntitlements`));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Qualifications and agreements
+
+/** D get-customer-qualification-asynchronous.md: a bare JSON array (empty: a commercial customer). */
+function qualifications(ctx: Ctx): SimResponse {
+  const customer = customerOf(ctx);
+  return json(200, ctx.state.qualificationsOf(customer));
+}
+
+/** The Agreement resource "is currently supported by Partner Center only in the Microsoft public cloud". */
+function publicCloudOnly(ctx: Ctx): void {
+  if (ctx.state.options.cloud === 'usgov') {
+    throw new ApiError(404, 800002, 'The Agreement resource is not supported in this cloud.');
+  }
+}
+
+/** D get-confirmation-of-customer-agreement.md: without agreementType the query means MicrosoftCloudAgreement. */
+function customerAgreements(ctx: Ctx): SimResponse {
+  publicCloudOnly(ctx);
+  const customer = customerOf(ctx);
+  const wanted = queryParam(ctx.url, 'agreementType') ?? 'MicrosoftCloudAgreement';
+  const all = ctx.state.agreements.get(customer.id.toLowerCase()) ?? [];
+  const items = all
+    .filter((a) => wanted === '*' || enumKey(a.type) === enumKey(wanted))
+    .map((a) => ({
+      primaryContact: a.primaryContact,
+      templateId: a.templateId,
+      dateAgreed: a.dateAgreed,
+      type: a.type,
+      agreementLink: a.agreementLink,
+    }));
+  return json(200, { totalCount: items.length, items, attributes: { objectType: 'Collection' } });
+}
+
+/** D confirm-customer-consent-customer-agreement.md: the partner confirms the customer's acceptance. */
+function confirmAgreement(ctx: Ctx): SimResponse {
+  publicCloudOnly(ctx);
+  const customer = customerOf(ctx);
+  const body = ctx.body;
+  if (!isPlainObject(body)) throw new ApiError(400, 800002, 'The request body must be an Agreement.');
+  const contact = isPlainObject(body.primaryContact) ? body.primaryContact : undefined;
+  const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+  if (!contact || !text(contact.firstName) || !text(contact.lastName) || !text(contact.email)) {
+    throw new ApiError(400, 800002, 'primaryContact needs firstName, lastName and email.');
+  }
+  if (text(body.type) !== 'MicrosoftCustomerAgreement') {
+    throw new ApiError(400, 800002, 'type must be MicrosoftCustomerAgreement.');
+  }
+  if (text(body.templateId).toLowerCase() !== MCA_TEMPLATE_ID) {
+    throw new ApiError(
+      400,
+      800002,
+      `templateId must be the Microsoft Customer Agreement's (${MCA_TEMPLATE_ID}).`,
+    );
+  }
+  if (Number.isNaN(Date.parse(text(body.dateAgreed)))) {
+    throw new ApiError(400, 800002, 'dateAgreed must be a UTC date and time.');
+  }
+  const record: AgreementRecord = {
+    userId: ctx.state.partnerUserId,
+    primaryContact: {
+      firstName: text(contact.firstName),
+      lastName: text(contact.lastName),
+      email: text(contact.email),
+      ...(text(contact.phoneNumber) ? { phoneNumber: text(contact.phoneNumber) } : {}),
+    },
+    templateId: MCA_TEMPLATE_ID,
+    dateAgreed: text(body.dateAgreed),
+    type: 'MicrosoftCustomerAgreement',
+    agreementLink: 'https://aka.ms/customeragreement',
+  };
+  const key = customer.id.toLowerCase();
+  const existing = ctx.state.agreements.get(key) ?? [];
+  const same = (a: AgreementRecord): boolean =>
+    a.primaryContact.firstName === record.primaryContact.firstName &&
+    a.primaryContact.lastName === record.primaryContact.lastName &&
+    a.primaryContact.email === record.primaryContact.email &&
+    (a.primaryContact.phoneNumber ?? '') === (record.primaryContact.phoneNumber ?? '');
+  if (existing.some(same)) {
+    // "If the following values change for a customer, Partner Center will allow for another agreement to
+    // be created ... Otherwise partners will receive the following error code" (its own body shape; the
+    // page gives no HTTP status: 400 is our choice).
+    return json(400, {
+      code: 600061,
+      message: 'A partner confirmed agreement already exists for the customer.',
+      description: 'A partner confirmed agreement already exists for the customer.',
+      errorName: 'PartnerConfirmedAgreementAlreadyExists',
+      isRetryable: false,
+      parameters: {},
+      errorMessageExtended: 'InternalErrorCode=600061',
+    });
+  }
+  ctx.state.agreements.set(key, [...existing, record]);
+  return json(201, {
+    userId: record.userId,
+    primaryContact: record.primaryContact,
+    templateId: record.templateId,
+    dateAgreed: record.dateAgreed,
+    type: record.type,
+  });
+}
+
+/** D get-customer-agreement-metadata.md. */
+function agreementMetadata(ctx: Ctx): SimResponse {
+  publicCloudOnly(ctx);
+  const wanted = queryParam(ctx.url, 'agreementType') ?? 'MicrosoftCloudAgreement';
+  const all = [
+    {
+      templateId: MCA_TEMPLATE_ID,
+      agreementType: 'MicrosoftCustomerAgreement',
+      agreementLink: 'https://aka.ms/customeragreement',
+      versionRank: 0,
+    },
+  ];
+  const items = all.filter((a) => wanted === '*' || enumKey(a.agreementType) === enumKey(wanted));
+  return json(200, { totalCount: items.length, items, attributes: { objectType: 'Collection' } });
+}
+
+/** D get-direct-sign-status-of-customer-agreement.md: `{"isSigned": bool}`. */
+function directSignStatus(ctx: Ctx): SimResponse {
+  publicCloudOnly(ctx);
+  const customer = customerOf(ctx);
+  return json(200, { isSigned: ctx.state.hasAcceptedMca(customer) });
 }
 
 const CATALOG_ROUTES = (prefix: string): Route[] => [
@@ -778,6 +928,11 @@ export const ROUTES: Route[] = [
   route('GET', '/v1/customers', listCustomers),
   route('GET', '/v1/customers/:cid', (ctx) => json(200, renderCustomer(customerOf(ctx), true))),
   route('GET', '/v1/customers/:cid/subscriptions', subscriptionsOfCustomer),
+  route('GET', '/v1/customers/:cid/qualifications', qualifications),
+  route('GET', '/v1/customers/:cid/agreements', customerAgreements, true),
+  route('POST', '/v1/customers/:cid/agreements', confirmAgreement, true),
+  route('GET', '/v1/customers/:cid/directSignedMicrosoftCustomerAgreementStatus', directSignStatus, true),
+  route('GET', '/v1/agreements', agreementMetadata, true),
   route('GET', '/v1/customers/:cid/subscriptions/:sid', (ctx) =>
     json(200, renderSubscription(subscriptionOf(ctx, customerOf(ctx)))),
   ),

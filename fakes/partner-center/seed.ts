@@ -47,6 +47,41 @@ export const SEED = {
       domain: 'northwindtraders.onmicrosoft.com',
       country: 'DE',
     },
+    /** United States, MCA accepted, no subscription of any kind (buy an Azure plan first). */
+    noAzure: {
+      id: 'e3b0c442-98fc-4c14-9afb-f4c8996fb924',
+      companyName: 'Adatum Corporation',
+      domain: 'adatum.onmicrosoft.com',
+      country: 'US',
+    },
+    /** United States, open market, but the Microsoft Customer Agreement was never confirmed: 403/13605. */
+    noAgreement: {
+      id: '4f9d2c1e-7a3b-4e5f-8c6d-0b1a2e3f4c5d',
+      companyName: 'Trey Research',
+      domain: 'treyresearch.onmicrosoft.com',
+      country: 'US',
+    },
+    /** United States, Education qualification approved: may buy education availabilities. */
+    education: {
+      id: '7c2e9a41-5d3b-4f6e-9a8c-1b2d3e4f5a6b',
+      companyName: 'Litware University',
+      domain: 'litwareuniversity.onmicrosoft.com',
+      country: 'US',
+    },
+    /** United States, GovernmentCommunityCloud qualification approved: may buy government availabilities. */
+    government: {
+      id: '2b4d6f8a-1c3e-4a5b-8d7f-9e0a1b2c3d4e',
+      companyName: 'City of Lucerne',
+      domain: 'cityoflucerne.onmicrosoft.com',
+      country: 'US',
+    },
+    /** United States, with a registered Microsoft Azure (MS-AZR-0145P) subscription and no Azure plan. */
+    legacyAzure: {
+      id: 'b8f2c6d0-4e1a-4b3c-9d5e-7f8a9b0c1d2e',
+      companyName: 'Tailspin Toys',
+      domain: 'tailspintoys.onmicrosoft.com',
+      country: 'US',
+    },
   },
   subscriptions: {
     /** Azure plan of `open`, already registered for reservations. */
@@ -79,6 +114,12 @@ export const SEED = {
       customerId: 'c7e91f42-3b5d-4a86-b0e9-5d2f8a4c6e27',
       friendlyName: 'Bengaluru Azure',
     },
+    /** Microsoft Azure (MS-AZR-0145P) subscription of `legacyAzure`, registered: reservations from the legacy catalog. */
+    legacyAzure: {
+      id: '9a0e6c1d-3b5f-4e7a-8c2d-6f1b3a5c7e9d',
+      customerId: 'b8f2c6d0-4e1a-4b3c-9d5e-7f8a9b0c1d2e',
+      friendlyName: 'Tailspin Azure (legacy)',
+    },
     /** A seat-based Microsoft 365 subscription of `open`: not an Azure subscription. */
     nonAzure: {
       id: 'db8c695b-1c3c-4c55-b697-771503dd46bf',
@@ -103,6 +144,23 @@ export const SEED = {
       skuIds: ['0001'],
     },
   },
+  /** The Azure plan (create-azure-plan.md): targetView MicrosoftAzure; its subscription appears after planProvisioningDelayMs. */
+  azurePlan: {
+    productId: 'DZH318Z0BPS6',
+    skuId: '0001',
+    availabilityId: 'DZH318Z0BML6',
+    catalogItemId: 'DZH318Z0BPS6:0001:DZH318Z0BML6',
+  },
+  /** A SKU that enforces attestation (product-resources.md AttestationProperties, Windows 365). */
+  attestation: {
+    productId: 'CFQ7TTC0J1FV',
+    skuId: '0002',
+    availabilityId: 'CFQ7TTC0J5MW',
+    catalogItemId: 'CFQ7TTC0J1FV:0002:CFQ7TTC0J5MW',
+    attestationType: 'Windows365',
+    /** The text is only on the docs page; the API has no field for it. */
+    text: 'I understand that each person using Windows 365 Business with Windows Hybrid Benefit also needs to have a valid copy of Windows 10/11 Pro installed on their primary work device.',
+  },
   /** A reservation SKU with the InventoryCheck prerequisite; its product has no stock in `outOfStockRegion`. */
   inventoryCheck: {
     productId: 'DZH318Z0BQ3Q',
@@ -113,8 +171,15 @@ export const SEED = {
     /** The same product's SKU in `outOfStockRegion`: check-inventory restricts it and checkout fails (800010). */
     outOfStockSkuId: '0003',
   },
-  /** Documented availability ids (generation 0 of the catalog, country US, commercial). */
+  /** Documented availability ids (generation 0 of the catalog, country US, commercial unless named). */
   availabilities: {
+    /** DG7GMGF0FKZV:0001 (SQL Server Enterprise) for the education and government segments. */
+    softwareEducation: 'DG7GMGF0DWMV',
+    softwareGovernment: 'DG7GMGF0DWMW',
+    /** CFQ7TTC0LH18:0001 (Microsoft 365 Business Basic) for nonprofits: listed only with targetSegment=nonprofit. */
+    onlineServicesNonprofit: 'CFQ7TTC0K5DN',
+    /** DZH318Z0BQ3V:00G2: a reservation SKU sold for Azure plans only. */
+    reservationAzurePlanOnly: 'DZH318Z0HMKQ',
     /** DZH318Z0BQ3Q:0001 for legacy Azure subscriptions. */
     reservation: 'DZH318XZXPHL',
     /** DZH318Z0BQ3Q:0001 for Azure plans (`reservationScope=AzurePlan`). */
@@ -147,6 +212,8 @@ export const SEED = {
     badClientSecret: 'bad-secret',
     badRefreshToken: 'bad-refresh-token',
     scope: 'https://api.partnercenter.microsoft.com/.default',
+    /** The price sheet's resource: the Partner API (get-a-price-sheet.md, App+User only). */
+    pricingScope: 'https://api.partner.microsoft.com/.default',
   },
 } as const;
 
@@ -220,6 +287,77 @@ export const SEED_CUSTOMERS: CustomerDef[] = [
     email: 'lena@northwindtraders.de',
     culture: 'de-DE',
   },
+  {
+    ...C.noAzure,
+    city: 'Chicago',
+    state: 'IL',
+    addressLine1: '233 S Wacker Dr',
+    postalCode: '60606',
+    firstName: 'Kim',
+    lastName: 'Akers',
+    email: 'kim@adatum.com',
+    culture: 'en-US',
+  },
+  {
+    ...C.noAgreement,
+    city: 'Denver',
+    state: 'CO',
+    addressLine1: '1701 Wynkoop St',
+    postalCode: '80202',
+    firstName: 'Dana',
+    lastName: 'Birkby',
+    email: 'dana@treyresearch.net',
+    culture: 'en-US',
+    mcaAccepted: false,
+  },
+  {
+    ...C.education,
+    city: 'Madison',
+    state: 'WI',
+    addressLine1: '500 Lincoln Dr',
+    postalCode: '53706',
+    firstName: 'Robin',
+    lastName: 'Counts',
+    email: 'robin@litwareuniversity.edu',
+    culture: 'en-US',
+    qualifications: [
+      {
+        qualification: 'Education',
+        vettingStatus: 'Approved',
+        vettingCreatedDate: '2024-09-02T10:37:38.885Z',
+      },
+    ],
+  },
+  {
+    ...C.government,
+    city: 'Sacramento',
+    state: 'CA',
+    addressLine1: '915 I Street',
+    postalCode: '95814',
+    firstName: 'Alex',
+    lastName: 'Darrow',
+    email: 'alex@cityoflucerne.gov',
+    culture: 'en-US',
+    qualifications: [
+      {
+        qualification: 'GovernmentCommunityCloud',
+        vettingStatus: 'Approved',
+        // Spelled as the documented GovernmentCommunityCloud example spells it.
+        vettingCreateDate: '2024-05-06T19:59:56.6832021+00:00',
+      },
+    ],
+  },
+  {
+    ...C.legacyAzure,
+    city: 'Portland',
+    state: 'OR',
+    addressLine1: '1120 NW Couch St',
+    postalCode: '97209',
+    firstName: 'Morgan',
+    lastName: 'Shaw',
+    email: 'morgan@tailspintoys.com',
+    culture: 'en-US',
+  },
 ];
 
 const AZURE_PLAN = {
@@ -235,6 +373,14 @@ export const SEED_SUBSCRIPTIONS: SubscriptionDef[] = [
   { ...S.otherCustomer, ...AZURE_PLAN, registration: 'Registered' },
   { ...S.softwareClosedRegistered, ...AZURE_PLAN, registration: 'Registered' },
   { ...S.reservationsClosedRegistered, ...AZURE_PLAN, registration: 'Registered' },
+  {
+    ...S.legacyAzure,
+    type: 'legacyAzure',
+    offerId: 'MS-AZR-0145P',
+    offerName: 'Microsoft Azure',
+    quantity: 1,
+    registration: 'Registered',
+  },
   {
     ...S.nonAzure,
     type: 'license',
@@ -274,6 +420,7 @@ interface VmSkuInput {
   /** One-term SKUs (the older style: the duration is part of the SKU). */
   only?: 'P1Y' | 'P3Y';
   fixed?: FixedAvailability[];
+  onlyScope?: 'default' | 'azureplan';
 }
 
 function vmSku(v: VmSkuInput): SkuDef {
@@ -310,6 +457,7 @@ function vmSku(v: VmSkuInput): SkuDef {
     dynamicAttributes,
     terms,
     fixedAvailabilities: v.fixed ?? [],
+    ...(v.onlyScope ? { onlyScope: v.onlyScope } : {}),
   };
 }
 
@@ -325,8 +473,10 @@ function softwareSku(
   terms: TermDef[],
   fixed: FixedAvailability[] = [],
   maximumQuantity = 5000,
+  extraSegments?: string[],
 ): SkuDef {
   return {
+    ...(extraSegments ? { extraSegments } : {}),
     id,
     title,
     description: title,
@@ -357,8 +507,15 @@ function perpetualSku(
   };
 }
 
-function nceSku(id: string, title: string, monthlyUsd: number, fixed: FixedAvailability[]): SkuDef {
+function nceSku(
+  id: string,
+  title: string,
+  monthlyUsd: number,
+  fixed: FixedAvailability[],
+  more: Partial<SkuDef> = {},
+): SkuDef {
   return {
+    ...more,
     id,
     title,
     description: title,
@@ -511,6 +668,22 @@ export const SEED_PRODUCTS: ProductDef[] = [
         prices: [10512, 20498],
         only: 'P3Y',
       }),
+      // Sold for Azure plans only: listed with reservationScope=AzurePlan, absent without it.
+      vmSku({
+        id: '00G2',
+        armSkuName: 'Standard_D16s_v3',
+        skuDisplayName: 'D16s v3',
+        cores: '16',
+        ram: '64',
+        category: 'General purpose',
+        armRegionName: 'westus2',
+        region: 'US West 2',
+        diskType: 'Ssd',
+        prices: [5256, 10249],
+        only: 'P3Y',
+        onlyScope: 'azureplan',
+        fixed: [usFixed('DZH318Z0HMKQ', 'azureplan')],
+      }),
     ],
   },
   {
@@ -625,7 +798,13 @@ export const SEED_PRODUCTS: ProductDef[] = [
           { duration: 'P1Y', description: '1 Year', listPriceUsd: 5434 },
           { duration: 'P3Y', description: '3 Years', listPriceUsd: 16302 },
         ],
-        [usFixed('DG7GMGF0DWMT')],
+        [
+          usFixed('DG7GMGF0DWMT'),
+          usFixed('DG7GMGF0DWMV', 'default', 'education'),
+          usFixed('DG7GMGF0DWMW', 'default', 'government'),
+        ],
+        5000,
+        ['education', 'government'],
       ),
       softwareSku(
         '0003',
@@ -753,7 +932,15 @@ export const SEED_PRODUCTS: ProductDef[] = [
     productType: { id: 'OnlineServicesNCE', displayName: 'OnlineServicesNCE' },
     publisherName: 'Microsoft Corporation',
     isMicrosoftProduct: true,
-    skus: [nceSku('0001', 'Microsoft 365 Business Basic', 6, [usFixed('CFQ7TTC0K971')])],
+    skus: [
+      nceSku(
+        '0001',
+        'Microsoft 365 Business Basic',
+        6,
+        [usFixed('CFQ7TTC0K971'), usFixed('CFQ7TTC0K5DN', 'default', 'nonprofit')],
+        { extraSegments: ['nonprofit'] },
+      ),
+    ],
   },
   {
     id: 'CFQ7TTC0LH0Z',
@@ -773,7 +960,9 @@ export const SEED_PRODUCTS: ProductDef[] = [
     productType: { id: 'OnlineServicesNCE', displayName: 'OnlineServicesNCE' },
     publisherName: 'Microsoft Corporation',
     isMicrosoftProduct: true,
-    skus: [nceSku('0002', 'Microsoft 365 E3', 36, [usFixed('CFQ7TTC0KDLJ')])],
+    skus: [
+      nceSku('0002', 'Microsoft 365 E3', 36, [usFixed('CFQ7TTC0KDLJ')], { extraSegments: ['government'] }),
+    ],
   },
   {
     id: 'CFQ7TTC0LFLZ',
@@ -801,6 +990,61 @@ export const SEED_PRODUCTS: ProductDef[] = [
     ],
   },
 ];
+
+SEED_PRODUCTS.push(
+  {
+    id: SEED.azurePlan.productId,
+    title: 'Azure plan',
+    description: 'Microsoft Azure plan: Azure services under the Microsoft Customer Agreement.',
+    kind: 'azurePlan',
+    productType: { id: 'Azure', displayName: 'Azure' },
+    publisherName: 'Microsoft Corporation',
+    isMicrosoftProduct: true,
+    skus: [
+      {
+        // The documented SKU (get-a-list-of-availabilities-for-a-sku-by-customer.md, Azure plan example).
+        id: SEED.azurePlan.skuId,
+        title: 'Microsoft Azure plan',
+        description: 'Microsoft Azure plan (MS-AZR-0017G)',
+        minimumQuantity: 1,
+        maximumQuantity: 1,
+        isTrial: false,
+        supportedBillingCycles: ['one_time'],
+        purchasePrerequisites: ['MicrosoftCustomerAgreement'],
+        inventoryVariables: [],
+        provisioningVariables: [],
+        actions: ['Refund'],
+        dynamicAttributes: { isMicrosoftProduct: true, pilotProgram: 'modernazurepilot' },
+        terms: [],
+        perpetualPriceUsd: 0,
+        fixedAvailabilities: [usFixed(SEED.azurePlan.availabilityId)],
+      },
+    ],
+  },
+  {
+    id: SEED.attestation.productId,
+    title: 'Windows 365 Business',
+    description: 'Windows 365 Business cloud PCs, with Windows Hybrid Benefit.',
+    kind: 'onlineServices',
+    productType: { id: 'OnlineServicesNCE', displayName: 'OnlineServicesNCE' },
+    publisherName: 'Microsoft Corporation',
+    isMicrosoftProduct: true,
+    skus: [
+      nceSku(
+        SEED.attestation.skuId,
+        'Windows 365 Business 2 vCPU, 4 GB, 128 GB (with Windows Hybrid Benefit)',
+        31,
+        [usFixed(SEED.attestation.availabilityId)],
+        {
+          attestationProperties: {
+            attestationType: SEED.attestation.attestationType,
+            enforceAttestation: true,
+          },
+        },
+      ),
+    ],
+  },
+);
 
 /** Legacy offers bought by bare offer id (the create-cart example's `MS-AZR-0145P`). */
 export const LEGACY_OFFERS: Record<string, { title: string }> = {

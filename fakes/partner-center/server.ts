@@ -1,8 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { handleAuthority, PARTNER_CENTER_RESOURCE, type TokenStore } from './auth';
+import {
+  handleAuthority,
+  PARTNER_API_RESOURCE,
+  PARTNER_CENTER_RESOURCE,
+  type AuthorityCloud,
+  type TokenStore,
+} from './auth';
 import {
   FaultRuleSchema,
   faultResponse,
@@ -14,6 +21,7 @@ import {
 import {
   ApiError,
   camelizeDeep,
+  enumKey,
   faultBody,
   headerValue,
   iso,
@@ -24,15 +32,24 @@ import {
   type Json,
   type SimResponse,
 } from './http';
+import { latencyConfig, LatencyOptionsSchema, sample, specFor, type LatencyConfig } from './latency';
+import { isPricingPath, matchPriceSheetPath, priceSheet } from './pricesheet';
 import { renderInvoice, renderOrder } from './render';
 import { matchRoute, ROUTES, type Ctx } from './routes';
-import type { SimulatorState } from './state';
+import { ORDER_STATUSES, PROVISIONING_STATUSES, type SimulatorState } from './state';
 
 export type AuthSeen = 'app' | 'user' | 'none' | 'invalid' | 'expired';
+
+/** Which listener a request came in on: the API, the public authority or the US Government authority. */
+export type ServerKind = 'api' | 'authority' | 'usgovAuthority';
 
 export interface RequestLogEntry {
   at: string;
   server: 'api' | 'authority';
+  /** Token endpoint and discovery calls: which Entra ID stand-in answered (`usgov`: login.microsoftonline.us). */
+  authority?: AuthorityCloud;
+  /** API calls with a known token: the cloud whose authority issued it. */
+  cloud?: AuthorityCloud;
   method: string;
   /** Path with its query string. */
   path: string;
@@ -43,12 +60,17 @@ export interface RequestLogEntry {
   auth: AuthSeen;
   /** Answered from the MS-RequestId idempotency store without running again. */
   replayed?: boolean;
+  /** The wait drawn from the latency distribution for this request (absent when none). */
+  latencyMs?: number;
   fault?: string;
 }
 
 export interface PipelineOptions {
   openAuth: boolean;
-  latencyMs: number;
+  /** Initial latency (latency.ts); `POST /_sim/latency` replaces it. */
+  latency: LatencyConfig;
+  /** Pad each price sheet to at least this many rows. */
+  pricesheetRows?: number;
   rateLimit?: { requests: number; perMs: number };
   logger?: Logger;
 }
@@ -64,6 +86,8 @@ function sleep(ms: number): Promise<void> {
 export class Pipeline {
   readonly requestLog: RequestLogEntry[] = [];
   authorityUrl = '';
+  usGovAuthorityUrl = '';
+  latency: LatencyConfig;
   private window = { start: 0, count: 0 };
 
   constructor(
@@ -73,9 +97,12 @@ export class Pipeline {
     readonly options: PipelineOptions,
     /** Shared with the state's clock: `POST /_sim/clock/advance` moves simulated time forward. */
     readonly clock: { offsetMs: number },
-  ) {}
+  ) {
+    this.latency = options.latency;
+  }
 
   reset(): void {
+    this.latency = this.options.latency;
     this.state.reset();
     this.faults.clear();
     this.requestLog.length = 0;
@@ -89,15 +116,30 @@ export class Pipeline {
       this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
   }
 
-  private authenticate(req: IncomingMessage): { seen: AuthSeen } {
+  /**
+   * Which token a request carries. A token is only good for the resource it was issued for: the
+   * Partner Center API (`https://api.partnercenter.microsoft.com`) or, for price sheets, the Partner API
+   * (`https://api.partner.microsoft.com`).
+   */
+  private authenticate(req: IncomingMessage, audience: string): { seen: AuthSeen; cloud?: AuthorityCloud } {
     const header = headerValue(req, 'authorization');
     if (!header) return { seen: 'none' };
     const m = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!m?.[1]) return { seen: 'invalid' };
     const record = this.tokens.lookup(m[1].trim());
-    if (!record || record.audience !== PARTNER_CENTER_RESOURCE) return { seen: 'invalid' };
-    if (this.tokens.isExpired(record)) return { seen: 'expired' };
-    return { seen: record.kind };
+    if (!record) return { seen: 'invalid' };
+    // A token from the other cloud's Entra ID is not one this Partner Center trusts (Partner Center for US
+    // Government partners sign in at login.microsoftonline.us, PowerShell's AzureUSGovernment environment).
+    if (record.audience !== audience || record.cloud !== this.state.options.cloud) {
+      return { seen: 'invalid', cloud: record.cloud };
+    }
+    if (this.tokens.isExpired(record)) return { seen: 'expired', cloud: record.cloud };
+    return { seen: record.kind, cloud: record.cloud };
+  }
+
+  /** The authority a client of this simulator's cloud signs in at (401 answers point there). */
+  private cloudAuthorityUrl(): string {
+    return this.state.options.cloud === 'usgov' ? this.usGovAuthorityUrl : this.authorityUrl;
   }
 
   private rateLimited(): number | undefined {
@@ -112,6 +154,17 @@ export class Pipeline {
 
   private send(res: ServerResponse, response: SimResponse, echo: Record<string, string>): void {
     const headers: Record<string, string> = { ...response.headers, ...echo };
+    if (response.stream) {
+      // Sent as it is produced (chunked): a price sheet never sits in memory whole.
+      res.writeHead(response.status, headers);
+      const body = Readable.from(response.stream);
+      body.on('error', (err) => {
+        this.options.logger?.error({ err }, 'simulator stream failed');
+        res.destroy();
+      });
+      body.pipe(res);
+      return;
+    }
     if (response.body.length > 0 || headers['Content-Length'] === undefined) {
       headers['Content-Length'] = String(response.body.length);
     }
@@ -143,7 +196,8 @@ export class Pipeline {
     return `latency ${rule.latencyMs ?? 0}ms(${rule.when})`;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, server: 'api' | 'authority'): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, listener: ServerKind): Promise<void> {
+    const server: 'api' | 'authority' = listener === 'api' ? 'api' : 'authority';
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://simulator.local');
     const pathWithQuery = `${url.pathname}${url.search}`;
@@ -168,6 +222,7 @@ export class Pipeline {
       ...(givenCorrelationId ? { msCorrelationId: givenCorrelationId } : {}),
       ...(xLocale ? { xLocale } : {}),
       auth: 'none',
+      ...(server === 'authority' ? { authority: listener === 'usgovAuthority' ? 'usgov' : 'public' } : {}),
     };
 
     let body: Buffer;
@@ -185,7 +240,12 @@ export class Pipeline {
       return;
     }
 
-    entry.auth = server === 'api' ? this.authenticate(req).seen : 'none';
+    const audience = isPricingPath(url.pathname) ? PARTNER_API_RESOURCE : PARTNER_CENTER_RESOURCE;
+    if (server === 'api') {
+      const seen = this.authenticate(req, audience);
+      entry.auth = seen.seen;
+      if (seen.cloud) entry.cloud = seen.cloud;
+    }
     const finish = (response: SimResponse | 'dropped'): void => {
       entry.status = response === 'dropped' ? 'dropped' : response.status;
       this.log(entry);
@@ -201,6 +261,13 @@ export class Pipeline {
       if (outcome.kind === 'respond') return finish(outcome.response);
     }
 
+    const spec = specFor(this.latency, method, pathWithQuery, server === 'api');
+    const wait = spec ? sample(spec) : 0;
+    if (wait > 0) {
+      entry.latencyMs = wait;
+      await sleep(wait);
+    }
+
     let response: SimResponse;
     if (server === 'authority') {
       response = handleAuthority(
@@ -211,10 +278,10 @@ export class Pipeline {
           ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
         },
         this.tokens,
-        this.authorityUrl,
+        listener === 'usgovAuthority' ? this.usGovAuthorityUrl : this.authorityUrl,
+        listener === 'usgovAuthority' ? 'usgov' : 'public',
       );
     } else {
-      if (this.options.latencyMs > 0) await sleep(this.options.latencyMs);
       const retryAfter = this.rateLimited();
       if (retryAfter !== undefined) return finish(throttled(retryAfter));
       const processed = await this.api(method, url, body, req, entry, givenRequestId);
@@ -239,6 +306,7 @@ export class Pipeline {
     entry: RequestLogEntry,
     requestId: string | undefined,
   ): Promise<SimResponse> {
+    if (isPricingPath(url.pathname)) return this.pricing(url, req, entry);
     if (!url.pathname.toLowerCase().startsWith('/v1/')) {
       return json(
         404,
@@ -253,16 +321,18 @@ export class Pipeline {
     if (!this.options.openAuth) {
       if (entry.auth === 'none') {
         return json(401, faultBody(800001, 'Partner token missing in request context.'), {
-          'WWW-Authenticate': `Bearer authorization_uri="${this.authorityUrl}", error="invalid_token"`,
+          'WWW-Authenticate': `Bearer authorization_uri="${this.cloudAuthorityUrl()}", error="invalid_token"`,
         });
       }
       if (entry.auth === 'invalid' || entry.auth === 'expired') {
         const why =
           entry.auth === 'expired'
             ? 'The access token has expired.'
-            : 'The access token is not valid for Partner Center.';
+            : entry.cloud !== undefined && entry.cloud !== this.state.options.cloud
+              ? `The access token was issued by the ${entry.cloud === 'usgov' ? 'US Government' : 'public'} cloud's authority, not this Partner Center's.`
+              : 'The access token is not valid for Partner Center.';
         return json(401, faultBody(400, `Access denied. ${why}`), {
-          'WWW-Authenticate': `Bearer authorization_uri="${this.authorityUrl}", error="invalid_token", error_description="${why}"`,
+          'WWW-Authenticate': `Bearer authorization_uri="${this.cloudAuthorityUrl()}", error="invalid_token", error_description="${why}"`,
         });
       }
       if (match.route.appUserOnly && entry.auth === 'app') {
@@ -295,6 +365,7 @@ export class Pipeline {
         return json(400, faultBody(800002, 'The request body is not valid JSON.'));
       }
     }
+    this.state.advance();
     const ctx: Ctx = { method, url, params: match.params, body, headers: req.headers, state: this.state };
     let response: SimResponse;
     try {
@@ -310,8 +381,89 @@ export class Pipeline {
     return response;
   }
 
+  /**
+   * The pricing API (D get-a-price-sheet.md): App+User only ("Application-only isn't yet supported"),
+   * with a token for the Partner API. Its error bodies are not documented; we answer with the Partner
+   * Center error shape.
+   */
+  private pricing(url: URL, req: IncomingMessage, entry: RequestLogEntry): SimResponse {
+    const match = matchPriceSheetPath(url.pathname);
+    if (!match) return json(404, faultBody(800002, `No pricing resource at ${url.pathname}.`));
+    if (!this.options.openAuth) {
+      if (entry.auth === 'none')
+        return json(401, faultBody(800001, 'Partner token missing in request context.'));
+      if (entry.auth === 'invalid' || entry.auth === 'expired') {
+        return json(
+          401,
+          faultBody(
+            400,
+            entry.auth === 'expired'
+              ? 'Access denied. The access token has expired.'
+              : `Access denied. The price sheet needs a token for ${PARTNER_API_RESOURCE}.`,
+          ),
+        );
+      }
+      if (entry.auth === 'app') {
+        return json(
+          403,
+          faultBody(900329, 'This resource does not support application-only authentication.'),
+        );
+      }
+    }
+    try {
+      return priceSheet(
+        {
+          catalog: this.state.catalog,
+          now: this.state.now(),
+          minRows: this.options.pricesheetRows ?? 0,
+          reservationSkus: this.state.options.reservationSkus,
+        },
+        url,
+        headerValue(req, 'accept-encoding'),
+        match.market,
+        match.view,
+      );
+    } catch (err) {
+      if (err instanceof ApiError) return err.toResponse();
+      throw err;
+    }
+  }
+
   // -------------------------------------------------------------------------------------------------
   // Controls: never part of the real API.
+
+  /**
+   * `PATCH /_sim/orders/{id}` `{status, provisioningStatus?}`: an order's final status, in any documented
+   * spelling (D order-resources.md OrderStatus: "pending review", "partial success", ...), answered as
+   * given; the provisioning status of its lines follows unless named (README "Order status").
+   */
+  private patchOrder(orderId: string, body: unknown): SimResponse {
+    const parsed = z
+      .object({
+        status: z.string().refine((v) => ORDER_STATUSES.some((s) => enumKey(s) === enumKey(v)), {
+          message: `must be one of ${ORDER_STATUSES.join(', ')}`,
+        }),
+        provisioningStatus: z
+          .string()
+          .refine((v) => PROVISIONING_STATUSES.some((s) => enumKey(s) === enumKey(v)), {
+            message: `must be one of ${PROVISIONING_STATUSES.join(', ')}`,
+          })
+          .optional(),
+      })
+      .safeParse(body);
+    if (!parsed.success) {
+      return json(400, {
+        error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
+    }
+    const order = this.state.orders.get(orderId);
+    if (!order) return json(404, { error: `No order ${orderId}.` });
+    order.statusOverride = parsed.data.status;
+    if (parsed.data.provisioningStatus !== undefined)
+      order.provisioningOverride = parsed.data.provisioningStatus;
+    else delete order.provisioningOverride;
+    return json(200, renderOrder(this.state, order));
+  }
 
   private control(method: string, url: URL, raw: Buffer): SimResponse {
     const path = url.pathname.replace(/\/$/, '');
@@ -326,10 +478,15 @@ export class Pipeline {
     const bad = (error: z.ZodError): SimResponse =>
       json(400, { error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     const key = `${method} ${path}`;
+    const orderPatch = /^\/_sim\/orders\/([^/]+)$/.exec(path);
+    if (orderPatch?.[1] !== undefined && method === 'PATCH') {
+      return this.patchOrder(decodeURIComponent(orderPatch[1]), body);
+    }
     switch (key) {
       case 'GET /_sim/health':
         return json(200, { ok: true });
       case 'GET /_sim/orders': {
+        this.state.advance();
         const items = [...this.state.orders.values()]
           .sort((a, b) => a.createdAt - b.createdAt)
           .map((o) => ({
@@ -342,6 +499,26 @@ export class Pipeline {
             },
           }));
         return json(200, { totalCount: items.length, items });
+      }
+      case 'GET /_sim/latency':
+        return json(200, this.latency);
+      case 'POST /_sim/latency': {
+        const parsed = LatencyOptionsSchema.safeParse(body ?? {});
+        if (!parsed.success) return bad(parsed.error);
+        try {
+          this.latency = latencyConfig(parsed.data);
+        } catch (err) {
+          return json(400, { error: err instanceof Error ? err.message : String(err) });
+        }
+        return json(200, this.latency);
+      }
+      case 'GET /_sim/checkout-mode':
+        return json(200, { mode: this.state.checkoutMode });
+      case 'POST /_sim/checkout-mode': {
+        const parsed = z.object({ mode: z.enum(['idempotent', '800065', 'bare-order']) }).safeParse(body);
+        if (!parsed.success) return bad(parsed.error);
+        this.state.checkoutMode = parsed.data.mode;
+        return json(200, { mode: parsed.data.mode });
       }
       case 'POST /_sim/reset':
         this.reset();

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Catalog } from './catalog';
+import { Catalog, type Cloud } from './catalog';
 import { createOrder, orderCharges } from './commerce';
 import type { SimResponse } from './http';
+import { generatedCustomer } from './generated';
+import { enumKey } from './http';
 import type {
   CartRecord,
   ChargeRecord,
@@ -11,6 +13,7 @@ import type {
   RecurringLineRecord,
   RegistrationRecord,
   RegistrationStatusValue,
+  QualificationDef,
   SubscriptionDef,
 } from './model';
 import {
@@ -29,8 +32,57 @@ export interface StateOptions {
   fulfillmentDelayMs: number;
   perpetualQualified: boolean;
   extraSkus: number;
+  /** Generated reservation SKUs (generated.ts), made lazily. */
+  reservationSkus: number;
+  /** More customers than the seed names (generated.ts). */
+  extraCustomers: number;
+  /** Time until an Azure plan order's subscription exists (and the order completes). */
+  planProvisioningDelayMs: number;
+  /** How a repeated or new-commerce checkout is answered, until `POST /_sim/checkout-mode` changes it. */
+  checkoutMode: CheckoutMode;
+  cloud: Cloud;
   now: () => number;
 }
+
+/**
+ * D checkout-a-cart.md says a repeated checkout "will re-iterate the information returned after initial
+ * checkout" (`idempotent`); D error-codes.md lists 400/800065 "can't check out an already submitted cart"
+ * (`800065`, the default: the stricter of the two); the new-commerce example answers with a bare Order
+ * (`bare-order`: a successful checkout that made one order answers with that Order; repeats as 800065).
+ */
+export type CheckoutMode = 'idempotent' | '800065' | 'bare-order';
+export const CHECKOUT_MODES: readonly CheckoutMode[] = ['idempotent', '800065', 'bare-order'];
+
+/** D get-confirmation-of-customer-agreement.md: an Agreement as the agreements collection lists it. */
+export interface AgreementRecord {
+  userId: string;
+  primaryContact: { firstName: string; lastName: string; email: string; phoneNumber?: string };
+  templateId: string;
+  dateAgreed: string;
+  type: string;
+  agreementLink: string;
+}
+
+/** The Microsoft Customer Agreement's template (D get-customer-agreement-metadata.md example). */
+export const MCA_TEMPLATE_ID = '117a77b0-9360-443b-8795-c6dedc750cf9';
+
+/** D order-resources.md OrderStatus values, compared by enumKey. */
+export const ORDER_STATUSES = [
+  'unknown',
+  'completed',
+  'pending',
+  'cancelled',
+  'suspended',
+  'pending review',
+  'pending po upload',
+  'po upload complete',
+  'po review rejected',
+  'partial success',
+  'error',
+] as const;
+
+/** D order-resources.md OrderLineItemProvisioningStatus values, compared by enumKey. */
+export const PROVISIONING_STATUSES = ['fulfilled', 'unfulfilled', 'prefulfillment_pending'] as const;
 
 export interface SubscriptionRecord extends SubscriptionDef {
   createdAt: number;
@@ -61,13 +113,20 @@ export class SimulatorState {
   readonly continuations = new Map<string, ContinuationRecord>();
   /** MS-RequestId idempotency: `${method} ${path}|${requestId}` → the first response. */
   readonly idempotency = new Map<string, SimResponse>();
+  /** customerId (lower case) → confirmed agreements (MCA acceptance). */
+  readonly agreements = new Map<string, AgreementRecord[]>();
+  checkoutMode: CheckoutMode = '800065';
   openPeriodStart = 0;
   nextInvoiceNumber = 24136;
   /** The signed-in partner user that carts name as `lastModifiedUser`. */
   readonly partnerUserId = randomUUID();
 
   constructor(readonly options: StateOptions) {
-    this.catalog = new Catalog(options.extraSkus);
+    this.catalog = new Catalog({
+      extraSkus: options.extraSkus,
+      reservationSkus: options.reservationSkus,
+      cloud: options.cloud,
+    });
     this.reset();
   }
 
@@ -87,13 +146,37 @@ export class SimulatorState {
     this.openCharges.length = 0;
     this.continuations.clear();
     this.idempotency.clear();
+    this.agreements.clear();
+    this.checkoutMode = this.options.checkoutMode;
     this.nextInvoiceNumber = 24136;
 
     for (const c of SEED_CUSTOMERS) this.customers.set(c.id.toLowerCase(), { ...c });
+    for (let i = 0; i < this.options.extraCustomers; i++) {
+      const c = generatedCustomer(i);
+      this.customers.set(c.id.toLowerCase(), c);
+    }
+    for (const c of this.customers.values()) {
+      if (c.mcaAccepted === false) continue;
+      this.agreements.set(c.id.toLowerCase(), [
+        {
+          userId: derivedUserId(c.id),
+          primaryContact: {
+            firstName: c.firstName,
+            lastName: c.lastName,
+            email: c.email,
+            phoneNumber: '4255550101',
+          },
+          templateId: MCA_TEMPLATE_ID,
+          dateAgreed: new Date(now - 200 * MS_PER_DAY).toISOString().slice(0, 10) + 'T00:00:00',
+          type: 'MicrosoftCustomerAgreement',
+          agreementLink: 'https://aka.ms/customeragreement',
+        },
+      ]);
+    }
     for (const s of SEED_SUBSCRIPTIONS) {
       const id = s.id.toLowerCase();
       this.subscriptions.set(id, { ...s, createdAt: now - 400 * MS_PER_DAY });
-      if (s.type === 'azurePlan') {
+      if (s.type === 'azurePlan' || s.type === 'legacyAzure') {
         this.registrations.set(id, { subscriptionId: id, customerId: s.customerId, status: s.registration });
       }
     }
@@ -136,6 +219,72 @@ export class SimulatorState {
     return this.customers.get(id.toLowerCase());
   }
 
+  /**
+   * A customer's qualifications (D get-customer-qualification-asynchronous.md). In Partner Center for
+   * US Government every customer is a government customer.
+   */
+  qualificationsOf(customer: CustomerDef): QualificationDef[] {
+    if (this.options.cloud === 'usgov') {
+      return [{ qualification: 'GovernmentCommunityCloud', vettingStatus: 'Approved' }];
+    }
+    return customer.qualifications ?? [];
+  }
+
+  /** The segments whose availabilities a customer may buy: commercial, plus what an approved qualification adds. */
+  segmentsOf(customer: CustomerDef): Set<string> {
+    const out = new Set<string>(this.options.cloud === 'usgov' ? [] : ['commercial']);
+    for (const q of this.qualificationsOf(customer)) {
+      if (q.vettingStatus !== undefined && q.vettingStatus !== 'Approved') continue;
+      const key = enumKey(q.qualification);
+      if (key === 'education') out.add('education');
+      if (key === 'governmentcommunitycloud') out.add('government');
+      if (key === 'nonprofit') out.add('nonprofit');
+    }
+    return out;
+  }
+
+  /** Whether the partner confirmed the customer's MCA acceptance (not asked in the US Government cloud). */
+  hasAcceptedMca(customer: CustomerDef): boolean {
+    if (this.options.cloud === 'usgov') return true;
+    return (this.agreements.get(customer.id.toLowerCase()) ?? []).some(
+      (a) => a.type === 'MicrosoftCustomerAgreement',
+    );
+  }
+
+  /**
+   * Moves time-driven state forward: an Azure plan order whose provisioning time has come gets its
+   * subscription (D create-azure-plan.md: "After the order is successfully processed, a Partner Center
+   * Subscription resource will be created"). Called before every request.
+   */
+  advance(): void {
+    const now = this.now();
+    for (const order of this.orders.values()) {
+      const plan = order.azurePlan;
+      if (!plan || plan.subscriptionId || now < plan.readyAt || order.statusOverride) continue;
+      const line = order.lines[0];
+      const subscriptionId = randomUUID();
+      plan.subscriptionId = subscriptionId;
+      if (line) line.subscriptionId = subscriptionId;
+      this.subscriptions.set(subscriptionId, {
+        id: subscriptionId,
+        customerId: order.customerId,
+        friendlyName: 'Microsoft Azure plan',
+        type: 'azurePlan',
+        offerId: line ? line.offerId.split(':').slice(0, 2).join(':') : 'DZH318Z0BPS6:0001',
+        offerName: 'Azure plan',
+        quantity: 1,
+        registration: 'NotRegistered',
+        createdAt: plan.readyAt,
+        orderId: order.id,
+      });
+      this.registrations.set(subscriptionId, {
+        subscriptionId,
+        customerId: order.customerId,
+        status: 'NotRegistered',
+      });
+    }
+  }
+
   /** Registration status by the clock: `Registering` becomes `Registered` after registrationDelayMs. */
   registrationStatus(subscriptionId: string): RegistrationStatusValue {
     const record = this.registrations.get(subscriptionId.toLowerCase());
@@ -150,10 +299,34 @@ export class SimulatorState {
     return record.status;
   }
 
-  orderStatus(order: OrderRecord): 'pending' | 'completed' | 'cancelled' {
+  /** The order's status as the API spells it: `PATCH /_sim/orders/{id}` wins, then the clock. */
+  orderStatus(order: OrderRecord): string {
+    if (order.statusOverride !== undefined) return order.statusOverride;
     if (order.lines.length > 0 && order.lines.every((l) => l.cancelled)) return 'cancelled';
     if (order.legacy) return 'completed';
+    if (order.azurePlan) return order.azurePlan.subscriptionId ? 'completed' : 'pending';
     return this.now() - order.createdAt >= this.options.fulfillmentDelayMs ? 'completed' : 'pending';
+  }
+
+  /** Whether the order's items were delivered (entitlements exist): completed or partial success. */
+  isFulfilled(order: OrderRecord): boolean {
+    const key = enumKey(this.orderStatus(order));
+    return key === 'completed' || key === 'partialsuccess';
+  }
+
+  /** A line's provisioning status (D order-resources.md): the override, else from the order's state. */
+  lineProvisioningStatus(order: OrderRecord, lineIndex: number): string {
+    const line = order.lines[lineIndex];
+    if (order.provisioningOverride !== undefined) return order.provisioningOverride;
+    if (line?.cancelled) return 'unfulfilled';
+    if (order.statusOverride !== undefined) {
+      const key = enumKey(order.statusOverride);
+      if (key === 'completed') return 'fulfilled';
+      if (key === 'partialsuccess') return lineIndex % 2 === 0 ? 'fulfilled' : 'unfulfilled';
+      if (['error', 'poreviewrejected', 'cancelled', 'suspended'].includes(key)) return 'unfulfilled';
+      return 'prefulfillment_pending';
+    }
+    return this.orderStatus(order) === 'pending' ? 'prefulfillment_pending' : 'fulfilled';
   }
 
   /** Partner Center lists a new order only after a delay (up to 15 minutes); GET by id sees it at once. */
@@ -201,6 +374,11 @@ export class SimulatorState {
     if (keep.length === 0) this.openPeriodStart = now;
     return created;
   }
+}
+
+function derivedUserId(seed: string): string {
+  const hex = Buffer.from(seed.replace(/-/g, '')).toString('hex').slice(0, 32).padEnd(32, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export function currencySymbolOf(code: string): string {

@@ -91,6 +91,83 @@ describe('npm run simulator', () => {
     }
   });
 
+  it('takes the strict-simulator flags: cloud, checkout mode, latency, catalog and customer size', async () => {
+    const sim = run([
+      '--port',
+      '0',
+      '--open-auth',
+      '--cloud',
+      'usgov',
+      '--checkout-mode',
+      'idempotent',
+      '--latency-ms',
+      '1',
+      '--latency-jitter-ms',
+      '1',
+      '--latency-path',
+      'POST /checkout=20:5',
+      '--latency-path',
+      'checkInventory=30~90',
+      '--reservation-skus',
+      '1000',
+      '--extra-customers',
+      '40',
+      '--plan-provisioning-delay-ms',
+      '0',
+    ]);
+    try {
+      const url = await sim.started;
+      expect(sim.output()).toContain('cloud usgov');
+      expect(sim.output()).toContain(
+        "/v1.0/sales/pricesheets(Market='US',PricesheetView='azure_reservations')/$value",
+      );
+      expect((await call(url, 'GET', '/_sim/checkout-mode')).json.mode).toBe('idempotent');
+      const latency = (await call(url, 'GET', '/_sim/latency')).json;
+      expect(latency.default).toEqual({ ms: 1, jitterMs: 1 });
+      expect(latency.routes).toEqual([
+        { method: 'POST', path: '/checkout', spec: { ms: 20, jitterMs: 5 } },
+        { path: 'checkInventory', spec: { p50Ms: 30, p99Ms: 90 } },
+      ]);
+      const customers = await call(url, 'GET', '/v1/customers?size=500');
+      expect(customers.json.totalCount).toBe(40 + Object.keys(SEED.customers).length);
+      const products = await call(url, 'GET', '/v1/products?country=US&targetView=AzureReservations');
+      expect(products.json.items.filter((p: { id: string }) => p.id.startsWith('DZH318ZG'))).toHaveLength(2);
+      sim.child.kill('SIGTERM');
+      expect(await sim.exited).toBe(0);
+    } finally {
+      sim.child.kill('SIGKILL');
+    }
+  });
+
+  it('reads the strict-simulator settings from SIM_* variables too', async () => {
+    const sim = run([], {
+      SIM_PORT: '0',
+      SIM_OPEN_AUTH: 'true',
+      SIM_CHECKOUT_MODE: 'bare-order',
+      SIM_LATENCY_PROFILE: 'realistic',
+      SIM_LATENCY_PATHS: 'GET /customers=0, /checkout=0:0',
+      SIM_PRICESHEET_ROWS: '100',
+    });
+    try {
+      const url = await sim.started;
+      expect((await call(url, 'GET', '/_sim/checkout-mode')).json.mode).toBe('bare-order');
+      const latency = (await call(url, 'GET', '/_sim/latency')).json;
+      expect(latency.routes[0]).toEqual({ method: 'GET', path: '/customers', spec: { ms: 0, jitterMs: 0 } });
+      expect(latency.routes.length).toBeGreaterThan(5);
+      sim.child.kill('SIGTERM');
+      expect(await sim.exited).toBe(0);
+    } finally {
+      sim.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses an unknown cloud or checkout mode', async () => {
+    const sim = run(['--port', '0', '--cloud', 'mars']);
+    sim.started.catch(() => undefined);
+    expect(await sim.exited).toBe(2);
+    expect(sim.output()).toContain('cloud');
+  });
+
   it('refuses a malformed flag with one message and exit code 2', async () => {
     const sim = run(['--port', '0', '--rate-limit', 'fast']);
     sim.started.catch(() => undefined);

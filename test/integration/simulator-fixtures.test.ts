@@ -4,7 +4,10 @@ import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center
 import {
   authorityAgent,
   call,
+  parseQuotedCsv,
+  priceSheetPath,
   requestToken,
+  sheetRecords,
   type CallOptions,
   type LooseJson,
 } from '../../fakes/partner-center/testkit';
@@ -97,6 +100,12 @@ describe('Partner Center simulator: the documented examples', () => {
             body: fixture('check-inventory.request.json'),
           })
         ).status,
+      'create-customer-agreement.request.json': async () =>
+        (
+          await api('POST', `/v1/customers/${SEED.customers.noAgreement.id}/agreements`, {
+            body: fixture('create-customer-agreement.request.json'),
+          })
+        ).status,
       'cancel-order.request.json': async () => {
         const body = fixture('cancel-order.request.json');
         return (await api('PATCH', `/v1/customers/${OPEN}/orders/${body.id}`, { body })).status;
@@ -165,7 +174,7 @@ describe('Partner Center simulator: the documented examples', () => {
     }
 
     async function reservationEntitlement() {
-      const item = `${SEED.products.reservation.productId}:0001:${SEED.availabilities.reservation}`;
+      const item = `${SEED.products.reservation.productId}:0001:${SEED.availabilities.reservationAzurePlan}`;
       const cart = await api('POST', `/v1/customers/${OPEN}/carts`, {
         body: {
           lineItems: [
@@ -372,6 +381,68 @@ describe('Partner Center simulator: the documented examples', () => {
         () =>
           get(`/v1/customers/${OPEN}/subscriptions/${SEED.subscriptions.unregistered.id}/registrationstatus`),
       ],
+      ['get-sku.azure-plan.response.json', () => get('/v1/products/DZH318Z0BPS6/skus/0001?country=US')],
+      [
+        'get-customer-qualifications.approved.response.json',
+        () => get(`/v1/customers/${SEED.customers.education.id}/qualifications`),
+      ],
+      [
+        'get-customer-qualifications.in-review.response.json',
+        () => get(`/v1/customers/${SEED.customers.education.id}/qualifications`),
+      ],
+      // No customer with a denied qualification is seeded.
+      [
+        'get-customer-qualifications.denied.response.json',
+        () => get(`/v1/customers/${SEED.customers.education.id}/qualifications`),
+        ['vettingReason'],
+      ],
+      [
+        'get-customer-qualifications.gcc-soe.response.json',
+        () => get(`/v1/customers/${SEED.customers.government.id}/qualifications`),
+      ],
+      [
+        'get-customer-agreements.mca.response.json',
+        () => get(`/v1/customers/${OPEN}/agreements?agreementType=MicrosoftCustomerAgreement`),
+      ],
+      [
+        'create-customer-agreement.response.json',
+        async () =>
+          (
+            await api('POST', `/v1/customers/${SEED.customers.noAgreement.id}/agreements`, {
+              body: fixture('create-customer-agreement.request.json'),
+            })
+          ).json,
+      ],
+      [
+        'error.example-600061.response.json',
+        async () => {
+          const path = `/v1/customers/${SEED.customers.noAgreement.id}/agreements`;
+          const body = fixture('create-customer-agreement.request.json');
+          await api('POST', path, { body });
+          return (await api('POST', path, { body })).json;
+        },
+      ],
+      [
+        'get-agreement-metadata.mca.response.json',
+        () => get('/v1/agreements?agreementType=MicrosoftCustomerAgreement'),
+      ],
+      [
+        'get-direct-sign-status.response.json',
+        () => get(`/v1/customers/${OPEN}/directSignedMicrosoftCustomerAgreementStatus`),
+      ],
+      [
+        'get-azure-entitlements.response.json',
+        () =>
+          get(`/v1/customers/${OPEN}/subscriptions/${SEED.subscriptions.registered.id}/azureEntitlements`),
+      ],
+      ['get-customers.response.json', () => get('/v1/customers?size=40')],
+      [
+        'get-customers.filter-companyname.response.json',
+        () =>
+          get(
+            `/v1/customers?size=0&filter=${encodeURIComponent(JSON.stringify({ Field: 'CompanyName', Value: 'Cont', Operator: 'starts_with' }))}`,
+          ),
+      ],
       [
         'error.example-404.response.json',
         async () => (await api('GET', `/v1/customers/${OPEN}/orders/nosuchorder`)).json,
@@ -392,6 +463,33 @@ describe('Partner Center simulator: the documented examples', () => {
     it.each(cases)('answers with every field of %s', async (name, fetchOurs, ignore) => {
       const ours = await fetchOurs();
       expect(missingKeys(fixture(name), ours, ignore)).toEqual([]);
+    });
+
+    it('answers the price sheet with the documented headers and the documented license-based header row', async () => {
+      const meta = fixture('get-price-sheet.response-meta.json');
+      const documented = readFileSync(
+        path.join(FIXTURES, 'get-price-sheet.updatedlicensebased.response.csv'),
+        'utf8',
+      );
+      const [documentedHeader, documentedRow] = parseQuotedCsv(documented);
+      const res = await api(
+        'GET',
+        priceSheetPath('US', 'updatedlicensebased', '?timeline=history&month=202101'),
+      );
+      expect(res.status).toBe(meta.status);
+      for (const [name, value] of Object.entries(meta.headers as Record<string, string>)) {
+        expect(res.headers[name.toLowerCase()]).toBe(value);
+      }
+      const ours = parseQuotedCsv(res.text);
+      expect(ours[0]).toEqual(documentedHeader);
+      expect(ours.length).toBeGreaterThan(1);
+      for (const row of ours.slice(1)) expect(row).toHaveLength(documentedRow!.length);
+      // The documented row's shapes: a term, a billing plan, a market, a currency, numbers as text.
+      const basic = sheetRecords(ours).find(
+        (r) => r.ProductId === 'CFQ7TTC0LH18' && r.BillingPlan === 'Annual',
+      );
+      expect(basic).toMatchObject({ TermDuration: 'P1Y', Market: 'US', Currency: 'USD', Tags: 'License' });
+      expect(basic?.EffectiveStartDate).toMatch(/^\d{1,2}\/\d{1,2}\/\d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/);
     });
 
     it('answers a registration with 202, no body and the documented headers', async () => {

@@ -5,6 +5,8 @@ const OPEN = SEED.customers.open;
 const RI = SEED.products.reservation;
 const SW = SEED.products.softwareSubscription;
 const INV = SEED.inventoryCheck;
+/** The seeded Azure subscriptions are Azure plans: their reservations are read with this. */
+const PLAN = '&reservationScope=AzurePlan';
 
 function riLine(
   catalogItemId: string,
@@ -97,7 +99,6 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
       });
       expect(second.status).toBe(200);
       expect(second.json.items.length).toBeGreaterThan(0);
-      expect(second.json.links.next).toBeUndefined();
       const seen = [...first.json.items, ...second.json.items].map((c: { id: string }) => c.id);
       expect(new Set(seen).size).toBe(seen.length);
     });
@@ -195,7 +196,7 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
       expect((await api('GET', '/v1/products?targetView=Software')).status).toBe(400);
     });
 
-    it('serves every seeded product with its seeded SKUs, each priced per term', async () => {
+    it('serves every seeded product with its seeded SKUs, and no price on availabilities or terms', async () => {
       for (const p of Object.values(SEED.products)) {
         const product = await api('GET', `/v1/products/${p.productId}?country=US`);
         expect(product.json.title).toBe(p.title);
@@ -204,8 +205,13 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
         for (const skuId of p.skuIds) {
           const av = await api('GET', `/v1/products/${p.productId}/skus/${skuId}/availabilities?country=US`);
           const availability = av.json.items[0];
-          expect(availability.pricing).toEqual({ listPrice: expect.any(Number), currencyCode: 'USD' });
-          for (const term of availability.terms) expect(term.pricing.listPrice).toBeGreaterThan(0);
+          // The documented availabilities carry no price; the price sheet does.
+          expect(availability.pricing).toBeUndefined();
+          expect(availability.listPrice).toBeUndefined();
+          for (const term of availability.terms) {
+            expect(term.pricing).toBeUndefined();
+            expect(term.listPrice).toBeUndefined();
+          }
         }
       }
       const ri = await api(
@@ -218,13 +224,12 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
         `/v1/products/${SEED.products.perpetual.productId}/skus/0001/availabilities?country=US`,
       );
       expect(perpetual.json.items[0].terms).toEqual([]);
-      expect(perpetual.json.items[0].pricing.listPrice).toBeGreaterThan(0);
+      expect(perpetual.json.items[0].pricing).toBeUndefined();
     });
 
-    it('prices a market in its own currency', async () => {
+    it("names a market's own currency as the availability's default currency", async () => {
       const gb = await api('GET', `/v1/products/${SW.productId}/skus/0001/availabilities?country=GB`);
       expect(gb.json.items[0].defaultCurrency).toEqual({ code: 'GBP', symbol: '£' });
-      expect(gb.json.items[0].terms[0].pricing.currencyCode).toBe('GBP');
     });
 
     it('has different reservation availabilities for Azure plans and for legacy subscriptions', async () => {
@@ -292,7 +297,9 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
       expect((await api('GET', `${base}/registrationstatus`)).json.status).toBe('Registering');
 
       // Buying before the registration completes fails on the registration.
-      const early = await buy(OPEN.id, [riLine(await catalogItemId(RI.productId, INV.skuId), sub)]);
+      const early = await buy(OPEN.id, [
+        riLine(await catalogItemId(RI.productId, INV.skuId, 'US', PLAN), sub),
+      ]);
       expect(early.cart.lineItems[0].error).toMatchObject({ errorCode: 10011 });
       expect(early.result.orders).toEqual([]);
       expect(early.result.orderErrors).toEqual([
@@ -408,17 +415,15 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
   });
 
   describe('checkout safety', () => {
-    it('answers a second checkout of the same cart with the first orders instead of buying again', async () => {
+    it('refuses a second checkout of the same cart with 400/800065 by default and buys nothing again', async () => {
       const item = await catalogItemId(SW.productId, '0001');
-      const { cart, result } = await buy(OPEN.id, [
+      const { cart } = await buy(OPEN.id, [
         { catalogItemId: item, quantity: 1, billingCycle: 'one_time', termDuration: 'P1Y' },
       ]);
       const before = (await api('GET', '/_sim/orders')).json.totalCount;
       const again = await api('POST', `/v1/customers/${OPEN.id}/carts/${cart.id}/checkout`);
-      expect(again.status).toBe(201);
-      expect(again.json.orders.map((o: { id: string }) => o.id)).toEqual(
-        result.orders.map((o: { id: string }) => o.id),
-      );
+      expect(again.status).toBe(400);
+      expect(again.json.code).toBe(800065);
       expect((await api('GET', '/_sim/orders')).json.totalCount).toBe(before);
       expect((await api('GET', `/v1/customers/${OPEN.id}/carts/${cart.id}`)).json.status).toBe('Ordered');
     });
@@ -444,7 +449,7 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
 
     it('keeps an unpurchasable cart open so it can be checked out once the problem is fixed', async () => {
       const sub = SEED.subscriptions.unregistered.id;
-      const item = await catalogItemId(RI.productId, INV.skuId);
+      const item = await catalogItemId(RI.productId, INV.skuId, 'US', PLAN);
       const { cart, result } = await buy(OPEN.id, [riLine(item, sub)]);
       expect(result.orderErrors[0].code).toBe(800030);
       await api('POST', `/v1/customers/${OPEN.id}/subscriptions/${sub}/registrations`);
@@ -468,7 +473,7 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
     });
 
     it('groups one-time lines into one order and other billing cycles into their own', async () => {
-      const ri = await catalogItemId(RI.productId, INV.skuId);
+      const ri = await catalogItemId(RI.productId, INV.skuId, 'US', PLAN);
       const sw = await catalogItemId(SW.productId, '0001');
       const { cart, result } = await buy(OPEN.id, [
         riLine(ri),
@@ -502,15 +507,16 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
 
     it('sells reservations in Andorra', async () => {
       const c = SEED.customers.softwareClosed;
-      const item = await catalogItemId(RI.productId, INV.skuId, c.country);
+      const item = await catalogItemId(RI.productId, INV.skuId, c.country, PLAN);
       const { result } = await buy(c.id, [riLine(item, SEED.subscriptions.softwareClosedRegistered.id)]);
       expect(result.orders).toHaveLength(1);
-      expect(result.orders[0].currencyCode).toBe('EUR');
+      // Azure plan reservations are priced in USD in every market (azure-plan-price-list.md).
+      expect(result.orders[0].currencyCode).toBe('USD');
     });
 
     it('refuses Azure reservations for a customer in India but sells software there', async () => {
       const c = SEED.customers.reservationsClosed;
-      const ri = await catalogItemId(RI.productId, INV.skuId);
+      const ri = await catalogItemId(RI.productId, INV.skuId, 'US', PLAN);
       const reservation = await buy(c.id, [riLine(ri, SEED.subscriptions.reservationsClosedRegistered.id)]);
       expect(reservation.result.orderErrors[0].code).toBe(800070);
       const sw = await catalogItemId(SW.productId, '0001', c.country);
@@ -537,7 +543,7 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
     });
 
     it('refuses a reservation in a region without stock', async () => {
-      const item = await catalogItemId(INV.productId, INV.outOfStockSkuId);
+      const item = await catalogItemId(INV.productId, INV.outOfStockSkuId, 'US', PLAN);
       const { cart, result } = await buy(OPEN.id, [riLine(item)]);
       expect(cart.lineItems[0].error).toMatchObject({ errorCode: 10003 });
       expect(result.orderErrors[0].code).toBe(800010);
@@ -549,7 +555,7 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
     });
 
     it("refuses a reservation on another customer's subscription", async () => {
-      const item = await catalogItemId(RI.productId, INV.skuId);
+      const item = await catalogItemId(RI.productId, INV.skuId, 'US', PLAN);
       const { result } = await buy(OPEN.id, [riLine(item, SEED.subscriptions.otherCustomer.id)]);
       expect(result.orderErrors[0].code).toBe(800011);
     });
@@ -609,7 +615,7 @@ describe('Partner Center simulator: seeded world and purchase flows', () => {
     });
 
     it('refuses a reservation line without the provisioning context its SKU asks for', async () => {
-      const item = await catalogItemId(RI.productId, INV.skuId);
+      const item = await catalogItemId(RI.productId, INV.skuId, 'US', PLAN);
       const res = await api('POST', `/v1/customers/${OPEN.id}/carts`, {
         body: {
           lineItems: [
