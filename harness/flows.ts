@@ -23,7 +23,8 @@ export const RESERVATION: FormChoice = {
   kind: 'azure_reservation',
   product: SEED.products.reservation.productId,
   sku: SEED.inventoryCheck.skuId,
-  availability: SEED.availabilities.reservation,
+  // The open customer's subscriptions are Azure plans: the reservation catalog read with reservationScope=AzurePlan.
+  availability: SEED.availabilities.reservationAzurePlan,
   quantity: 2,
   azureSubscription: SEED.subscriptions.registered.id,
   justification: 'Production web tier needs reserved capacity for a year',

@@ -32,6 +32,7 @@ export async function startWorld(
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     PARTNER_CENTER_API_URL: sim.url,
+    PARTNER_PRICING_API_URL: sim.url,
     REDIS_KEY_PREFIX:
       opts.prefix ?? `${process.env.TEST_KEY_PREFIX ?? 't'}w${Math.random().toString(36).slice(2, 8)}`,
     ORDER_CONFIRMATION_DELAY_MS: '1000',

@@ -54,3 +54,39 @@ export const CheckoutAnswerSchema = z.union([
     })),
 ]);
 export type CheckoutAnswer = z.infer<typeof CheckoutAnswerSchema>;
+
+const ContactSchema = z
+  .object({ firstName: z.string().optional(), lastName: z.string().optional(), email: z.string().optional() })
+  .passthrough();
+
+/** "Confirm customer acceptance of Microsoft Customer Agreement": the agreement as recorded. */
+export const AgreementSchema = z
+  .object({
+    type: z.string(),
+    templateId: z.string().optional(),
+    dateAgreed: z.string().optional(),
+    primaryContact: ContactSchema.optional(),
+    userId: z.string().optional(),
+  })
+  .passthrough();
+
+/** "Get agreement metadata for Microsoft Customer Agreement": the template to confirm acceptance of. */
+export const AgreementMetadataCollectionSchema = z
+  .object({
+    items: z.array(z.object({ templateId: z.string(), agreementType: z.string().optional() }).passthrough()),
+  })
+  .passthrough();
+
+/** "Get a list of Azure entitlements for a subscription": the Azure subscriptions under an Azure plan. */
+export const AzureEntitlementCollectionSchema = z
+  .object({
+    items: z.array(
+      z
+        .object({ id: z.string(), friendlyName: z.string().optional(), status: z.string().optional() })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+
+/** "Get direct signing status of customer acceptance of Microsoft Customer Agreement". */
+export const DirectSignStatusSchema = z.object({ isSigned: z.boolean() }).passthrough();

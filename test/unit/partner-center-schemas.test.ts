@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ZodTypeAny } from 'zod';
 import * as s from '../../src/partner-center/schemas';
+import * as more from '../../src/partner-center/schemas-more';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/partner-center');
 
@@ -11,6 +12,19 @@ function fixture(name: string): unknown {
 
 /** Every documented response body and the schema that must read it. A new fixture needs a row here. */
 const SCHEMA_FOR: Record<string, ZodTypeAny> = {
+  'create-customer-agreement.response.json': more.AgreementSchema,
+  'error.example-600061.response.json': s.ApiFaultSchema,
+  'get-agreement-metadata.mca.response.json': more.AgreementMetadataCollectionSchema,
+  'get-azure-entitlements.response.json': more.AzureEntitlementCollectionSchema,
+  'get-customer-agreements.mca.response.json': more.AgreementCollectionSchema,
+  'get-customer-qualifications.approved.response.json': more.QualificationsSchema,
+  'get-customer-qualifications.denied.response.json': more.QualificationsSchema,
+  'get-customer-qualifications.gcc-soe.response.json': more.QualificationsSchema,
+  'get-customer-qualifications.in-review.response.json': more.QualificationsSchema,
+  'get-customers.filter-companyname.response.json': s.CustomerCollectionSchema,
+  'get-customers.response.json': s.CustomerCollectionSchema,
+  'get-direct-sign-status.response.json': more.DirectSignStatusSchema,
+  'get-sku.azure-plan.response.json': s.SkuSchema,
   'auth.app-only-client-credentials-v1.response.json': s.TokenResponseSchema,
   'auth.refresh-token-grant.response.json': s.TokenResponseSchema,
   'cancel-order.response.json': s.OrderSchema,
@@ -81,6 +95,24 @@ describe('Partner Center schemas against the documented examples', () => {
     if (!schema) throw new Error(`no schema for ${file}`);
     const result = schema.safeParse(fixture(file));
     if (!result.success) throw new Error(`${file}: ${JSON.stringify(result.error.issues, null, 2)}`);
+  });
+});
+
+describe('a checkout answer, in both documented shapes', () => {
+  it('reads the CartCheckoutResult of "Checkout a cart" as orders and order errors', () => {
+    const answer = more.CheckoutAnswerSchema.parse(fixture('checkout-cart.response.json'));
+    expect(answer.shape).toBe('result');
+    expect(answer.orders.length + answer.orderErrors.length).toBeGreaterThan(0);
+  });
+
+  it('reads the bare Order of the new-commerce example as one order', () => {
+    const answer = more.CheckoutAnswerSchema.parse(fixture('checkout-cart.nce-order.response.json'));
+    expect(answer).toMatchObject({ shape: 'bare_order', orderErrors: [] });
+    expect(answer.orders).toHaveLength(1);
+  });
+
+  it('reads an answer with neither orders nor errors as empty, which the pipeline treats as outcome unknown', () => {
+    expect(more.CheckoutAnswerSchema.parse({})).toEqual({ orders: [], orderErrors: [], shape: 'result' });
   });
 });
 
