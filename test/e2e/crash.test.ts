@@ -85,7 +85,7 @@ describe('the pipeline survives a worker killed at every step', () => {
         const r = await w.bot.repo.get(id);
         return r && atStep(r) ? r : undefined;
       },
-      20_000,
+      40_000,
       10,
     );
     if (settleMs) await new Promise((r) => setTimeout(r, settleMs));

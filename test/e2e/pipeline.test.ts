@@ -67,7 +67,7 @@ describe('approval gate and purchase pipeline, end to end', () => {
     const id = await requestPurchase(w, SOFTWARE);
     expect((await click(w, id, 'approve_request', 'U0OUTSIDER')).status).toBe(200);
     const eph = await waitFor(() =>
-      w.slack.ephemerals('C0APPROVALS', 'U0OUTSIDER').find((e) => /Only configured approvers/.test(e.text)),
+      w.slack.ephemerals('C0APPROVALS', 'U0OUTSIDER').find((e) => /Only approvers can decide/.test(e.text)),
     );
     expect(eph).toBeDefined();
     expect((await w.bot.repo.get(id))?.status).toBe('pending_approval');
