@@ -220,11 +220,16 @@ describe('Slack intake, end to end over signed HTTP', () => {
       view: { title: { text: 'Checking request' } },
     });
     await waitFor(() => w.slack.messages('C0APPROVALS').length > cardsBefore || undefined, 10_000);
+    // "Request submitted" is also the title of the interim "Sending…" view: wait for the final one.
     const final = await waitFor(() => {
       const v = w.slack.views.get(view.id);
-      return v && (v.title as { text?: string } | null)?.text === 'Request submitted' ? v : undefined;
+      return v &&
+        (v.title as { text?: string } | null)?.text === 'Request submitted' &&
+        /PR-[A-F0-9]+/.test(JSON.stringify(v.blocks))
+        ? v
+        : undefined;
     }, 10_000);
-    expect(JSON.stringify(final.blocks)).toMatch(/PR-[A-F0-9]+/);
+    expect(JSON.stringify(final.blocks)).toMatch(/is waiting for approval/);
   });
 
   it('shows slow check failures in the modal itself, next to the field to fix', async () => {
