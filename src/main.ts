@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
-import type { ConnectionOptions } from 'bullmq';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import { Agent, type Dispatcher } from 'undici';
@@ -61,7 +60,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const now = overrides.now ?? Date.now;
   const prefix = config.redis.keyPrefix;
   const redis = createRedis(config.redis.url, 'commands');
-  const bullConnection: ConnectionOptions = createRedis(config.redis.url, 'bullmq');
+  // Typed as the ioredis client it is: BullMQ 6's ConnectionOptions is an index-signature bag (any).
+  const bullConnection: Redis = createRedis(config.redis.url, 'bullmq');
   // ioredis reconnects by itself; without a listener it would print every outage as unhandled.
   for (const conn of [redis, bullConnection]) {
     conn.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis connection error; reconnecting'));
