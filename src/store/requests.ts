@@ -155,11 +155,11 @@ export class RequestRepository {
   }
 
   async pendingIds(): Promise<string[]> {
-    return this.redis.zrange(this.keys.pending(), 0, -1);
+    return this.redis.zrange(this.keys.pending(), 0, '-1');
   }
 
   async allIds(): Promise<string[]> {
-    return this.redis.zrange(this.keys.allRequests(), 0, -1);
+    return this.redis.zrange(this.keys.allRequests(), 0, '-1');
   }
 
   /** Approved requests not yet confirmed, failed or otherwise final: what the pipeline still owes. */
