@@ -6,7 +6,7 @@ import type { PurchaseRequest } from '../src/purchases/model';
  */
 export function sampleRequest(overrides: Record<string, unknown> = {}): PurchaseRequest {
   const now = Date.now();
-  return {
+  const request: unknown = {
     id: 'PR-TEST0001',
     requesterId: 'U0REQUEST1',
     createdAt: now,
@@ -39,7 +39,8 @@ export function sampleRequest(overrides: Record<string, unknown> = {}): Purchase
     justification: 'Production web tier needs reserved capacity',
     price: { known: true, unit: 700, currency: 'USD', source: 'azure_reservations price sheet' },
     ...overrides,
-  } as PurchaseRequest;
+  };
+  return request as PurchaseRequest;
 }
 
 /** Where a request's purchase cart stands, whatever its state (tests watch it to kill a worker at a step). */

@@ -191,7 +191,17 @@ async function resume(deps: SweepDeps, r: PurchaseRequest): Promise<boolean> {
       }
       return false;
     }
-    default:
+    case 'pending_approval':
+    case 'rejected':
+    case 'expired':
+    case 'cancelled':
+    case 'confirmed':
+    case 'failed':
+    case 'order_cancelled':
       return false;
+    default: {
+      const unreachable: never = r;
+      throw new Error(`Unhandled status ${JSON.stringify(unreachable)}`);
+    }
   }
 }

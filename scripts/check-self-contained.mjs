@@ -52,7 +52,9 @@ for (const file of files()) {
   } catch {
     continue;
   }
-  if (file === 'scripts/check-self-contained.mjs') continue;
+  // This script and its test quote the very paths they look for.
+  if (file === 'scripts/check-self-contained.mjs' || file === 'test/integration/repo-checks.test.ts')
+    continue;
   const lines = text.split('\n');
   lines.forEach((line, i) => {
     const where = `${file}:${i + 1}`;

@@ -6,9 +6,7 @@ import { ConfigError } from './errors';
  * Each default carries the reason it is what it is.
  */
 
-const channelId = z
-  .string({ required_error: 'is required' })
-  .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id (C…)');
+const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id (C…)');
 
 const idList = (prefix: string) =>
   z
@@ -32,7 +30,7 @@ const int = (def: number, min = 0) =>
       if (v === undefined || v.trim() === '') return def;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a whole number ≥ ${min}` });
+        ctx.addIssue({ code: 'custom', message: `must be a whole number ≥ ${min}` });
         return z.NEVER;
       }
       return n;
@@ -49,7 +47,7 @@ const url = (def: string) =>
     .string()
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? def : v.trim()))
-    .pipe(z.string().url('must be a URL'));
+    .pipe(z.url('must be a URL'));
 
 const optionalString = z
   .string()
@@ -60,9 +58,7 @@ export const envSchema = z.object({
   ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   NODE_ENV: z.string().default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SLACK_BOT_TOKEN: z
-    .string({ required_error: 'is required' })
-    .regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString.pipe(
     z
@@ -71,7 +67,7 @@ export const envSchema = z.object({
       .optional(),
   ),
   // Slack's own API unless a fake is named; Bolt appends the method name to this.
-  SLACK_API_URL: optionalString.pipe(z.string().url('must be a URL').optional()),
+  SLACK_API_URL: optionalString.pipe(z.url('must be a URL').optional()),
   // 3000 is Bolt's conventional port and what manifest.yml's example URL uses.
   PORT: int(3000, 0),
   REDIS_URL: url('redis://127.0.0.1:6379'),
@@ -336,13 +332,16 @@ function deepFreeze<T>(value: T): T {
 
 /** Parses the environment once. Throws one ConfigError naming every bad variable, never its value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = envSchema.safeParse(env);
+  const result = envSchema.safeParse(env, {
+    // A variable that is not set at all; every other issue keeps its schema's own message.
+    error: (issue) => (issue.input === undefined ? 'is required' : undefined),
+  });
   const problems = result.success
     ? []
     : result.error.issues.map((issue) => {
         const name = issue.path.join('.') || '(environment)';
         // zod messages never include the input value for these checks, so secrets stay out.
-        return `${name} ${issue.message === 'Required' ? 'is required' : issue.message}`;
+        return `${name} ${issue.message}`;
       });
   problems.push(...crossChecks(env));
   if (!result.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);

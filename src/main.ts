@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { App } from '@slack/bolt';
-import type { ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { registerHandlers } from '../handlers';
 import { startWorkers, type WorkerSet } from '../jobs';
@@ -43,7 +42,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const workers = runsWorkers
     ? await startWorkers({
         config,
-        connection: a.bullConnection as ConnectionOptions,
+        connection: a.bullConnection,
         producers: a.producers,
         services: s,
         requests: a.requests,

@@ -133,7 +133,7 @@ export interface AuthorityRequest {
 }
 
 /**
- * Answers what MSAL-node v3 asks an authority for: instance discovery, the OpenID configuration, the
+ * Answers what MSAL-node (v3 to v7) asks an authority for: instance discovery, the OpenID configuration, the
  * keys, and the token endpoint (v2 `/oauth2/v2.0/token`, and the v1 `/oauth2/token` the docs show).
  */
 export function handleAuthority(

@@ -40,7 +40,7 @@ const rateText = z
   });
 
 const Schema = z.object({
-  port: intText('port').pipe(z.number().max(65535)).default('4010'),
+  port: intText('port').pipe(z.number().max(65535)).default(4010),
   host: z.string().default('127.0.0.1'),
   registrationDelayMs: intText('registration-delay-ms').optional(),
   orderListDelayMs: intText('order-list-delay-ms').optional(),

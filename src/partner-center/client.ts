@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import pino from 'pino';
 import { request, type Dispatcher } from 'undici';
-import type { ZodType, ZodTypeDef } from 'zod';
+import type { ZodType } from 'zod';
 import type { Logger } from '../logger';
 import type { TokenKind, TokenProvider } from './auth';
 import { errorFromResponse, header, invalidResponseError, PartnerCenterError } from './errors';
@@ -165,7 +165,7 @@ interface Paged<I> {
   items: I[];
   links?: Record<string, Link | null>;
 }
-type Schema<T> = ZodType<T, ZodTypeDef, unknown>;
+type Schema<T> = ZodType<T, unknown>;
 
 interface RequestSpec<T> {
   operation: string;

@@ -1,4 +1,4 @@
-import type { ZodIssue } from 'zod';
+import type { core } from 'zod';
 import { AppError, type ErrorCode } from '../errors';
 import { ApiFaultSchema, ThrottledBodySchema } from './schemas';
 
@@ -19,7 +19,7 @@ export interface PartnerCenterErrorDetails {
   /** How long Partner Center asked us to wait (429, or 503 with Retry-After). */
   retryAfterMs?: number;
   /** For pc_invalid_response: what failed in the schema (never the body itself). */
-  issues?: readonly ZodIssue[];
+  issues?: readonly core.$ZodIssue[];
   /** Which client operation failed, e.g. `createCart`. */
   operation?: string;
   cause?: unknown;
@@ -38,7 +38,7 @@ export class PartnerCenterError extends AppError {
   readonly requestId: string | undefined;
   readonly correlationId: string | undefined;
   readonly retryAfterMs: number | undefined;
-  readonly issues: readonly ZodIssue[] | undefined;
+  readonly issues: readonly core.$ZodIssue[] | undefined;
   readonly operation: string | undefined;
 
   constructor(code: ErrorCode, message: string, details: PartnerCenterErrorDetails = {}) {
@@ -186,7 +186,7 @@ export function errorFromResponse(
 export function invalidResponseError(
   status: number,
   headers: ResponseHeaders,
-  issues: readonly ZodIssue[],
+  issues: readonly core.$ZodIssue[],
   context: { operation?: string; requestId?: string; correlationId?: string } = {},
 ): PartnerCenterError {
   const where = issues

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * One zod schema per Partner Center resource; every type is inferred from its schema.
  *
  * The documented examples disagree with themselves (see test/fixtures/partner-center/README.md), so the
- * schemas are lenient where the documents are: unknown fields are kept (`passthrough`), PascalCase keys
+ * schemas are lenient where the documents are: unknown fields are kept (`loose`), PascalCase keys
  * are read as camelCase (`ProvisioningContext` in the update-cart example), numbers that arrive as
  * strings become numbers, ids that arrive as numbers become strings, and enum spellings are folded into
  * one value (`OneTime`, `onetime` and `one_time` all become `one_time`). Fields the bot depends on are
@@ -38,13 +38,13 @@ export function camelizeKeys(value: unknown): unknown {
 
 /** An object resource: keys camelized, unknown fields kept. */
 function resource<T extends z.ZodRawShape>(shape: T) {
-  return z.preprocess(camelizeKeys, z.object(shape).passthrough());
+  return z.preprocess(camelizeKeys, z.object(shape).loose());
 }
 
 /** A string→string map whose keys we also camelize (provisioningContext, inventoryContext). */
 const stringMap = z.preprocess(
   camelizeKeys,
-  z.record(z.union([z.string(), z.number(), z.boolean()]).transform(String)),
+  z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)),
 );
 
 /** Ids that the examples show as `"0"` in one place and `0` in another: always a string. */
@@ -53,18 +53,19 @@ export const idString = z.union([z.string(), z.number()]).transform(String);
 /** Codes (error codes, cart error codes): kept as given, number or string. */
 export const code = z.union([z.number(), z.string()]);
 
-/** Amounts and quantities that arrive as `16` or `"16"`: always a number. */
-export const numeric = z.union([
-  z.number(),
-  z.string().transform((s, ctx) => {
-    const n = Number(s);
-    if (s.trim() === '' || !Number.isFinite(n)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a number, got "${s.slice(0, 40)}"` });
-      return z.NEVER;
-    }
-    return n;
-  }),
-]);
+/**
+ * Amounts and quantities that arrive as `16` or `"16"`: always a number. The string is checked after
+ * the union, not inside it: zod 4 reports a union whose members all failed as a bare "Invalid input".
+ */
+export const numeric = z.union([z.number(), z.string()]).transform((s, ctx) => {
+  if (typeof s === 'number') return s;
+  const n = Number(s);
+  if (s.trim() === '' || !Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `expected a number, got "${s.slice(0, 40)}"` });
+    return z.NEVER;
+  }
+  return n;
+});
 
 /** Booleans that might arrive as "true"/"false". */
 const bool = z.union([
@@ -115,7 +116,7 @@ export function normalizeBillingCycle(value: string): BillingCycle {
 
 const attributes = z
   .object({ objectType: z.string().optional(), etag: z.string().optional() })
-  .passthrough()
+  .loose()
   .optional();
 
 // ---------------------------------------------------------------------------------------------------
@@ -131,9 +132,11 @@ export const LinkSchema = resource({
 export type Link = z.infer<typeof LinkSchema>;
 
 /** `links` objects: named links (`self`, `next`, `skus`, ...); the checkout example shows `{}`. */
-export const LinksSchema = z.preprocess(camelizeKeys, z.record(z.union([LinkSchema, z.null()]))).optional();
+export const LinksSchema = z
+  .preprocess(camelizeKeys, z.record(z.string(), z.union([LinkSchema, z.null()])))
+  .optional();
 
-export function collectionOf<T extends z.ZodTypeAny>(item: T) {
+export function collectionOf<T extends z.ZodType>(item: T) {
   return resource({
     totalCount: numeric.optional(),
     items: z.array(item),
@@ -301,11 +304,11 @@ export const SkuSchema = resource({
   purchasePrerequisites: z.array(z.string()).optional(),
   inventoryVariables: z.array(z.string()).optional(),
   provisioningVariables: z.array(z.string()).optional(),
-  dynamicAttributes: z.record(z.unknown()).optional(),
+  dynamicAttributes: z.record(z.string(), z.unknown()).optional(),
   actions: z.array(z.string()).optional(),
   attestationProperties: z
     .object({ attestationType: z.string().optional(), enforceAttestation: bool.optional() })
-    .passthrough()
+    .loose()
     .optional(),
   links: LinksSchema,
   attributes,
@@ -335,8 +338,8 @@ export const AvailabilitySchema = resource({
   renewalInstructions: z.array(z.unknown()).optional(),
   terms: z.array(TermSchema).optional(),
   /** Embedded product and SKU; the docs elide them (`{ ... }`), so both may be empty objects. */
-  product: z.record(z.unknown()).optional(),
-  sku: z.record(z.unknown()).optional(),
+  product: z.record(z.string(), z.unknown()).optional(),
+  sku: z.record(z.string(), z.unknown()).optional(),
   links: LinksSchema,
   attributes,
 });
@@ -346,7 +349,7 @@ export const AvailabilityCollectionSchema = collectionOf(AvailabilitySchema);
 export const InventoryRestrictionSchema = resource({
   reasonCode: z.string(),
   description: z.string().optional(),
-  properties: z.record(z.unknown()).optional(),
+  properties: z.record(z.string(), z.unknown()).optional(),
 });
 export const InventoryItemSchema = resource({
   productId: z.string(),
@@ -369,7 +372,7 @@ export type InventoryCheckResult = z.infer<typeof InventoryCheckResultSchema>;
 export const CartErrorSchema = resource({
   errorCode: code,
   errorDescription: z.string().optional(),
-  additionalInformation: z.record(z.unknown()).optional(),
+  additionalInformation: z.record(z.string(), z.unknown()).optional(),
 });
 export type CartError = z.infer<typeof CartErrorSchema>;
 
@@ -473,7 +476,7 @@ export const OrderSchema = resource({
   status: looseEnum(ORDER_STATUSES).optional(),
   lineItems: z.array(OrderLineItemSchema),
   totalPrice: numeric.optional(),
-  client: z.record(z.unknown()).optional(),
+  client: z.record(z.string(), z.unknown()).optional(),
   links: LinksSchema,
   attributes,
 });
@@ -531,7 +534,7 @@ export const EntitledArtifactSchema = resource({
   link: LinkSchema.optional(),
   /** For reservations: the Azure reservation order id (ties to the invoice line's reservationOrderId). */
   resourceId: z.string().optional(),
-  dynamicAttributes: z.record(z.unknown()).optional(),
+  dynamicAttributes: z.record(z.string(), z.unknown()).optional(),
 });
 
 const EntitlementBaseSchema = z
@@ -548,14 +551,14 @@ const EntitlementBaseSchema = z
     entitlementType,
     fulfillmentState: z.string().optional(),
     entitledArtifacts: z.array(EntitledArtifactSchema).optional(),
-    dynamicAttributes: z.record(z.unknown()).optional(),
+    dynamicAttributes: z.record(z.string(), z.unknown()).optional(),
     expiryDate: z.string().optional(),
   })
-  .passthrough();
+  .loose();
 
 export type Entitlement = z.infer<typeof EntitlementBaseSchema> & { includedEntitlements?: Entitlement[] };
 
-export const EntitlementSchema: z.ZodType<Entitlement, z.ZodTypeDef, unknown> = z.preprocess(
+export const EntitlementSchema: z.ZodType<Entitlement, unknown> = z.preprocess(
   camelizeKeys,
   EntitlementBaseSchema.extend({
     includedEntitlements: z.lazy(() => z.array(EntitlementSchema)).optional(),
@@ -646,10 +649,10 @@ const InvoiceBaseSchema = z
     links: LinksSchema,
     attributes,
   })
-  .passthrough();
+  .loose();
 
 export type Invoice = z.infer<typeof InvoiceBaseSchema> & { amendments?: Invoice[] };
-export const InvoiceSchema: z.ZodType<Invoice, z.ZodTypeDef, unknown> = z.preprocess(
+export const InvoiceSchema: z.ZodType<Invoice, unknown> = z.preprocess(
   camelizeKeys,
   InvoiceBaseSchema.extend({ amendments: z.lazy(() => z.array(InvoiceSchema)).optional() }),
 );

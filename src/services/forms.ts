@@ -120,7 +120,7 @@ export class FormService {
           );
           return;
         }
-        const ack = await this.decide(view, userId, full, false);
+        const ack = this.decide(view, userId, full, false);
         if (ack.kind === 'update') {
           await this.deps.slack.updateView(view.id, ack.view);
           await ack.after?.();
@@ -140,12 +140,12 @@ export class FormService {
     };
   }
 
-  private async decide(
+  private decide(
     view: { id: string; values: FormValues; metadata: ModalMetadata; blockIds: readonly string[] },
     userId: string,
     evaluation: Evaluation,
     inline: boolean,
-  ): Promise<SubmitAck> {
+  ): SubmitAck {
     const problems = evaluation.problems;
     if (Object.keys(problems).length > 0 || !evaluation.draft) {
       const errors: Record<string, string> = {};

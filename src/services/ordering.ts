@@ -129,8 +129,20 @@ export class OrderingService {
       case 'ordered':
         await this.afterOrdered(r, undefined);
         return { kind: 'done' };
-      default:
+      // Nothing to do: not approved (yet, or ever), or finished.
+      case 'approved':
+      case 'pending_approval':
+      case 'rejected':
+      case 'expired':
+      case 'cancelled':
+      case 'confirmed':
+      case 'failed':
+      case 'order_cancelled':
         return { kind: 'done' };
+      default: {
+        const unreachable: never = r;
+        throw new Error(`Unhandled status ${JSON.stringify(unreachable)}`);
+      }
     }
     const plan = r.progress.plan;
     if (plan && plan.stage !== 'ready') return this.planStep(r, polls);

@@ -51,7 +51,15 @@ export function decideRetry(err: unknown): RetryDecision {
     case 'pc_auth':
       if (pcCode === ALREADY_SUBMITTED) return { kind: 'ambiguous', pcCode, pcMessage: err.description };
       return { kind: 'refused', pcCode, pcMessage: err.description };
-    default:
+    case 'config_invalid':
+    case 'internal':
+    case 'pc_credentials_missing':
+    case 'redis_unavailable':
+    case 'slack_api':
       return { kind: 'bug' };
+    default: {
+      const unreachable: never = err.code;
+      throw new Error(`Unhandled error code ${String(unreachable)}`);
+    }
   }
 }

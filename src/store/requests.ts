@@ -181,7 +181,7 @@ export class RequestRepository implements RequestStore {
   }
 
   async pendingIds(): Promise<string[]> {
-    return this.redis.zrange(this.keys.pending(), 0, -1);
+    return this.redis.zrange(this.keys.pending(), 0, '-1');
   }
 
   /** Approved requests not yet in a final state: what the pipeline still owes. */
@@ -191,7 +191,7 @@ export class RequestRepository implements RequestStore {
 
   /** Every request id, oldest first (tests and the soak). */
   async allIds(): Promise<string[]> {
-    return this.redis.zrange(this.keys.allRequests(), 0, -1);
+    return this.redis.zrange(this.keys.allRequests(), 0, '-1');
   }
 
   async idsCreatedBetween(from: number, to: number): Promise<string[]> {

@@ -34,17 +34,26 @@ async function finalState(
   }, timeoutMs);
 }
 
-function threadText(w: World, id: string): Promise<string> {
-  return w.bot.repo.get(id).then((r) => {
-    const ch = r?.slack.threadChannel;
-    const ts = r?.slack.threadTs;
-    return ch && ts
-      ? w.slack
-          .thread(ch, ts)
-          .map((m) => m.text)
-          .join('\n')
-      : '';
-  });
+/**
+ * The request's DM thread once it says all of `until`: messages are posted after the state is saved,
+ * so they can land a moment after the state a test waited for. On timeout, the text as it is.
+ */
+function threadText(w: World, id: string, ...until: RegExp[]): Promise<string> {
+  const read = () =>
+    w.bot.repo.get(id).then((r) => {
+      const ch = r?.slack.threadChannel;
+      const ts = r?.slack.threadTs;
+      return ch && ts
+        ? w.slack
+            .thread(ch, ts)
+            .map((m) => m.text)
+            .join('\n')
+        : '';
+    });
+  return waitFor(async () => {
+    const text = await read();
+    return until.every((p) => p.test(text)) ? text : undefined;
+  }).catch(read);
 }
 
 async function ordersFor(w: World, id: string) {
@@ -90,7 +99,7 @@ describe('approval gate and purchase pipeline, end to end', () => {
     expect(r.status).toBe('confirmed');
     expect(ordersOf(r)).toHaveLength(1);
     expect(await ordersFor(w, id)).toHaveLength(1);
-    const thread = await threadText(w, id);
+    const thread = await threadText(w, id, /approved your request/, /Confirmed/);
     expect(thread).toMatch(/approved your request/);
     expect(thread).toContain(ordersOf(r)[0]!.id);
     expect(thread).toMatch(/Confirmed/);
@@ -122,7 +131,12 @@ describe('approval gate and purchase pipeline, end to end', () => {
     await click(w, id, 'approve_request', 'U0APPROVE1');
     const r = await finalState(w, id);
     expect(r.status).toBe('confirmed');
-    const thread = await threadText(w, id);
+    const thread = await threadText(
+      w,
+      id,
+      /Registering Azure subscription/,
+      /is registered for reservations/,
+    );
     expect(thread).toMatch(/Registering Azure subscription/);
     expect(thread).toMatch(/is registered for reservations/);
     const requests = (await simControl(w.sim.url, '/_sim/requests', undefined, 'GET')) as {
@@ -154,7 +168,9 @@ describe('approval gate and purchase pipeline, end to end', () => {
       status: 'rejected',
       rejection: { by: 'U0APPROVE1', reason: 'Use the existing licences' },
     });
-    expect(await threadText(w, id)).toMatch(/rejected your request[\s\S]*Use the existing licences/);
+    expect(await threadText(w, id, /Use the existing licences/)).toMatch(
+      /rejected your request[\s\S]*Use the existing licences/,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await simOrders(w.sim.url)).toHaveLength(before);
     expect('progress' in r).toBe(false);
@@ -187,7 +203,7 @@ describe('approval gate and purchase pipeline, end to end', () => {
       const r = await finalState(w, id);
       expect(r.status).toBe('failed');
       expect(r.status === 'failed' && r.failure.pcMessage).toBeTruthy();
-      const thread = await threadText(w, id);
+      const thread = await threadText(w, id, /What to do next/);
       expect(thread).toMatch(/What to do next/);
       expect(await ordersFor(w, id)).toHaveLength(0);
     } finally {

@@ -1,6 +1,7 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { request } from 'undici';
+import { request, type Agent } from 'undici';
 import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
+import { UndiciNetworkClient } from '../../src/partner-center/auth';
 import {
   appToken,
   authorityAgent,
@@ -239,6 +240,14 @@ describe('Partner Center simulator: authentication', () => {
   });
 
   describe('with MSAL-node', () => {
+    // MSAL Node 5 dropped system.customAgentOptions: the simulator's CA is trusted through a network
+    // client (ours, on undici) instead.
+    let agent: Agent;
+    beforeAll(() => {
+      agent = authorityAgent(sim);
+    });
+    afterAll(() => agent.close());
+
     function msal(clientSecret = 'msal-secret') {
       return new ConfidentialClientApplication({
         auth: {
@@ -248,7 +257,7 @@ describe('Partner Center simulator: authentication', () => {
           // Without this MSAL asks login.microsoftonline.com whether the host is a valid authority.
           knownAuthorities: [new URL(sim.authorityUrl).host],
         },
-        system: { customAgentOptions: { ca: sim.tlsCaPem } },
+        system: { networkClient: new UndiciNetworkClient(agent) },
       });
     }
 

@@ -1,4 +1,6 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
+import { Agent } from 'undici';
+import { UndiciNetworkClient } from '../../src/partner-center/auth';
 import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
 import { call, requestToken, userToken } from '../../fakes/partner-center/testkit';
 
@@ -69,7 +71,8 @@ describe('Partner Center simulator: Partner Center for Microsoft Cloud for US Go
         authority: `${sim.usGovAuthorityUrl}/partner-tenant`,
         knownAuthorities: [new URL(sim.usGovAuthorityUrl).host],
       },
-      system: { customAgentOptions: { ca: sim.tlsCaPem } },
+      // MSAL-node 5+ has no customAgentOptions: our network client trusts the simulator's authority.
+      system: { networkClient: new UndiciNetworkClient(new Agent({ connect: { ca: sim.tlsCaPem } })) },
     });
     const result = await app.acquireTokenByClientCredential({ scopes: [SEED.auth.scope] });
     expect((await call(sim.url, 'GET', '/v1/customers', { token: result!.accessToken })).status).toBe(200);

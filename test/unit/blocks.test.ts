@@ -39,9 +39,7 @@ type AnyButton = NonNullable<AnyBlock['elements']>[number];
 function buttons(blocks: AnyBlock[]): AnyButton[] {
   return [
     ...blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []),
-    ...blocks
-      .map((b) => b.accessory as AnyButton | undefined)
-      .filter((a): a is AnyButton => a?.type === 'button'),
+    ...blocks.map((b) => b.accessory).filter((a): a is AnyButton => a?.type === 'button'),
   ].filter((e) => e.type === 'button');
 }
 
