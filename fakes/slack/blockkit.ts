@@ -179,7 +179,9 @@ function sameOption(a: unknown, b: unknown): boolean {
 
 function allOptions(el: Obj): unknown[] {
   if (Array.isArray(el.option_groups))
-    return el.option_groups.flatMap((g) => (isObj(g) && Array.isArray(g.options) ? g.options : []));
+    return (el.option_groups as unknown[]).flatMap((g): unknown[] =>
+      isObj(g) && Array.isArray(g.options) ? (g.options as unknown[]) : [],
+    );
   return Array.isArray(el.options) ? el.options : [];
 }
 

@@ -794,6 +794,8 @@ export class SlackInbound {
   readonly mode: InboundMode;
   private readonly fake: SlackFake | undefined;
   private readonly timeoutMs: number;
+  /** set only when the caller chose one; otherwise Socket Mode uses the fake's ack timeout */
+  private readonly chosenTimeoutMs: number | undefined;
   private readonly retryDelaysMs: readonly number[] | undefined;
 
   constructor(
@@ -803,6 +805,7 @@ export class SlackInbound {
   ) {
     this.fake = opts.fake;
     this.timeoutMs = opts.timeoutMs ?? 3000;
+    this.chosenTimeoutMs = opts.timeoutMs;
     this.mode = opts.mode ?? 'http';
     this.retryDelaysMs = opts.retryDelaysMs;
     if (this.mode === 'socket' && !this.fake)
@@ -1047,7 +1050,7 @@ export class SlackInbound {
     const delivery = await fake.socketMode.deliver(type, payload, {
       retry: type === 'events_api' && !explicitRetry && (opts.retries ?? 'slack') === 'slack',
       retryDelaysMs: opts.retryDelaysMs ?? this.retryDelaysMs,
-      ackTimeoutMs: opts.timeoutMs ?? this.timeoutMs,
+      ackTimeoutMs: opts.timeoutMs ?? this.chosenTimeoutMs,
       ...(explicitRetry ? { retryAttempt: opts.retryNum, retryReason: opts.retryReason ?? 'timeout' } : {}),
     });
     if (!delivery.acked) {
@@ -1056,7 +1059,7 @@ export class SlackInbound {
           `no Socket Mode connection to deliver a ${kind} to; Slack would show the user an error (is the bot connected to fake.socketMode?)`,
         );
       throw new InboundTimeout(
-        `the bot did not ack the ${type} envelope within ${opts.timeoutMs ?? this.timeoutMs} ms (${delivery.attempts} attempt(s)); Slack would show the user an error`,
+        `the bot did not ack the ${type} envelope in time (${delivery.attempts} attempt(s)); Slack would show the user an error`,
       );
     }
     const ackPayload = delivery.payload;
