@@ -38,12 +38,15 @@ async function fakeWith(opts: SlackFakeOptions = {}): Promise<SlackFake> {
   return fake;
 }
 
-/** The SDK client with a 1 s ping timeout, so a reconnect waits 1 s instead of the default 5 s. */
-function socketClient(fake: SlackFake, appToken = fake.appToken): SocketModeClient {
+/**
+ * The SDK client. `quickReconnect` sets a 1 s ping timeout, so a reconnect waits 1 s instead of the
+ * default 5 s; the other tests keep the default, which a busy machine cannot trip.
+ */
+function socketClient(fake: SlackFake, opts: { quickReconnect?: boolean } = {}): SocketModeClient {
   const client = new SocketModeClient({
-    appToken,
+    appToken: fake.appToken,
     logLevel: SocketLogLevel.ERROR,
-    clientPingTimeout: 1000,
+    clientPingTimeout: opts.quickReconnect ? 1000 : 5000,
     clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } },
   });
   clients.push(client);
@@ -306,7 +309,7 @@ describe('disconnects and reconnects (the SDK client)', () => {
     'sends disconnect %s in the documented shape, and the client comes back on a new URL',
     async (reason) => {
       const fake = await fakeWith();
-      const client = socketClient(fake);
+      const client = socketClient(fake, { quickReconnect: true });
       client.on('slack_event', ({ ack }) => ack());
       await client.start();
       fake.socketMode.disconnect(reason);
@@ -318,17 +321,17 @@ describe('disconnects and reconnects (the SDK client)', () => {
         debug_info: { host: 'applink-fake-1' },
       });
       await until(
-        () => fake.count('apps.connections.open') === 2 && fake.socketMode.openConnections === 1,
+        () => fake.count('apps.connections.open') >= 2 && fake.socketMode.openConnections === 1,
         'reconnect',
       );
-      expect(fake.socketMode.connections()).toEqual([
-        expect.objectContaining({ id: 1, disconnectReason: reason, closedAt: expect.any(Number) }),
-        expect.objectContaining({ id: 2 }),
-      ]);
-      expect(await fake.socketMode.deliver('slash_commands', { command: '/purchase' })).toMatchObject({
-        acked: true,
-        connectionId: 2,
+      expect(fake.socketMode.connections()[0]).toMatchObject({
+        id: 1,
+        disconnectReason: reason,
+        closedAt: expect.any(Number),
       });
+      const delivery = await fake.socketMode.deliver('slash_commands', { command: '/purchase' });
+      expect(delivery).toMatchObject({ acked: true });
+      expect(delivery.connectionId).toBeGreaterThan(1);
     },
   );
 
@@ -345,11 +348,16 @@ describe('disconnects and reconnects (the SDK client)', () => {
     expect(fake.socketMode.openConnections).toBe(0);
   });
 
-  it('refreshes a connection when its time is up, and the client reconnects', async () => {
-    const fake = await fakeWith({ socketMode: { connectionLifetimeMs: 200 } });
-    const client = socketClient(fake);
-    await client.start();
-    await until(() => fake.count('apps.connections.open') >= 2, 'a refresh');
+  it('refreshes a connection when its time is up, and closes it if the client stays', async () => {
+    // A raw socket: the SDK client would reconnect in a loop every 200 ms here.
+    const fake = await fakeWith({ socketMode: { connectionLifetimeMs: 200, disconnectGraceMs: 100 } });
+    const { ws, frames } = await rawSocket(await openUrl(fake));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    expect(await closed).toBe(1000);
+    expect(frames.map((f) => [f.type, f.reason])).toEqual([
+      ['hello', undefined],
+      ['disconnect', 'refresh_requested'],
+    ]);
     expect(fake.socketMode.connections()[0]).toMatchObject({ disconnectReason: 'refresh_requested' });
   });
 
@@ -456,7 +464,7 @@ describe('a Bolt App in Socket Mode against the fake', () => {
       // Slack recycles the connection; Bolt's client reconnects on its own (5 s: its default ping timeout).
       fake.socketMode.disconnect('warning');
       await until(
-        () => fake.socketMode.openConnections === 1 && fake.count('apps.connections.open') === 2,
+        () => fake.socketMode.openConnections === 1 && fake.count('apps.connections.open') >= 2,
         'Bolt reconnecting',
         15000,
       );

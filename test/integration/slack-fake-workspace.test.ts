@@ -5,6 +5,7 @@ import { LogLevel as WebLogLevel, WebClient, type Logger, type WebAPICallResult 
 import { startSlackFake, type SlackFake, type SlackFakeOptions } from '../../fakes/slack';
 import {
   blockActions,
+  checkOptionsAnswer,
   globalShortcut,
   messageShortcut,
   SlackInbound,
@@ -493,6 +494,31 @@ describe('Block Kit rules', () => {
       ),
     ).toMatch(/min_value/);
     expect(await refused(input({ type: 'datepicker', initial_date: '01/03/2026' }))).toMatch(/YYYY-MM-DD/);
+  });
+});
+
+describe('options answers', () => {
+  const opt = (value: string, text = value) => ({ text: { type: 'plain_text', text }, value });
+
+  it('accepts up to 100 options or option groups, and refuses more, bad options and an answer with neither', () => {
+    expect(checkOptionsAnswer({ options: Array.from({ length: 100 }, (_, i) => opt(`v${i}`)) }).ok).toBe(
+      true,
+    );
+    expect(
+      checkOptionsAnswer({
+        option_groups: [{ label: { type: 'plain_text', text: 'G' }, options: [opt('a')] }],
+      }).ok,
+    ).toBe(true);
+    expect(
+      checkOptionsAnswer({ options: Array.from({ length: 101 }, (_, i) => opt(`v${i}`)) }).messages,
+    ).toEqual(['[ERROR] no more than 100 items allowed [json-pointer:/options]']);
+    expect(checkOptionsAnswer({ options: [opt('v'.repeat(151), 'long value')] }).messages).toEqual([
+      '[ERROR] must be less than 151 characters [json-pointer:/options/0/value]',
+    ]);
+    expect(checkOptionsAnswer({ options: [{ text: { type: 'mrkdwn', text: '*x*' }, value: 'x' }] }).ok).toBe(
+      false,
+    );
+    expect(checkOptionsAnswer({}).ok).toBe(false);
   });
 });
 
