@@ -827,6 +827,7 @@ export class SlackInbound {
   }
 
   async send(kind: InboundKind, payload: unknown, opts: SendOptions = {}): Promise<InboundResult> {
+    this.assertDeclared(kind, payload);
     if (this.mode === 'socket') return this.overSocket(kind, payload, opts);
     const retryLikeSlack =
       kind === 'event' && (opts.retries ?? 'slack') === 'slack' && opts.retryNum === undefined;
@@ -962,6 +963,37 @@ export class SlackInbound {
     if (this.mode === 'socket') throw new Error('ssl_check is HTTP only: Socket Mode has no Request URL');
     const payload = sslCheck();
     return { ...(await this.send('ssl_check', payload, opts)), payload };
+  }
+
+  /**
+   * Slack sends an app only what its configuration declares: its slash commands, its shortcuts (by
+   * callback_id and type) and the bot events it subscribes to (docs.slack.dev "App manifest reference";
+   * "The Events API", Subscribing to event types). A test that sends anything else tests nothing real.
+   */
+  private assertDeclared(kind: InboundKind, payload: unknown): void {
+    const declared = this.fake?.declared;
+    if (!declared || !isObj(payload)) return;
+    const refuse = (what: string, where: string): never => {
+      throw new Error(
+        `Slack would not send ${what}: the app's manifest does not declare it (${where}); add it to manifest.yml or pass startSlackFake({ declared })`,
+      );
+    };
+    if (
+      kind === 'command' &&
+      typeof payload.command === 'string' &&
+      !declared.commands.includes(payload.command)
+    )
+      refuse(`the command ${payload.command}`, 'features.slash_commands');
+    if (payload.type === 'shortcut' || payload.type === 'message_action') {
+      const type = payload.type === 'shortcut' ? 'global' : 'message';
+      if (!declared.shortcuts.some((s) => s.callback_id === payload.callback_id && s.type === type))
+        refuse(`the ${type} shortcut ${String(payload.callback_id)}`, 'features.shortcuts');
+    }
+    if (kind === 'event' && payload.type === 'event_callback' && isObj(payload.event)) {
+      const type = String(payload.event.type);
+      if (!declared.botEvents.includes(type))
+        refuse(`the event ${type}`, 'settings.event_subscriptions.bot_events');
+    }
   }
 
   // ---------------------------------------------------------------- transports

@@ -16,6 +16,7 @@ import type { SlackFake, SlackFakeOptions } from './types';
 
 export type {
   Block,
+  Declared,
   FailureSpec,
   FakeChannel,
   FakeEphemeral,

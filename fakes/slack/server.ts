@@ -25,6 +25,7 @@ import {
 import { SocketModeHub } from './socket';
 import type {
   Block,
+  Declared,
   FailureSpec,
   FakeEphemeral,
   FakeFile,
@@ -71,6 +72,7 @@ interface ManifestFacts {
   botScopes: string[];
   homeTabEnabled: boolean;
   messagesTabEnabled: boolean;
+  declared: Declared;
 }
 
 /**
@@ -82,11 +84,32 @@ function readManifest(): ManifestFacts {
     botScopes: FALLBACK_SCOPES,
     homeTabEnabled: false,
     messagesTabEnabled: true,
+    declared: { commands: [], shortcuts: [], botEvents: [] },
   };
   try {
     const manifest = parseYaml(readFileSync(join(__dirname, '..', '..', 'manifest.yml'), 'utf8')) as {
       oauth_config?: { scopes?: { bot?: unknown } };
-      features?: { app_home?: { home_tab_enabled?: unknown; messages_tab_enabled?: unknown } };
+      features?: {
+        app_home?: { home_tab_enabled?: unknown; messages_tab_enabled?: unknown };
+        slash_commands?: unknown;
+        shortcuts?: unknown;
+      };
+      settings?: { event_subscriptions?: { bot_events?: unknown } };
+    };
+    const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+    const botEvents: unknown = manifest.settings?.event_subscriptions?.bot_events;
+    facts.declared = {
+      commands: list(manifest.features?.slash_commands).flatMap((c) =>
+        typeof c.command === 'string' ? [c.command] : [],
+      ),
+      shortcuts: list(manifest.features?.shortcuts).flatMap((c) =>
+        typeof c.callback_id === 'string' && (c.type === 'global' || c.type === 'message')
+          ? [{ callback_id: c.callback_id, type: c.type }]
+          : [],
+      ),
+      botEvents: (Array.isArray(botEvents) ? (botEvents as unknown[]) : []).filter(
+        (e): e is string => typeof e === 'string',
+      ),
     };
     const bot = manifest.oauth_config?.scopes?.bot;
     if (Array.isArray(bot) && bot.every((s) => typeof s === 'string')) facts.botScopes = bot;
@@ -190,6 +213,7 @@ export class SlackFakeServer implements SlackFake {
   readonly botToken: string;
   readonly appToken: string;
   readonly socketMode: SocketModeHub;
+  readonly declared: Declared | undefined;
   readonly calls: RecordedCall[] = [];
   readonly views = new Map<string, FakeView>();
   readonly files: FakeFile[] = [];
@@ -232,6 +256,7 @@ export class SlackFakeServer implements SlackFake {
     this.scopes = opts.scopes ?? manifest.botScopes;
     this.homeTabEnabled = opts.homeTabEnabled ?? manifest.homeTabEnabled;
     this.messagesTabEnabled = opts.messagesTabEnabled ?? manifest.messagesTabEnabled;
+    this.declared = opts.declared === false ? undefined : { ...manifest.declared, ...(opts.declared ?? {}) };
     this.latency = new Latency(opts);
     this.socketMode = new SocketModeHub(opts.socketMode ?? {}, APP_ID, this.now);
     for (const u of [...DEFAULT_USERS, ...(opts.users ?? [])]) this.users.set(u.id, u);

@@ -22,6 +22,13 @@ export interface SlackFakeOptions extends LatencyOptions {
   homeTabEnabled?: boolean;
   /** App Home's Messages tab (DMs from the bot answer `messages_tab_disabled` without it). Default: the manifest's `features.app_home.messages_tab_enabled`. */
   messagesTabEnabled?: boolean;
+  /**
+   * What the app subscribes to. Slack sends only the slash commands, shortcuts and bot events the app's
+   * configuration declares, so SlackInbound refuses to send anything else. Default: read from manifest.yml
+   * (`features.slash_commands`, `features.shortcuts`, `settings.event_subscriptions.bot_events`); give
+   * lists to replace them, or `false` to send anything.
+   */
+  declared?: Partial<Declared> | false;
   /** added to (and by id replacing) the seeded users */
   users?: FakeUser[];
   /** added to (and by id replacing) the seeded user groups */
@@ -144,6 +151,12 @@ export interface ResponseUrlBinding {
   threadTs?: string;
 }
 
+export interface Declared {
+  commands: string[];
+  shortcuts: Array<{ callback_id: string; type: 'global' | 'message' }>;
+  botEvents: string[];
+}
+
 export interface NewChannel {
   /** default: a fresh C… id */
   id?: string;
@@ -165,6 +178,8 @@ export interface SlackFake {
   botToken: string;
   /** the app-level token apps.connections.open accepts */
   appToken: string;
+  /** what Slack may send the app (see SlackFakeOptions.declared); undefined when checks are off */
+  declared: Declared | undefined;
   /** Socket Mode: connections, frames, delivering envelopes, disconnects */
   socketMode: SocketModeControl;
   /** Changes the latency of every call, or of one method's. */

@@ -211,6 +211,56 @@ describe('url_verification and ssl_check', () => {
   });
 });
 
+describe("what the app's configuration declares", () => {
+  it('is all Slack sends: an undeclared command, shortcut or event is refused before it leaves', async () => {
+    const bot = await endpoint((_n, _s, res) => res.writeHead(200).end());
+    servers.push(bot.server);
+    const fake = await startSlackFake({
+      declared: {
+        shortcuts: [{ callback_id: 'new_purchase', type: 'global' }],
+        botEvents: ['app_home_opened'],
+      },
+    });
+    try {
+      const slack = new SlackInbound(bot.url, SECRET, { fake });
+      // From manifest.yml: /purchase is declared.
+      expect((await slack.command({ text: 'help' })).status).toBe(200);
+      await expect(slack.command({ command: '/other' })).rejects.toThrow(
+        /command \/other.*features\.slash_commands/,
+      );
+      expect((await slack.shortcut({ callback_id: 'new_purchase' })).status).toBe(200);
+      await expect(slack.shortcut({ callback_id: 'something_else' })).rejects.toThrow(
+        /global shortcut something_else/,
+      );
+      await expect(
+        slack.messageShortcut({
+          callback_id: 'new_purchase',
+          message: { ts: '1.000001', channel: 'C0GENERAL' },
+        }),
+      ).rejects.toThrow(/message shortcut new_purchase/);
+      expect((await slack.appHomeOpened({ user: 'U0REQUEST1' })).status).toBe(200);
+      await expect(slack.event({ event: { type: 'app_mention' } })).rejects.toThrow(
+        /event app_mention.*settings\.event_subscriptions\.bot_events/,
+      );
+      expect(bot.seen).toHaveLength(3);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('is read from manifest.yml by default, and checks can be switched off', async () => {
+    const fake = await startSlackFake();
+    const open = await startSlackFake({ declared: false });
+    try {
+      expect(fake.declared?.commands).toContain('/purchase');
+      expect(open.declared).toBeUndefined();
+    } finally {
+      await fake.close();
+      await open.close();
+    }
+  });
+});
+
 describe('against a Bolt App over HTTP', () => {
   let fake: SlackFake;
   let app: App;
@@ -218,7 +268,7 @@ describe('against a Bolt App over HTTP', () => {
   const retries: Array<[unknown, unknown]> = [];
 
   beforeAll(async () => {
-    fake = await startSlackFake({ homeTabEnabled: true });
+    fake = await startSlackFake({ homeTabEnabled: true, declared: { botEvents: ['app_home_opened'] } });
     app = new App({
       token: fake.botToken,
       signingSecret: SECRET,

@@ -115,7 +115,17 @@ describe.each(['http', 'socket'] as const)('the same journey over %s', (mode) =>
   let slack: SlackInbound;
 
   beforeAll(async () => {
-    fake = await startSlackFake({ homeTabEnabled: true });
+    fake = await startSlackFake({
+      homeTabEnabled: true,
+      // What the manifest must declare for Slack to send these.
+      declared: {
+        shortcuts: [
+          { callback_id: 'new_purchase', type: 'global' },
+          { callback_id: 'report_message', type: 'message' },
+        ],
+        botEvents: ['app_home_opened'],
+      },
+    });
     const common = {
       token: fake.botToken,
       logLevel: LogLevel.ERROR,

@@ -397,7 +397,13 @@ describe('a Bolt App in Socket Mode against the fake', () => {
   };
 
   it('connects with the app-level token, takes every kind of payload, acks them, and reconnects after a warning', async () => {
-    const fake = await fakeWith({ homeTabEnabled: true });
+    const fake = await fakeWith({
+      homeTabEnabled: true,
+      declared: {
+        shortcuts: [{ callback_id: 'new_purchase', type: 'global' }],
+        botEvents: ['app_home_opened'],
+      },
+    });
     // Exactly how the bot configures Socket Mode: appToken + socketMode, Web API at the fake.
     const app = new App({
       token: fake.botToken,
