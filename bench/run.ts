@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startRedisServer, type RedisServer } from '../test/support/redis-server';
+import { startRedisServer, type RedisServer } from '../harness/redis-server';
 import type { BenchContext } from './lib/context';
 import { closeAgent } from './lib/load';
 import { NOTES } from './lib/notes';

@@ -2,23 +2,20 @@ import { Worker, type ConnectionOptions, type Processor } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config';
 import type { Metrics } from '../src/metrics';
-import { Producers, QUEUES } from '../src/queues';
-import type { InvoiceJobs } from '../src/services/finance-service';
-import type { Notifier } from '../src/services/notifier';
-import type { OrderingService } from '../src/services/ordering';
-import type { RequestRepository } from '../src/store/requests';
+import { QUEUES, type Producers } from '../src/queues';
+import type { RequestStore } from '../src/store/requests';
+import type { Services } from '../src/wiring';
+import { cancelProcessor } from './cancel';
 import { confirmProcessor } from './confirm';
-import { sweep } from './maintenance';
+import { Backoff, sweep } from './maintenance';
 import { onPurchaseExhausted, purchaseProcessor } from './purchase';
 
 export interface WorkerDeps {
   config: Config;
   connection: ConnectionOptions;
   producers: Producers;
-  ordering: OrderingService;
-  repo: RequestRepository;
-  notifier: Notifier;
-  finance: InvoiceJobs;
+  services: Services;
+  requests: RequestStore;
   metrics: Metrics;
   log: Logger;
   now: () => number;
@@ -30,13 +27,13 @@ export interface WorkerSet {
   close(timeoutMs: number): Promise<void>;
 }
 
-/** Starts every BullMQ worker and the job schedulers (expiry sweep, invoice poll). */
+/** Starts every BullMQ worker and the job schedulers (sweep, invoice poll). */
 export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
-  const { config, connection, producers, log } = deps;
+  const { config, connection, producers, services, log } = deps;
   const prefix = `${config.redis.keyPrefix}:bull`;
   const purchaseDeps = {
-    ordering: deps.ordering,
-    repo: deps.repo,
+    ordering: services.ordering,
+    requests: deps.requests,
     log: log.child({ module: 'purchase-job' }),
     now: deps.now,
   };
@@ -76,7 +73,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
   const confirm = make(
     QUEUES.confirm,
     confirmProcessor({
-      ordering: deps.ordering,
+      confirmation: services.confirmation,
       log: log.child({ module: 'confirm-job' }),
       maxAttempts: config.timings.orderConfirmationAttempts,
       // After the first look, look again at a fifth of the initial wait (3 minutes by default).
@@ -85,21 +82,40 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
     }),
     4,
   );
+  const cancel = make(
+    QUEUES.cancel,
+    cancelProcessor({
+      lifecycle: services.lifecycle,
+      log: log.child({ module: 'cancel-job' }),
+      now: deps.now,
+    }),
+    2,
+  );
+  const backoff = new Backoff(config.timings.sweepIntervalMs, 3_600_000);
   const maintenance = make(
     QUEUES.maintenance,
     async () =>
-      sweep({
-        repo: deps.repo,
-        notifier: deps.notifier,
-        producers,
-        reminderBeforeMs: config.timings.approvalReminderBeforeMs,
-        confirmationDelayMs: config.timings.orderConfirmationDelayMs,
-        log: log.child({ module: 'sweep' }),
-        now: deps.now,
-      }),
+      sweep(
+        {
+          requests: deps.requests,
+          notifier: services.notifier,
+          producers,
+          lifecycle: services.lifecycle,
+          channelHealth: services.channelHealth,
+          reminderBeforeMs: config.timings.approvalReminderBeforeMs,
+          escalateAfterMs: config.escalation.usergroupId ? config.escalation.afterMs : 0,
+          confirmationDelayMs: config.timings.orderConfirmationDelayMs,
+          searchAttempts: config.timings.orderSearchAttempts,
+          windowMs: 30 * 86_400_000,
+          log: log.child({ module: 'sweep' }),
+          onFailure: (step) => deps.metrics.sweepFailures.inc({ step }),
+          now: deps.now,
+        },
+        backoff,
+      ),
     1,
   );
-  const invoices = make(QUEUES.invoices, async () => deps.finance.pollInvoices(), 1);
+  const invoices = make(QUEUES.invoices, async () => services.finance.pollInvoices(), 1);
 
   // Job schedulers are upserted by id: every worker process may call this, one schedule results.
   await producers.maintenance.upsertJobScheduler(
@@ -113,7 +129,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
     { name: 'invoice-poll', opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
 
-  const workers = [purchase, confirm, maintenance, invoices];
+  const workers = [purchase, confirm, cancel, maintenance, invoices];
   return {
     workers,
     running: () => workers.every((w) => w.isRunning()),

@@ -1,91 +1,197 @@
 import type { Logger } from 'pino';
-import type { Producers } from '../src/queues';
-import { jobIds } from '../src/queues';
-import type { Notifier } from '../src/services/notifier';
-import type { RequestRepository } from '../src/store/requests';
-import { slackDate } from '../src/slack/text';
+import type { PurchaseRequest } from '../src/purchases/model';
+import { jobIds, type Producers } from '../src/queues';
+import type { LifecycleService } from '../src/services/lifecycle';
+import type { RequestNotifier } from '../src/services/notifier';
+import type { RequestStore } from '../src/store/requests';
 
 export interface SweepDeps {
-  repo: RequestRepository;
-  notifier: Notifier;
+  requests: RequestStore;
+  notifier: RequestNotifier;
   producers: Producers;
+  lifecycle: LifecycleService;
+  /** Checked on each sweep (and at start-up): /readyz reports a bot missing from its channels. */
+  channelHealth?: { check(): Promise<unknown> } | undefined;
   reminderBeforeMs: number;
+  /** 0: no escalation. */
+  escalateAfterMs: number;
   confirmationDelayMs: number;
+  searchAttempts: number;
+  /** Software orders are cancellable for at most this long (perpetual software: 30 days). */
+  windowMs: number;
   log: Logger;
+  /** Counts requests a sweep could not handle (they are retried later, with backoff). */
+  onFailure?(step: string): void;
   now?: () => number;
 }
 
 export interface SweepReport {
   expired: number;
   reminded: number;
+  escalated: number;
   announced: number;
   requeued: number;
+  failed: number;
 }
 
 /**
- * Runs on a BullMQ job scheduler. Expires pending requests, reminds approvers before expiry, and is
- * the pipeline's safety net: a request approved just before a crash, whose job was never added, or
- * whose job ran out of attempts with the checkout outcome unknown, is picked up again here.
+ * A request whose handling failed is skipped for a while, doubling each time, so one poisoned
+ * request (a requester who cannot be sent a DM, a card that cannot be updated) never stops the
+ * sweep for the others and is not hammered either.
  */
-export async function sweep(deps: SweepDeps): Promise<SweepReport> {
-  const now = (deps.now ?? Date.now)();
-  const report: SweepReport = { expired: 0, reminded: 0, announced: 0, requeued: 0 };
-
-  for (const id of await deps.repo.pendingUntil(now)) {
-    const res = await deps.repo.apply(id, { type: 'expire' }, 'scheduler');
-    if (!res.ok || !res.changed) continue;
-    report.expired++;
-    await deps.notifier.refreshCard(res.request);
-    await deps.notifier.tellRequester(
-      res.request,
-      `:alarm_clock: Request ${id} expired: no approver decided in time. Nothing was bought; submit it again with \`/purchase\` if it is still needed.`,
-    );
+export class Backoff {
+  private readonly failures = new Map<string, { count: number; until: number }>();
+  constructor(
+    private readonly baseMs: number,
+    private readonly capMs: number,
+  ) {}
+  ready(id: string, now: number): boolean {
+    const f = this.failures.get(id);
+    return !f || f.until <= now;
   }
+  failed(id: string, now: number): void {
+    const count = (this.failures.get(id)?.count ?? 0) + 1;
+    this.failures.set(id, { count, until: now + Math.min(this.capMs, this.baseMs * 2 ** (count - 1)) });
+  }
+  succeeded(id: string): void {
+    this.failures.delete(id);
+  }
+}
 
-  for (const id of await deps.repo.pendingIds()) {
-    const r = await deps.repo.get(id);
-    if (!r || r.status !== 'pending_approval') continue;
-    if (!r.slack.cardTs || !r.slack.threadTs) {
+/**
+ * Runs on a BullMQ job scheduler. Expires pending requests, reminds and escalates, reminds about
+ * closing cancellation windows, and is the pipeline's safety net: a request approved just before a
+ * crash, whose job was never added, or whose job ran out of attempts, is picked up again here.
+ */
+export async function sweep(
+  deps: SweepDeps,
+  backoff: Backoff = new Backoff(60_000, 3_600_000),
+): Promise<SweepReport> {
+  const now = (deps.now ?? Date.now)();
+  const report: SweepReport = { expired: 0, reminded: 0, escalated: 0, announced: 0, requeued: 0, failed: 0 };
+
+  const each = async (
+    step: string,
+    ids: readonly string[],
+    work: (id: string) => Promise<void>,
+  ): Promise<void> => {
+    for (const id of ids) {
+      if (!backoff.ready(`${step}:${id}`, now)) continue;
+      try {
+        await work(id);
+        backoff.succeeded(`${step}:${id}`);
+      } catch (err) {
+        report.failed++;
+        backoff.failed(`${step}:${id}`, now);
+        deps.onFailure?.(step);
+        deps.log.warn({ err, requestId: id, step }, 'sweep could not handle a request; retrying it later');
+      }
+    }
+  };
+
+  await each('expire', await deps.requests.pendingUntil(now), async (id) => {
+    const res = await deps.requests.apply(id, { type: 'expire' }, 'scheduler');
+    if (!res.ok || !res.changed) return;
+    report.expired++;
+    await deps.notifier.refresh(res.request);
+    await deps.notifier.notify(res.request, { kind: 'expired' });
+  });
+
+  await each('pending', await deps.requests.pendingIds(), async (id) => {
+    const r = await deps.requests.get(id);
+    if (!r || r.status !== 'pending_approval') return;
+    if ((!r.slack.cardTs && !r.slack.cardUndeliverable) || !r.slack.threadTs) {
       await deps.notifier.announce(r);
       report.announced++;
-      continue;
+      return;
     }
     if (!r.reminded && r.expiresAt - now <= deps.reminderBeforeMs) {
-      const res = await deps.repo.apply(id, { type: 'remind' }, 'scheduler');
+      const res = await deps.requests.apply(id, { type: 'remind' }, 'scheduler');
       if (res.ok && res.changed) {
         report.reminded++;
-        await deps.notifier.tellApprovers(
-          res.request,
-          `:bell: Reminder: request ${id} expires ${slackDate(r.expiresAt)} unless an approver decides.`,
-        );
+        await deps.notifier.notify(res.request, { kind: 'reminder', expiresAt: r.expiresAt });
       }
     }
-  }
+    if (deps.escalateAfterMs > 0 && !r.escalated && now - r.createdAt >= deps.escalateAfterMs) {
+      const res = await deps.requests.apply(id, { type: 'escalate' }, 'scheduler');
+      if (res.ok && res.changed) {
+        report.escalated++;
+        await deps.notifier.notify(res.request, { kind: 'escalation', waitedMs: now - r.createdAt });
+      }
+    }
+  });
 
-  for (const id of await deps.repo.inflightIds()) {
-    const r = await deps.repo.get(id);
-    if (!r) continue;
-    if (r.status === 'approved' || r.status === 'ordering') {
-      const job = await deps.producers.purchase.getJob(jobIds.purchase(id));
-      if (!job) {
-        await deps.producers.enqueuePurchase(id);
-        report.requeued++;
-      } else if (await job.isFailed()) {
-        await job.retry('failed');
-        report.requeued++;
-      }
-    } else if (r.status === 'ordered' && !r.confirmationMissing) {
-      const job = await deps.producers.confirm.getJob(jobIds.confirm(id));
-      if (!job) {
-        await deps.producers.enqueueConfirmation(id, deps.confirmationDelayMs);
-        report.requeued++;
-      } else if (await job.isFailed()) {
-        await job.retry('failed');
-        report.requeued++;
-      }
-    }
-  }
-  if (report.expired || report.reminded || report.announced || report.requeued)
-    deps.log.info(report, 'sweep');
+  await each('inflight', await deps.requests.inflightIds(), async (id) => {
+    const r = await deps.requests.get(id);
+    if (!r) return;
+    if (await resume(deps, r)) report.requeued++;
+  });
+
+  // Software orders of the last weeks: reminders before their cancellation window closes.
+  await each(
+    'window',
+    await deps.requests.idsCreatedBetween(now - deps.windowMs - 7 * 86_400_000, now),
+    async (id) => {
+      const r = await deps.requests.get(id);
+      if (r) await deps.lifecycle.windows(r);
+    },
+  );
+
+  await deps.channelHealth
+    ?.check()
+    .catch((err: unknown) => deps.log.warn({ err }, 'could not check channel membership'));
+  if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'sweep');
   return report;
+}
+
+/** Puts a request whose job is missing (or failed for good) back on its queue. True if it did. */
+async function resume(deps: SweepDeps, r: PurchaseRequest): Promise<boolean> {
+  const p = deps.producers;
+  switch (r.status) {
+    case 'approved':
+    case 'ordering': {
+      const job = await p.purchase.getJob(jobIds.purchase(r.id));
+      if (!job) {
+        await p.enqueuePurchase(r.id);
+        return true;
+      }
+      if (await job.isFailed()) {
+        await job.retry('failed');
+        return true;
+      }
+      return false;
+    }
+    case 'attention': {
+      if (r.attention.reason === 'outcome_unknown') {
+        // The search for the order stops by itself after its attempts; a lost search job resumes.
+        if (r.attention.searches >= deps.searchAttempts) return false;
+        const job = await p.purchase.getJob(jobIds.purchase(r.id));
+        if (job && !(await job.isFailed())) return false;
+        if (job) await job.remove();
+        await p.enqueuePurchase(r.id, { step: 'search' });
+        return true;
+      }
+      // An order that needs people is looked at again now and then: it may clear (pending review).
+      const job = await p.confirm.getJob(jobIds.confirm(r.id));
+      if (!job) {
+        await p.enqueueConfirmation(r.id, deps.confirmationDelayMs);
+        return true;
+      }
+      return false;
+    }
+    case 'ordered': {
+      const job = await p.confirm.getJob(jobIds.confirm(r.id));
+      if (!job) {
+        await p.enqueueConfirmation(r.id, deps.confirmationDelayMs);
+        return true;
+      }
+      if (await job.isFailed()) {
+        await job.retry('failed');
+        return true;
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
 }

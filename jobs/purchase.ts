@@ -1,62 +1,57 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { isAppError } from '../src/errors';
-import { PartnerCenterError } from '../src/partner-center/errors';
 import { purchaseJobSchema } from '../src/queues';
-import {
-  failureFromError,
-  isBusinessError,
-  RequestBusy,
-  type OrderingService,
-} from '../src/services/ordering';
-import type { RequestRepository } from '../src/store/requests';
+import { PurchaseRefused, RequestBusy, TryAgain, type OrderingService } from '../src/services/ordering';
+import type { RequestStore } from '../src/store/requests';
+import { DelayedError, delayJob } from './delay';
 
 export interface PurchaseJobDeps {
   ordering: OrderingService;
-  repo: RequestRepository;
+  requests: RequestStore;
   log: Logger;
   now?: () => number;
 }
 
 /**
  * One job per approved request (job id `purchase-<request id>`). Steps live in the job data; waits
- * use moveToDelayed so no worker slot is held while Microsoft registers a subscription or while a
- * 429 runs out, and a 429 does not burn an attempt.
+ * (registration, the Azure plan's fulfilment, the order list's lag, 429s) move the job to the
+ * delayed set, so no worker slot is held, and a 429 does not burn an attempt.
  */
 export function purchaseProcessor(deps: PurchaseJobDeps) {
   const now = deps.now ?? Date.now;
   return async (job: Job, token?: string): Promise<string> => {
     const data = purchaseJobSchema.parse(job.data);
     const log = deps.log.child({ requestId: data.requestId, jobId: job.id, step: data.step });
-    const delay = async (ms: number, patch: Partial<typeof data> = {}): Promise<never> => {
-      if (Object.keys(patch).length) await job.updateData({ ...data, ...patch });
-      await job.moveToDelayed(now() + ms, token);
-      throw new DelayedError();
-    };
     try {
-      if (data.step !== 'order') {
-        const out = await deps.ordering.ensureRegistration(data.requestId, data.polls);
-        if (out.kind === 'done') return 'nothing to do';
+      let step = data.step;
+      let polls = data.polls;
+      for (let hops = 0; hops < 10; hops++) {
+        const out = await deps.ordering.step(data.requestId, step, polls);
+        if (out.kind === 'done') return 'done';
         if (out.kind === 'wait') {
-          log.info({ polls: out.polls, delayMs: out.delayMs }, 'waiting for subscription registration');
-          return await delay(out.delayMs, { step: out.step, polls: out.polls });
+          log.info({ next: out.step, polls: out.polls, delayMs: out.delayMs }, 'waiting');
+          return await delayJob(job, token, now() + out.delayMs, {
+            ...data,
+            step: out.step,
+            polls: out.polls,
+          });
         }
-        await job.updateData({ ...data, step: 'order' });
+        step = out.step;
+        polls = 0;
+        await job.updateData({ ...data, step, polls });
       }
-      await deps.ordering.order(data.requestId);
-      return 'ordered';
+      return 'done';
     } catch (err) {
       if (err instanceof DelayedError) throw err;
-      if (err instanceof RequestBusy) return delay(500);
-      if (err instanceof PartnerCenterError && err.code === 'pc_throttled') {
-        log.warn({ retryAfterMs: err.retryAfterMs }, 'Partner Center throttled us; waiting as told');
-        return delay(Math.max(err.retryAfterMs ?? 5000, 100));
+      if (err instanceof RequestBusy) return delayJob(job, token, now() + 500);
+      if (err instanceof TryAgain && err.delayMs !== undefined) {
+        log.warn({ delayMs: err.delayMs }, 'Partner Center throttled us; waiting as told');
+        return delayJob(job, token, now() + Math.max(err.delayMs, 100));
       }
-      if (isBusinessError(err)) {
-        const failure = failureFromError(err);
-        log.warn({ failure }, 'purchase refused');
-        await deps.ordering.fail(data.requestId, failure);
-        return `failed: ${failure.code}`;
+      if (err instanceof PurchaseRefused) {
+        log.warn({ failure: err.failure }, 'purchase refused');
+        await deps.ordering.fail(data.requestId, err.failure, err.checkoutRefused);
+        return `failed: ${err.failure.code}`;
       }
       log.warn({ err, attemptsMade: job.attemptsMade }, 'purchase step failed; will retry');
       throw err;
@@ -65,33 +60,29 @@ export function purchaseProcessor(deps: PurchaseJobDeps) {
 }
 
 /**
- * After the last attempt. If checkout may have reached Partner Center, the request is not failed:
- * it stays in ordering and the sweeper retries it later with the same MS-RequestId, because saying
- * "nothing was bought" could be false.
+ * After the last attempt. "Nothing was bought" is said only when no checkout can have reached
+ * Partner Center (the state machine enforces it); otherwise the request stays where it is and the
+ * sweeper retries it later with the same MS-RequestIds.
  */
 export async function onPurchaseExhausted(
   deps: PurchaseJobDeps,
   requestId: string,
   err: unknown,
 ): Promise<void> {
-  const r = await deps.repo.get(requestId);
-  if (!r) return;
-  if (r.checkoutRequestId) {
-    deps.log.error({ requestId, err }, 'checkout outcome unknown after all attempts; the sweeper will retry');
+  const r = await deps.requests.get(requestId);
+  if (!r || (r.status !== 'approved' && r.status !== 'ordering')) return;
+  const progress = r.status === 'ordering' ? r.progress : undefined;
+  const started = progress && (progress.cart.stage !== 'none' || progress.plan !== undefined);
+  if (started) {
+    deps.log.error(
+      { requestId, err },
+      'purchase step kept failing after its cart existed; the sweeper will retry',
+    );
     return;
   }
-  const base = failureFromError(err);
-  const pcDown =
-    isAppError(err) && ['pc_server', 'pc_network', 'pc_timeout', 'pc_invalid_response'].includes(err.code);
-  await deps.ordering.fail(
-    requestId,
-    pcDown
-      ? {
-          code: base.code,
-          message: `Partner Center kept failing (${err instanceof Error ? err.message : String(err)}).`,
-          nextStep:
-            'Nothing was bought. Submit the request again later, or ask an approver to check the Partner Center status page.',
-        }
-      : base,
-  );
+  await deps.ordering.fail(requestId, {
+    code: 'partner_center_down',
+    pcMessage: err instanceof Error ? err.message.slice(0, 300) : undefined,
+    nothingBought: true,
+  });
 }

@@ -13,9 +13,9 @@ import { SEED, startSimulator } from '../fakes/partner-center';
 import { startSlackFake } from '../fakes/slack';
 import { SlackInbound } from '../fakes/slack/inbound';
 import type { RecordedCall } from '../fakes/slack/types';
-import { requestPurchase, RESERVATION, SOFTWARE } from '../test/support/flows';
-import { waitFor } from '../test/support/processes';
-import { startRedisServer, type RedisServer } from '../test/support/redis-server';
+import { requestPurchase, RESERVATION, SOFTWARE } from '../harness/flows';
+import { waitFor } from '../harness/processes';
+import { startRedisServer, type RedisServer } from '../harness/redis-server';
 
 const SIGNING_SECRET = 'demo-signing-secret';
 const OUT_DIR = join(__dirname, '..', 'demo-output');
@@ -183,7 +183,11 @@ async function main(): Promise<void> {
         90_000,
         200,
       );
-      if (r.status !== 'confirmed') throw new Error(`${id} ended ${r.status}: ${r.failure?.message ?? ''}`);
+      if (r.status !== 'confirmed') {
+        throw new Error(
+          `${id} ended ${r.status}: ${r.status === 'failed' ? (r.failure.pcMessage ?? r.failure.code) : ''}`,
+        );
+      }
     }
 
     say('demo', 'Microsoft closes the billing period: a new one-time invoice appears');

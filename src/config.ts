@@ -80,8 +80,14 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
     .default('pcbot'),
+  // "REST endpoints for Partner Center for Microsoft Cloud for US Government are the same as for
+  // Partner Center" (partner-center-rest-urls), so only the authority and the segment follow the cloud.
+  PARTNER_CENTER_CLOUD: z.enum(['public', 'usgov']).default('public'),
   PARTNER_CENTER_API_URL: url('https://api.partnercenter.microsoft.com'),
-  PARTNER_CENTER_AUTHORITY_URL: url('https://login.microsoftonline.com'),
+  // Unset: the cloud's own authority (login.microsoftonline.com, or login.microsoftonline.us for US Government).
+  PARTNER_CENTER_AUTHORITY_URL: optionalString.pipe(z.string().url('must be a URL').optional()),
+  // The pricing API (price sheets) lives on its own host, the same in both clouds.
+  PARTNER_PRICING_API_URL: url('https://api.partner.microsoft.com'),
   PARTNER_CENTER_TENANT_ID: optionalString,
   PARTNER_CENTER_CLIENT_ID: optionalString,
   PARTNER_CENTER_CLIENT_SECRET: optionalString,
@@ -99,6 +105,32 @@ export const envSchema = z.object({
   ),
   // Perpetual software needs prior qualification (seed doc); only the partner knows if it has it.
   PARTNER_PERPETUAL_QUALIFIED: bool(false),
+  // The only workspace (and Enterprise org) served: requests from elsewhere are refused.
+  SLACK_TEAM_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^T[A-Z0-9]+$/, 'must be a team id (T…)')
+      .optional(),
+  ),
+  SLACK_ENTERPRISE_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^E[A-Z0-9]+$/, 'must be an Enterprise id (E…)')
+      .optional(),
+  ),
+  // Who the bot is in Slack. Unset: asked once at start-up (auth.test), never per request.
+  SLACK_BOT_USER_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[UW][A-Z0-9]+$/, 'must be a user id (U…)')
+      .optional(),
+  ),
+  SLACK_BOT_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^B[A-Z0-9]+$/, 'must be a bot id (B…)')
+      .optional(),
+  ),
   APPROVALS_CHANNEL_ID: channelId,
   FINANCE_CHANNEL_ID: channelId,
   APPROVER_USER_IDS: idList('UW'),
@@ -108,6 +140,22 @@ export const envSchema = z.object({
       .regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)')
       .optional(),
   ),
+  // Only its members may request (guests never may).
+  REQUESTER_USERGROUP_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)')
+      .optional(),
+  ),
+  // Told when a request has waited ESCALATE_AFTER_MS for a decision.
+  ESCALATION_USERGROUP_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^S[A-Z0-9]+$/, 'must be a user group id (S…)')
+      .optional(),
+  ),
+  // A day: long enough to decide, well before the 72-hour expiry. 0 = never escalate.
+  ESCALATE_AFTER_MS: int(86_400_000),
   FINANCE_USER_IDS: idList('UW'),
   FINANCE_USERGROUP_ID: optionalString.pipe(
     z
@@ -128,6 +176,18 @@ export const envSchema = z.object({
   // Above either threshold a second, distinct approver is needed. 0 = never.
   DUAL_APPROVAL_QUANTITY: int(0),
   DUAL_APPROVAL_AMOUNT: int(0),
+  // The currency DUAL_APPROVAL_AMOUNT is in; prices in another currency need Microsoft's own conversion.
+  DUAL_APPROVAL_CURRENCY: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, 'must be a three-letter currency code')
+    .default('USD')
+    .transform((c) => c.toUpperCase()),
+  // A JSON file replacing the bundled lists of markets where a kind is not sold (Microsoft changes them).
+  MARKET_RULES_FILE: optionalString,
+  // Price sheets are monthly and change rarely inside a month: refresh daily.
+  PRICE_SHEET_REFRESH_MS: int(86_400_000, 1000),
+  // How many times the bot looks for an order whose checkout outcome was unknown.
+  ORDER_SEARCH_ATTEMPTS: int(6, 1),
   // Largest quantity one request may ask for; a typo of 1000 instead of 10 should not reach an approver.
   MAX_QUANTITY: int(500, 1),
   // Catalog look-ups answer option loads; 10 minutes keeps them fresh without hammering Partner Center.
@@ -197,6 +257,11 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
 
 type Env = z.infer<typeof envSchema>;
 
+export const CLOUD_AUTHORITY = {
+  public: 'https://login.microsoftonline.com',
+  usgov: 'https://login.microsoftonline.us',
+} as const;
+
 export interface Config {
   role: 'all' | 'web' | 'worker';
   logLevel: Env['LOG_LEVEL'];
@@ -206,11 +271,17 @@ export interface Config {
     appToken: string | undefined;
     apiUrl: string | undefined;
     socketMode: boolean;
+    teamId: string | undefined;
+    enterpriseId: string | undefined;
+    botUserId: string | undefined;
+    botId: string | undefined;
   };
   port: number;
   redis: { url: string; keyPrefix: string };
   partnerCenter: {
+    cloud: 'public' | 'usgov';
     apiUrl: string;
+    pricingUrl: string;
     authorityUrl: string;
     auth: 'msal' | 'none';
     tenantId: string | undefined;
@@ -224,6 +295,9 @@ export interface Config {
   channels: { approvals: string; finance: string };
   approvers: { userIds: readonly string[]; usergroupId: string | undefined };
   finance: { userIds: readonly string[]; usergroupId: string | undefined };
+  requesters: { usergroupId: string | undefined };
+  escalation: { usergroupId: string | undefined; afterMs: number };
+  marketRulesFile: string | undefined;
   timings: {
     orderConfirmationDelayMs: number;
     orderConfirmationAttempts: number;
@@ -236,12 +310,19 @@ export interface Config {
     registrationPollBaseMs: number;
     registrationPollCapMs: number;
     registrationMaxPolls: number;
+    priceSheetRefreshMs: number;
+    orderSearchAttempts: number;
   };
   purchaseConcurrency: number;
   purchaseRetryBaseMs: number;
   jobLockMs: number;
   jobStalledIntervalMs: number;
-  policy: { dualApprovalQuantity: number; dualApprovalAmount: number; maxQuantity: number };
+  policy: {
+    dualApprovalQuantity: number;
+    dualApprovalAmount: number;
+    dualApprovalCurrency: string;
+    maxQuantity: number;
+  };
   bullBoard: { user: string; password: string | undefined };
 }
 
@@ -275,12 +356,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
       socketMode: Boolean(e.SLACK_APP_TOKEN),
+      teamId: e.SLACK_TEAM_ID,
+      enterpriseId: e.SLACK_ENTERPRISE_ID,
+      botUserId: e.SLACK_BOT_USER_ID,
+      botId: e.SLACK_BOT_ID,
     },
     port: e.PORT,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     partnerCenter: {
+      cloud: e.PARTNER_CENTER_CLOUD,
       apiUrl: e.PARTNER_CENTER_API_URL.replace(/\/+$/, ''),
-      authorityUrl: e.PARTNER_CENTER_AUTHORITY_URL.replace(/\/+$/, ''),
+      pricingUrl: e.PARTNER_PRICING_API_URL.replace(/\/+$/, ''),
+      // Microsoft's PowerShell module uses https://login.microsoftonline.us/ for US Government.
+      authorityUrl: (e.PARTNER_CENTER_AUTHORITY_URL ?? CLOUD_AUTHORITY[e.PARTNER_CENTER_CLOUD]).replace(
+        /\/+$/,
+        '',
+      ),
       auth: e.PARTNER_CENTER_AUTH,
       tenantId: e.PARTNER_CENTER_TENANT_ID,
       clientId: e.PARTNER_CENTER_CLIENT_ID,
@@ -293,6 +384,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     channels: { approvals: e.APPROVALS_CHANNEL_ID, finance: e.FINANCE_CHANNEL_ID },
     approvers: { userIds: e.APPROVER_USER_IDS, usergroupId: e.APPROVER_USERGROUP_ID },
     finance: { userIds: e.FINANCE_USER_IDS, usergroupId: e.FINANCE_USERGROUP_ID },
+    requesters: { usergroupId: e.REQUESTER_USERGROUP_ID },
+    escalation: { usergroupId: e.ESCALATION_USERGROUP_ID, afterMs: e.ESCALATE_AFTER_MS },
+    marketRulesFile: e.MARKET_RULES_FILE,
     timings: {
       orderConfirmationDelayMs: e.ORDER_CONFIRMATION_DELAY_MS,
       orderConfirmationAttempts: e.ORDER_CONFIRMATION_ATTEMPTS,
@@ -305,6 +399,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registrationPollBaseMs: e.REGISTRATION_POLL_BASE_MS,
       registrationPollCapMs: e.REGISTRATION_POLL_CAP_MS,
       registrationMaxPolls: e.REGISTRATION_MAX_POLLS,
+      priceSheetRefreshMs: e.PRICE_SHEET_REFRESH_MS,
+      orderSearchAttempts: e.ORDER_SEARCH_ATTEMPTS,
     },
     purchaseConcurrency: e.PURCHASE_CONCURRENCY,
     purchaseRetryBaseMs: e.PURCHASE_RETRY_BASE_MS,
@@ -313,6 +409,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policy: {
       dualApprovalQuantity: e.DUAL_APPROVAL_QUANTITY,
       dualApprovalAmount: e.DUAL_APPROVAL_AMOUNT,
+      dualApprovalCurrency: e.DUAL_APPROVAL_CURRENCY,
       maxQuantity: e.MAX_QUANTITY,
     },
     bullBoard: { user: e.BULL_BOARD_USER, password: e.BULL_BOARD_PASSWORD },

@@ -1,13 +1,14 @@
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RequestRepository } from './store/requests';
+import type { RequestStore } from './store/requests';
 
 /** Prometheus metrics on /metrics: queue depth by state, job outcomes, requests in flight. */
 export class Metrics {
   readonly registry = new Registry();
   readonly jobOutcomes: Counter<'queue' | 'outcome'>;
+  readonly sweepFailures: Counter<'step'>;
 
-  constructor(queues: Queue[], repo: RequestRepository) {
+  constructor(queues: Queue[], repo: RequestStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pcbot_' });
     new Gauge({
       name: 'pcbot_queue_jobs',
@@ -44,6 +45,12 @@ export class Metrics {
       async collect() {
         this.set((await repo.pendingIds()).length);
       },
+    });
+    this.sweepFailures = new Counter({
+      name: 'pcbot_sweep_failures_total',
+      help: 'Requests a sweep could not handle (retried later with backoff), by sweep step',
+      labelNames: ['step'],
+      registers: [this.registry],
     });
     this.jobOutcomes = new Counter({
       name: 'pcbot_job_outcomes_total',

@@ -20,10 +20,10 @@ import { SEED, startSimulator, type Simulator, type SimulatorOptions } from '../
 import { startSlackFake } from '../../fakes/slack';
 import { SlackInbound } from '../../fakes/slack/inbound';
 import type { SlackFake } from '../../fakes/slack/types';
-import { baseEnv } from '../../test/support/env';
-import { requestPurchase, RESERVATION, SOFTWARE, type FormChoice } from '../../test/support/flows';
-import { freePort } from '../../test/support/redis-server';
-import type { World } from '../../test/support/world';
+import { baseEnv } from '../../harness/env';
+import { requestPurchase, RESERVATION, SOFTWARE, type FormChoice } from '../../harness/flows';
+import { freePort } from '../../harness/redis-server';
+import type { World } from '../../harness/world';
 import type { BenchContext } from '../lib/context';
 import { RssSampler, startChild, waitHttp, type Child } from '../lib/proc';
 import { CountingProxy } from '../lib/proxy';
@@ -270,7 +270,7 @@ async function pipelineRun(ctx: BenchContext, clientLimit: string | undefined) {
     const bound = (4 * n) / ratePerSec;
     const { requests, samples, timedOut } = await settle(rig, ids, Math.max(120_000, bound * 8_000));
     rss.stop();
-    const end = Math.max(t0, ...requests.map((r) => r.confirmedAt ?? 0));
+    const end = Math.max(t0, ...requests.map((r) => (r.status === 'confirmed' ? r.confirmedAt : 0)));
     const totalS = (end - t0) / 1000;
     const calls = rig.proxy.counts(t0);
     const useful = calls.total - calls.throttled;
@@ -279,7 +279,13 @@ async function pipelineRun(ctx: BenchContext, clientLimit: string | undefined) {
     const orders = (await (await fetch(`${rig.sim.url}/_sim/orders`)).json()) as {
       items: { _sim: { cartId?: string } }[];
     };
-    const carts = new Set(requests.map((r) => r.cartId));
+    const carts = new Set(
+      requests.map((r) =>
+        'progress' in r && r.progress && r.progress.cart.stage !== 'none'
+          ? r.progress.cart.cartId
+          : undefined,
+      ),
+    );
     const result = {
       requests: n,
       clientLimit: clientLimit ?? 'unset',
@@ -370,7 +376,9 @@ export async function registrationBenchmark(ctx: BenchContext): Promise<void> {
       registrationStatusPolls: polls,
       pollsPerRequest: round(polls / n),
       registrationsStarted: rig.proxy.calls.filter((c) => c.op === 'register' && c.at >= t0).length,
-      doneS: round((Math.max(...requests.map((r) => r.confirmedAt ?? 0)) - t0) / 1000),
+      doneS: round(
+        (Math.max(...requests.map((r) => (r.status === 'confirmed' ? r.confirmedAt : 0))) - t0) / 1000,
+      ),
     };
     ctx.log(
       `  registration: ${n} reservations waiting ${delayMs} ms: worker slots held mean ${result.whileWaiting.activeMean} (max ${result.whileWaiting.activeMax}; the polls' own calls account for ${pollsOnly}) vs ${result.baselineSleepingWorkerSlots} if sleeping; delayed mean ${result.whileWaiting.delayedMean}; ${polls} status polls (${result.pollsPerRequest}/request) for ${result.registrationsStarted} registration`,

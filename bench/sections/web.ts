@@ -7,12 +7,13 @@
  * `src/main.ts` as in production), the bare Bolt app and the Slack fake each run in their own.
  */
 import { Redis } from 'ioredis';
+import { Keys } from '../../src/store/redis';
 import { RequestRepository } from '../../src/store/requests';
 import { SEED, startSimulator } from '../../fakes/partner-center';
-import { baseEnv } from '../../test/support/env';
-import { formValues } from '../../test/support/flows';
-import { freePort } from '../../test/support/redis-server';
-import { sampleRequest } from '../../test/support/requests';
+import { baseEnv } from '../../harness/env';
+import { formValues } from '../../harness/flows';
+import { freePort } from '../../harness/redis-server';
+import { sampleRequest } from '../../harness/requests';
 import type { BenchContext } from '../lib/context';
 import { cannon, loop, postTimed, type LoadResult } from '../lib/load';
 import { RssSampler, startChild, waitHttp, type Child } from '../lib/proc';
@@ -145,7 +146,7 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
     const targets = { bare: `${bareUrl}/slack/events`, bot: `${botUrl}/slack/events` };
 
     // The request the button clicks on: already approved, so each click gets "already decided".
-    const repo = new RequestRepository(redis, prefix);
+    const repo = new RequestRepository(redis, new Keys(prefix));
     const now = Date.now();
     await repo.create(
       sampleRequest({ id: DECIDED_REQUEST, status: 'approved', approvals: [{ by: 'U0APPROVE2', at: now }] }),

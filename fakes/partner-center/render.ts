@@ -156,7 +156,7 @@ function lineProvisioningStatus(state: SimulatorState, order: OrderRecord, line:
   return state.orderStatus(order) === 'pending' ? 'prefulfillment_pending' : 'fulfilled';
 }
 
-function renderOrderLine(state: SimulatorState, order: OrderRecord, l: OrderLineRecord): Json {
+function renderOrderLine(_state: SimulatorState, order: OrderRecord, l: OrderLineRecord): Json {
   const out: Json = { lineItemNumber: l.lineItemNumber, offerId: l.offerId };
   if (l.subscriptionId) out.subscriptionId = l.subscriptionId;
   if (l.termDuration) out.termDuration = l.termDuration;

@@ -1,64 +1,43 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { buildRejectModal, buildRequestModal, decodeMetadata } from '../../src/slack/blocks';
+import { buildAskModal, buildRejectModal } from '../../src/slack/blocks';
+import { requestIdOf } from '../../src/slack/codecs';
 import { IDS } from '../../src/slack/ids';
-import { isKind } from '../options/catalog';
+import { refusalText } from '../../src/slack/messages';
+import type { DecisionOutcome } from '../../src/services/approvals';
+import { fromAllowedWorkspace } from '../context';
 import type { HandlerDeps } from '../deps';
 
-/** The button value is the request id and nothing else; anything longer is not ours. */
-function requestIdOf(action: ButtonAction): string | undefined {
-  const v = action.value ?? '';
-  return /^PR-[A-Z0-9]{4,16}$/.test(v) ? v : undefined;
-}
-
+/** Approve, Reject and Ask on the card (and on the approvers' App Home). */
 export function registerDecisionActions(app: App, deps: HandlerDeps): void {
+  const tell = async (body: BlockAction, res: DecisionOutcome, requestId: string): Promise<void> => {
+    if (res.ok) return;
+    const text = refusalText(res.code, requestId, res.status);
+    if (body.channel?.id)
+      await deps.slack.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
+    else await deps.slack.postMessage({ channel: await deps.slack.openDm(body.user.id), text });
+  };
+
   app.action<BlockAction<ButtonAction>>(IDS.actions.approve, async ({ ack, action, body }) => {
     await ack();
-    const id = requestIdOf(action);
-    const channel = body.channel?.id ?? deps.config.channels.approvals;
-    deps.background('approve', async () => {
-      const res = id
-        ? await deps.approvals.approve(id, body.user.id)
-        : { ok: false as const, message: 'This button does not name a request.' };
-      if (!res.ok) await deps.slack.postEphemeral({ channel, user: body.user.id, text: res.message });
+    const id = requestIdOf(action.value);
+    if (!id || !fromAllowedWorkspace(deps, body)) return;
+    deps.background('approve', async () => tell(body, await deps.approvals.approve(id, body.user.id), id));
+  });
+
+  // Reject and Ask open a modal, but not for someone who may not decide (refused privately instead).
+  const withModal = (actionId: string, modal: (id: string) => ReturnType<typeof buildRejectModal>): void => {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action, body }) => {
+      await ack();
+      const id = requestIdOf(action.value);
+      if (!id || !fromAllowedWorkspace(deps, body)) return;
+      const allowed = await deps.approvals.mayDecide(id, body.user.id);
+      if (!allowed.ok) {
+        deps.background(actionId, () => tell(body, allowed, id));
+        return;
+      }
+      await deps.slack.openView(body.trigger_id, modal(id));
     });
-  });
-
-  app.action<BlockAction<ButtonAction>>(IDS.actions.reject, async ({ ack, action, body, client }) => {
-    await ack();
-    const id = requestIdOf(action);
-    const channel = body.channel?.id ?? deps.config.channels.approvals;
-    if (!id) return;
-    // Refuse early (privately) rather than ask a non-approver for a reason.
-    const r = await deps.repo.get(id);
-    const refusal = !r
-      ? `There is no request ${id}.`
-      : r.requesterId === body.user.id
-        ? 'You cannot decide on your own request. Use `/purchase cancel` to withdraw it.'
-        : r.status !== 'pending_approval'
-          ? `Request ${id} is already decided.`
-          : !(await deps.approvals.canApprove(body.user.id))
-            ? 'Only configured approvers can reject purchase requests.'
-            : undefined;
-    if (refusal) {
-      await deps.slack.postEphemeral({ channel, user: body.user.id, text: refusal });
-      return;
-    }
-    await client.views.open({ trigger_id: body.trigger_id, view: buildRejectModal(id) });
-  });
-
-  // Choosing a kind re-renders the modal: only reservations ask for an Azure subscription.
-  app.action<BlockAction>(IDS.blocks.kind, async ({ ack, body, action }) => {
-    await ack();
-    if (!body.view || action.type !== 'static_select') return;
-    const kind = action.selected_option?.value;
-    await deps.slack.updateView(
-      body.view.id,
-      buildRequestModal({
-        kind: isKind(kind) ? kind : undefined,
-        maxQuantity: deps.config.policy.maxQuantity,
-        metadata: decodeMetadata(body.view.private_metadata),
-      }),
-      body.view.hash,
-    );
-  });
+  };
+  withModal(IDS.actions.reject, buildRejectModal);
+  withModal(IDS.actions.ask, buildAskModal);
 }

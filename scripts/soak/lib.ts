@@ -21,10 +21,10 @@ import { SEED, startSimulator, type Simulator } from '../../fakes/partner-center
 import { startSlackFake } from '../../fakes/slack';
 import { SlackInbound } from '../../fakes/slack/inbound';
 import type { FakeMessage, FakeView, RecordedCall, SlackFake } from '../../fakes/slack/types';
-import { baseEnv } from '../../test/support/env';
-import { formValues, RESERVATION, SOFTWARE, type FormChoice } from '../../test/support/flows';
-import { freePort, startRedisServer, type RedisServer } from '../../test/support/redis-server';
-import { simOrders, type SimOrder } from '../../test/support/sim';
+import { baseEnv } from '../../harness/env';
+import { formValues, RESERVATION, SOFTWARE, type FormChoice } from '../../harness/flows';
+import { freePort, startRedisServer, type RedisServer } from '../../harness/redis-server';
+import { simOrders, type SimOrder } from '../../harness/sim';
 
 const ROOT = join(__dirname, '../..');
 const WORKER_ENTRY = join(__dirname, 'worker.ts');
@@ -671,7 +671,10 @@ async function problemOf(
     problem,
     status: r?.status,
     cycle: ctx.cycleOf.get(id),
-    cartId: r?.cartId,
+    cartId:
+      r && 'progress' in r && r.progress && r.progress.cart.stage !== 'none'
+        ? r.progress.cart.cartId
+        : undefined,
     simOrders: orders.map((o) => o.id),
     audit: audit.map((a) => ({
       t: a.at - ctx.started,
@@ -831,15 +834,17 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     if (r) requests.set(id, r);
   }
   const orders = (await simOrders(sim.url)).filter((o) => !seededOrders.has(o.id));
-  const ordersByCart = new Map<string, SimOrder[]>();
+  // Every cart line the bot makes starts with its request id, so a request's orders are known even
+  // when a rollback made the bot forget its cart.
+  const ordersByRequest = new Map<string, SimOrder[]>();
   for (const o of orders) {
-    const key = o._sim.cartId ?? '';
-    ordersByCart.set(key, [...(ordersByCart.get(key) ?? []), o]);
+    const key = /^(PR-[A-Z0-9]+) /.exec(o.lineItems[0]?.friendlyName ?? '')?.[1] ?? '';
+    ordersByRequest.set(key, [...(ordersByRequest.get(key) ?? []), o]);
   }
-  const cartsOfRequests = new Set(
-    [...requests.values()].map((r) => r.cartId).filter((c): c is string => Boolean(c)),
-  );
-  const orphanOrders = orders.filter((o) => !o._sim.cartId || !cartsOfRequests.has(o._sim.cartId));
+  const orphanOrders = orders.filter((o) => {
+    const key = /^(PR-[A-Z0-9]+) /.exec(o.lineItems[0]?.friendlyName ?? '')?.[1];
+    return !key || !requests.has(key);
+  });
 
   const problems: ProblemRequest[] = [];
   const byStatus: Record<string, number> = {};
@@ -848,7 +853,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   let unfinished = 0;
   for (const r of requests.values()) {
     byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-    const mine = r.cartId ? (ordersByCart.get(r.cartId) ?? []) : [];
+    const mine = ordersByRequest.get(r.id) ?? [];
     if (mine.length > 1) {
       duplicateOrders++;
       problems.push(await problemOf(ctx, r.id, 'duplicate_order', r, mine));
@@ -876,15 +881,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   const slow: ProblemRequest[] = [];
   for (const [id, ms] of ctx.finishMs) {
     if (ms > 20_000)
-      slow.push(
-        await problemOf(
-          ctx,
-          id,
-          'slow',
-          requests.get(id),
-          requests.get(id)?.cartId ? (ordersByCart.get(requests.get(id)!.cartId!) ?? []) : [],
-        ),
-      );
+      slow.push(await problemOf(ctx, id, 'slow', requests.get(id), ordersByRequest.get(id) ?? []));
   }
   const finish = [...ctx.finishMs.values()].sort((a, b) => a - b);
   const at = (q: number): number => finish[Math.min(finish.length - 1, Math.floor(q * finish.length))] ?? 0;

@@ -9,7 +9,8 @@ import type { Registry } from 'prom-client';
 
 export interface HealthProbe {
   name: string;
-  check(): Promise<boolean>;
+  /** true/false, or false with the reason an operator needs. */
+  check(): Promise<boolean | { ok: boolean; detail?: string | undefined }>;
 }
 
 export interface HttpOptions {
@@ -30,15 +31,19 @@ export function createHttpApp(opts: HttpOptions): Express {
     const results = await Promise.all(
       opts.readiness.map(async (p) => {
         try {
-          return [p.name, await withTimeout(p.check(), 2000)] as const;
+          const r = await withTimeout(p.check(), 2000);
+          return typeof r === 'boolean'
+            ? { name: p.name, ok: r }
+            : { name: p.name, ok: r.ok, detail: r.detail };
         } catch {
-          return [p.name, false] as const;
+          return { name: p.name, ok: false };
         }
       }),
     );
-    const checks = Object.fromEntries(results);
-    const ok = results.every(([, v]) => v);
-    res.status(ok ? 200 : 503).json({ ok, checks });
+    const checks = Object.fromEntries(results.map((r) => [r.name, r.ok]));
+    const problems = results.filter((r) => !r.ok && r.detail).map((r) => r.detail);
+    const ok = results.every((r) => r.ok);
+    res.status(ok ? 200 : 503).json({ ok, checks, ...(problems.length ? { problems } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', opts.metrics.contentType);

@@ -15,9 +15,11 @@ import { PartnerCenterError } from './errors';
 
 /**
  * App-only (client credentials) or App+User (secure application model, from a refresh token).
- * Some Partner Center operations refuse app-only tokens (403, code 900329).
+ * Some Partner Center operations refuse app-only tokens (403, code 900329). `pricing` is App+User
+ * for the pricing API, whose audience is the Partner API (https://api.partner.microsoft.com), not
+ * Partner Center ("Get a price sheet"; the secure application model lists it as its own resource).
  */
-export type TokenKind = 'app' | 'user';
+export type TokenKind = 'app' | 'user' | 'pricing';
 
 export interface TokenOptions {
   /** The client operation asking, named in the error when credentials are missing. */
@@ -39,6 +41,7 @@ export class NoAuthTokenProvider implements TokenProvider {
 }
 
 export const PARTNER_CENTER_SCOPE = 'https://api.partnercenter.microsoft.com/.default';
+export const PRICING_SCOPE = 'https://api.partner.microsoft.com/.default';
 export const DEFAULT_AUTHORITY_URL = 'https://login.microsoftonline.com';
 
 // ---------------------------------------------------------------------------------------------------
@@ -135,6 +138,8 @@ export interface MsalTokenProviderOptions {
   /** Token endpoint; default `{authority}/{tenant}/oauth2/v2.0/token`, the Entra ID convention. */
   tokenEndpoint?: string;
   scopes?: string[];
+  /** Scopes of App+User tokens for the pricing API. */
+  pricingScopes?: string[];
   dispatcher?: Dispatcher;
   logger?: Logger;
   /** Our clock, for the refresh margin. */
@@ -169,6 +174,7 @@ export class MsalTokenProvider implements TokenProvider {
   private readonly inFlight = new Map<TokenKind, Promise<string>>();
   private readonly refreshToken: string | undefined;
   private readonly scopes: string[];
+  private readonly pricingScopes: string[];
   private readonly now: () => number;
   private readonly refreshMarginMs: number;
   private readonly logger: Logger;
@@ -187,6 +193,7 @@ export class MsalTokenProvider implements TokenProvider {
     this.network = new UndiciNetworkClient(options.dispatcher, options.timeoutMs);
     this.refreshToken = options.refreshToken || undefined;
     this.scopes = options.scopes ?? [PARTNER_CENTER_SCOPE];
+    this.pricingScopes = options.pricingScopes ?? [PRICING_SCOPE];
     this.now = options.now ?? Date.now;
     this.refreshMarginMs = options.refreshMarginMs ?? 5 * 60_000;
     const logger = this.logger;
@@ -212,7 +219,7 @@ export class MsalTokenProvider implements TokenProvider {
   }
 
   async getToken(kind: TokenKind, options: TokenOptions = {}): Promise<string> {
-    if (kind === 'user' && !this.refreshToken) {
+    if (kind !== 'app' && !this.refreshToken) {
       throw new AppError(
         'pc_credentials_missing',
         `PARTNER_CENTER_REFRESH_TOKEN is not set: ${options.operation ?? 'this operation'} needs App+User credentials`,
@@ -249,7 +256,7 @@ export class MsalTokenProvider implements TokenProvider {
           ? // Our cache decided the token is stale; MSAL's own cache must not hand the same one back.
             await this.app.acquireTokenByClientCredential({ scopes: this.scopes, skipCache: skipMsalCache })
           : await this.app.acquireTokenByRefreshToken({
-              scopes: this.scopes,
+              scopes: kind === 'pricing' ? this.pricingScopes : this.scopes,
               refreshToken: this.refreshToken ?? '',
             });
     } catch (err) {

@@ -6,6 +6,15 @@ import type { ZodType, ZodTypeDef } from 'zod';
 import type { Logger } from '../logger';
 import type { TokenKind, TokenProvider } from './auth';
 import { errorFromResponse, header, invalidResponseError, PartnerCenterError } from './errors';
+import { csvBytes, parsePriceSheet, type PriceRow, type PriceSheetView } from './price-sheet';
+import {
+  AgreementCollectionSchema,
+  CheckoutAnswerSchema,
+  QualificationsSchema,
+  type AgreementCollection,
+  type CheckoutAnswer,
+  type Qualifications,
+} from './schemas-more';
 import {
   AvailabilityCollectionSchema,
   AvailabilitySchema,
@@ -35,6 +44,7 @@ import {
   type Cart,
   type CartCheckoutResult,
   type CartInput,
+  type CartLineItemInput,
   type Customer,
   type Invoice,
   type InvoiceSummaries,
@@ -54,6 +64,8 @@ import {
 export interface PartnerCenterClientOptions {
   /** e.g. https://api.partnercenter.microsoft.com (paths add /v1) or the simulator's url. */
   baseUrl: string;
+  /** The pricing API's base (price sheets): https://api.partner.microsoft.com, or the simulator's url. */
+  pricingUrl?: string;
   tokens: TokenProvider;
   /** undici dispatcher (connection pool, proxy, trusted CAs); the global one when omitted. */
   dispatcher?: Dispatcher;
@@ -100,6 +112,52 @@ export interface ListProductsQuery {
 export interface CatalogOptions {
   targetSegment?: string;
   reservationScope?: string;
+}
+
+/**
+ * One line of a purchase, in the domain's words; the client turns it into the cart body Partner
+ * Center documents ("Create a cart", "Purchase Azure reservations").
+ */
+export interface PurchaseLine {
+  catalogItemId: string;
+  quantity: number;
+  billingCycle: string;
+  termDuration?: string | undefined;
+  /** Copied onto the order line: the bot puts the request id first, to find its orders again. */
+  friendlyName: string;
+  /** Reservations: the Azure subscription (Azure plan or MS-AZR-0145P) and the reservation scope. */
+  reservation?:
+    { subscriptionId: string; scope: 'shared' | 'single'; termDuration: string | undefined } | undefined;
+  /** Only for SKUs whose attestationProperties.enforceAttestation is true, once the requester accepted. */
+  attestationAccepted?: boolean | undefined;
+}
+
+export type { CheckoutAnswer } from './schemas-more';
+
+/** The provisioningContext duration of a reservation: `1Year` / `3Year` as the documented cart shows. */
+function reservationDuration(term: string | undefined): string {
+  const m = /^P(\d+)Y$/i.exec(term ?? '');
+  return `${m?.[1] ?? '1'}Year`;
+}
+
+export function cartBody(line: PurchaseLine): CartInput {
+  const item: CartLineItemInput = {
+    id: 0,
+    catalogItemId: line.catalogItemId,
+    quantity: line.quantity,
+    billingCycle: normalizeBillingCycle(line.billingCycle),
+    friendlyName: line.friendlyName.slice(0, 100),
+  };
+  if (line.termDuration) item.termDuration = line.termDuration;
+  if (line.reservation) {
+    item.provisioningContext = {
+      subscriptionId: line.reservation.subscriptionId,
+      scope: line.reservation.scope,
+      duration: reservationDuration(line.reservation.termDuration ?? line.termDuration),
+    };
+  }
+  if (line.attestationAccepted) item.attestationAccepted = true;
+  return { lineItems: [item] };
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -175,6 +233,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
  */
 export class PartnerCenterClient {
   private readonly baseUrl: string;
+  private readonly pricingUrl: string;
   private readonly tokens: TokenProvider;
   private readonly dispatcher: Dispatcher | undefined;
   private readonly locale: string;
@@ -193,6 +252,7 @@ export class PartnerCenterClient {
 
   constructor(options: PartnerCenterClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.pricingUrl = (options.pricingUrl ?? 'https://api.partner.microsoft.com').replace(/\/+$/, '');
     this.tokens = options.tokens;
     this.dispatcher = options.dispatcher;
     this.locale = options.locale ?? 'en-US';
@@ -322,13 +382,14 @@ export class PartnerCenterClient {
     skuId: string,
     availabilityId: string,
     country: string,
+    options: CatalogOptions = {},
   ): Promise<Availability> {
     return this.get(
       'getAvailability',
       'app',
       path`/v1/products/${productId}/skus/${skuId}/availabilities/${availabilityId}`,
       AvailabilitySchema,
-      { country },
+      { country, ...options },
     );
   }
 
@@ -548,6 +609,165 @@ export class PartnerCenterClient {
       headers: { Accept: 'application/pdf, application/json' },
     });
     return res.data;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // The purchase flow's newer calls
+
+  /** One page of customers; pass the previous page's `continuationToken` for the next (seek paging). */
+  async listCustomersPage(
+    options: { size?: number; continuationToken?: string | undefined } = {},
+  ): Promise<{ items: Customer[]; continuationToken: string | undefined }> {
+    const page = options.continuationToken
+      ? await this.get(
+          'listCustomers',
+          'app',
+          '/v1/customers',
+          CustomerCollectionSchema,
+          { size: options.size, seekOperation: 'next' },
+          { 'MS-ContinuationToken': options.continuationToken },
+        )
+      : await this.listCustomers({ size: options.size });
+    const raw = page as { continuationToken?: unknown; links?: Record<string, Link | null> };
+    const next = raw.links?.['next'];
+    const token =
+      typeof raw.continuationToken === 'string'
+        ? raw.continuationToken
+        : next?.headers?.find((h) => h.key.toLowerCase() === 'ms-continuationtoken')?.value;
+    return {
+      items: page.items,
+      continuationToken: next || typeof raw.continuationToken === 'string' ? token : undefined,
+    };
+  }
+
+  /** "Get a customer's qualifications" (Education, GovernmentCommunityCloud, …). */
+  async getCustomerQualifications(customerId: string): Promise<Qualifications> {
+    return this.get(
+      'getCustomerQualifications',
+      'app',
+      path`/v1/customers/${customerId}/qualifications`,
+      QualificationsSchema,
+    );
+  }
+
+  /** Agreements the partner confirmed for the customer (App+User only). */
+  async getCustomerAgreements(customerId: string, agreementType: string): Promise<AgreementCollection> {
+    return this.get(
+      'getCustomerAgreements',
+      'user',
+      path`/v1/customers/${customerId}/agreements`,
+      AgreementCollectionSchema,
+      {
+        agreementType,
+      },
+    );
+  }
+
+  /** The subscriptions an order created ("Get a list of subscriptions by order"). */
+  async listSubscriptionsByOrder(customerId: string, orderId: string) {
+    return this.get(
+      'listSubscriptionsByOrder',
+      'app',
+      path`/v1/customers/${customerId}/subscriptions`,
+      SubscriptionCollectionSchema,
+      {
+        order_id: orderId,
+      },
+    );
+  }
+
+  /** A cart of one purchase line (the body is built here, from the domain's words). */
+  async createPurchaseCart(
+    customerId: string,
+    line: PurchaseLine,
+    options: WriteOptions = {},
+  ): Promise<Cart> {
+    return this.createCart(customerId, cartBody(line), options);
+  }
+
+  /**
+   * Checks a cart out. Both documented answers (a CartCheckoutResult, or a bare Order as in the
+   * new-commerce example) come back as one shape; the caller tells "no orders and no errors" apart.
+   */
+  async checkout(customerId: string, cartId: string, options: WriteOptions = {}): Promise<CheckoutAnswer> {
+    return this.write(
+      'checkoutCart',
+      'POST',
+      path`/v1/customers/${customerId}/carts/${cartId}/checkout`,
+      CheckoutAnswerSchema,
+      undefined,
+      options,
+    );
+  }
+
+  /** "Cancel software purchases": PATCH the order, setting the lines to cancel to `cancelled`. */
+  async cancelOrderLines(
+    customerId: string,
+    orderId: string,
+    lines: { lineItemNumber: number; offerId: string; quantity: number }[],
+    options: WriteOptions = {},
+  ): Promise<Order> {
+    return this.write(
+      'cancelOrder',
+      'PATCH',
+      path`/v1/customers/${customerId}/orders/${orderId}`,
+      OrderSchema,
+      {
+        id: orderId,
+        status: 'cancelled',
+        lineItems: lines.map((l) => ({
+          lineItemNumber: l.lineItemNumber,
+          offerId: l.offerId,
+          quantity: l.quantity,
+          status: 'cancelled',
+        })),
+      },
+      options,
+    );
+  }
+
+  /**
+   * A market's price sheet for a view ("Get a price sheet", App+User against the pricing API), asked
+   * compressed (`Accept-Encoding: deflate`: a zip holding the CSV) and parsed as it streams in.
+   */
+  async downloadPriceSheet(
+    market: string,
+    view: PriceSheetView,
+    at: number,
+  ): Promise<AsyncIterable<PriceRow>> {
+    const token = await this.tokens.getToken('pricing', { operation: 'downloadPriceSheet' });
+    const url = `${this.pricingUrl}/v1.0/sales/pricesheets(Market='${encodeURIComponent(market)}',PricesheetView='${encodeURIComponent(view)}')/$value`;
+    const requestId = this.newId();
+    const correlationId = this.newId();
+    const headers: Record<string, string> = {
+      Accept: 'application/octet-stream, text/csv, application/json',
+      'Accept-Encoding': 'deflate',
+      'MS-RequestId': requestId,
+      'MS-CorrelationId': correlationId,
+      'MS-PartnerCenter-Application': this.applicationName,
+    };
+    if (token) headers['Authorization'] = `Bearer ${token}`;
+    if (this.throttle) await this.throttle.acquire();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: 'GET',
+        headers,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeoutMs,
+      });
+    } catch (err) {
+      throw this.transportError(err, { operation: 'downloadPriceSheet' }, { requestId, correlationId });
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await res.body.text();
+      throw errorFromResponse(res.statusCode, res.headers, text, {
+        operation: 'downloadPriceSheet',
+        requestId,
+        correlationId,
+      });
+    }
+    return parsePriceSheet(csvBytes(res.body), at);
   }
 
   // -------------------------------------------------------------------------------------------------

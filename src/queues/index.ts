@@ -5,17 +5,19 @@ import { z } from 'zod';
 export const QUEUES = {
   purchase: 'purchase',
   confirm: 'confirm',
+  cancel: 'cancel',
   maintenance: 'maintenance',
   invoices: 'invoices',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+export const PURCHASE_STEPS = ['start', 'plan', 'registration', 'order', 'search'] as const;
+
 export const purchaseJobSchema = z.object({
   requestId: z.string(),
-  step: z.enum(['registration', 'poll_registration', 'order']).default('registration'),
+  step: z.enum(PURCHASE_STEPS).default('start'),
   polls: z.number().int().default(0),
-  notified: z.boolean().default(false),
 });
 export type PurchaseJob = z.infer<typeof purchaseJobSchema>;
 
@@ -25,10 +27,14 @@ export const confirmJobSchema = z.object({
 });
 export type ConfirmJob = z.infer<typeof confirmJobSchema>;
 
+export const cancelJobSchema = z.object({ requestId: z.string() });
+export type CancelJob = z.infer<typeof cancelJobSchema>;
+
 /** BullMQ forbids ':' in custom ids; a deterministic id per request makes a second add a no-op. */
 export const jobIds = {
   purchase: (requestId: string) => `purchase-${requestId}`,
   confirm: (requestId: string) => `confirm-${requestId}`,
+  cancel: (requestId: string) => `cancel-${requestId}`,
 };
 
 const PURCHASE_OPTS: JobsOptions = {
@@ -42,6 +48,7 @@ const PURCHASE_OPTS: JobsOptions = {
 export class Producers {
   readonly purchase: Queue;
   readonly confirm: Queue;
+  readonly cancel: Queue;
   readonly maintenance: Queue;
   readonly invoices: Queue;
 
@@ -54,20 +61,26 @@ export class Producers {
     const opts = { connection, prefix: `${prefix}:bull` };
     this.purchase = new Queue(QUEUES.purchase, opts);
     this.confirm = new Queue(QUEUES.confirm, opts);
+    this.cancel = new Queue(QUEUES.cancel, opts);
     this.maintenance = new Queue(QUEUES.maintenance, opts);
     this.invoices = new Queue(QUEUES.invoices, opts);
   }
 
   all(): Queue[] {
-    return [this.purchase, this.confirm, this.maintenance, this.invoices];
+    return [this.purchase, this.confirm, this.cancel, this.maintenance, this.invoices];
   }
 
-  async enqueuePurchase(requestId: string): Promise<void> {
-    const data: PurchaseJob = { requestId, step: 'registration', polls: 0, notified: false };
+  /** One purchase job per request; `step` and `delayMs` let the sweeper resume a search for an order. */
+  async enqueuePurchase(
+    requestId: string,
+    opts: { step?: PurchaseJob['step']; delayMs?: number } = {},
+  ): Promise<void> {
+    const data: PurchaseJob = { requestId, step: opts.step ?? 'start', polls: 0 };
     await this.purchase.add('purchase', data, {
       ...PURCHASE_OPTS,
       backoff: { type: 'exponential', delay: this.retryBaseMs },
       jobId: jobIds.purchase(requestId),
+      ...(opts.delayMs ? { delay: opts.delayMs } : {}),
     });
   }
 
@@ -77,6 +90,18 @@ export class Producers {
       jobId: jobIds.confirm(requestId),
       delay: delayMs,
       attempts: 5,
+      backoff: { type: 'exponential', delay: this.retryBaseMs },
+      // Removed on completion: a request that needs people may be confirmed again later.
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+    });
+  }
+
+  async enqueueCancellation(requestId: string): Promise<void> {
+    const data: CancelJob = { requestId };
+    await this.cancel.add('cancel', data, {
+      jobId: jobIds.cancel(requestId),
+      attempts: 8,
       backoff: { type: 'exponential', delay: this.retryBaseMs },
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 1000 },

@@ -16,7 +16,8 @@ import {
   buildInvoiceListAnswer,
   buildOrdersAnswer,
   buildReconciliationMessage,
-  buildRequesterInvoiceNote,
+  day,
+  sumLines,
   buildStatementUnavailable,
   chargeBreakdown,
   customerLabel,
@@ -32,7 +33,7 @@ import {
   type ExplainedCharge,
 } from '../slack/finance-blocks';
 import type { SlackPort } from '../slack/port';
-import { escapeMrkdwn } from '../slack/text';
+import { amount, escapeMrkdwn } from '../slack/text';
 import { Keys } from '../store/redis';
 import type { RequestRepository } from '../store/requests';
 import type { FinanceAnswer, FinanceCommands } from './finance';
@@ -333,8 +334,15 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
         this.stamp(),
         'NX',
       );
-      if (first === 'OK')
-        await this.notifier.tellRequester(current, buildRequesterInvoiceNote(current, invoice, charged));
+      if (first === 'OK') {
+        await this.notifier.notify(current, {
+          kind: 'invoiced',
+          invoiceId: invoice.id,
+          invoiceDate: day(invoice.invoiceDate),
+          amount: sumLines(charged),
+          currency: charged.find((l) => l.currency)?.currency ?? invoice.currencyCode,
+        });
+      }
     }
 
     const currency = lines.find((l) => l.currency)?.currency ?? invoice.currencyCode;
@@ -648,6 +656,16 @@ export class FinanceService implements FinanceCommands, InvoiceJobs {
 
   // -------------------------------------------------------------------------------------------------
   // Helpers
+
+  /** The latest invoices, for the App Home tab of finance users. */
+  async latestInvoices(limit: number): Promise<{ id: string; date: string; total: string }[]> {
+    const all = sortInvoicesNewestFirst(await this.allInvoices()).slice(0, limit);
+    return all.map((i) => ({
+      id: i.id,
+      date: day(i.invoiceDate),
+      total: amount(i.totalCharges, i.currencyCode),
+    }));
+  }
 
   /** Every invoice, every page. */
   private async allInvoices(): Promise<Invoice[]> {

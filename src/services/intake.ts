@@ -1,299 +1,337 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { isAppError } from '../errors';
-import type { Availability, Sku } from '../partner-center/schemas';
-import { KINDS, type Kind, type PurchaseDraft, type PurchaseRequest } from '../purchases/model';
-import { checkDraft, type CheckFacts, type FieldErrors, requiredApprovals } from '../purchases/policy';
-import type { OnceStore, RequestRepository } from '../store/requests';
-import type { CatalogService } from './catalog';
-import { availabilityPrice, type PartnerCenterApi } from './partner-center-api';
+import type { Logger } from 'pino';
+import { attestationText } from '../purchases/attestation';
+import {
+  isKind,
+  type AzureTarget,
+  type Kind,
+  type PendingRequest,
+  type PriceFacts,
+  type PurchaseDraft,
+  type PurchaseRequest,
+  type RegistrationState,
+  type Segment,
+} from '../purchases/model';
+import {
+  checkDraft,
+  justificationProblem,
+  marketProblem,
+  NEW_AZURE_PLAN,
+  requiredApprovals,
+  type ApprovalRule,
+  type CheckFacts,
+  type FieldProblems,
+  type MarketRules,
+} from '../purchases/policy';
+import type { FormValues } from '../slack/codecs';
+import type { OnceRecords } from '../store/once';
+import type { RequestStore } from '../store/requests';
+import { NotCached, type FactSource } from './facts';
 
-/** Values of the request modal as Slack sends them in view.state.values. */
-export type ViewStateValues = Record<
-  string,
-  Record<
-    string,
-    {
-      type?: string;
-      value?: string | null;
-      selected_option?: { value: string; text?: { text: string } } | null;
-    }
-  >
->;
+/**
+ * Turns a filled form into a checked draft, or the problems to show on its fields, and stores
+ * submitted drafts as requests.
+ *
+ * Nothing here runs while Slack waits except `evaluate(form, 'cached')`, which answers from the
+ * facts the form's own checks already gathered (as the requester picked each field) and says
+ * `complete: false` when one is missing; the listener then answers Slack at once and finishes
+ * with `evaluate(form, 'live')` after the ack.
+ */
 
-/** Sentinel option value shown when a list cannot be filled yet (no customer chosen, say). */
-export const NONE = '__none__';
-
-export interface RawForm {
-  customer?: string | undefined;
-  customerLabel?: string | undefined;
-  kind?: Kind | undefined;
-  product?: string | undefined;
-  productLabel?: string | undefined;
-  sku?: string | undefined;
-  skuLabel?: string | undefined;
-  availability?: string | undefined;
-  availabilityLabel?: string | undefined;
-  quantity?: string | undefined;
-  azureSubscription?: string | undefined;
-  azureSubscriptionLabel?: string | undefined;
-  justification?: string | undefined;
-}
-
-function selected(values: ViewStateValues, id: string): { value?: string; label?: string } {
-  const opt = values[id]?.[id]?.selected_option;
-  if (!opt || opt.value === NONE) return {};
-  return { value: opt.value, ...(opt.text?.text ? { label: opt.text.text } : {}) };
-}
-
-export function readForm(values: ViewStateValues): RawForm {
-  const kind = selected(values, 'kind').value;
-  const customer = selected(values, 'customer');
-  const product = selected(values, 'product');
-  const sku = selected(values, 'sku');
-  const availability = selected(values, 'availability');
-  const sub = selected(values, 'azure_subscription');
-  return {
-    customer: customer.value,
-    customerLabel: customer.label,
-    kind: (KINDS as readonly string[]).includes(kind ?? '') ? (kind as Kind) : undefined,
-    product: product.value,
-    productLabel: product.label,
-    sku: sku.value,
-    skuLabel: sku.label,
-    availability: availability.value,
-    availabilityLabel: availability.label,
-    quantity: values.quantity?.quantity?.value ?? undefined,
-    azureSubscription: sub.value,
-    azureSubscriptionLabel: sub.label,
-    justification: values.justification?.justification?.value ?? undefined,
-  };
+export interface Evaluation {
+  /** False when a fact was not cached yet (only in 'cached' mode). */
+  complete: boolean;
+  problems: FieldProblems;
+  draft?: PurchaseDraft | undefined;
+  /** The SKU's attestation statement, when it enforces one: the form shows a tick box. */
+  attestationText?: string | undefined;
+  /** Set when the customer has no Azure subscription that can hold a reservation. */
+  newPlanFor?: string | undefined;
 }
 
 export type SubmitOutcome =
-  { ok: false; errors: FieldErrors } | { ok: true; request: PurchaseRequest; duplicate: boolean };
+  { ok: true; request: PurchaseRequest; duplicate: boolean } | { ok: false; problems: FieldProblems };
 
 export interface IntakeSettings {
+  markets: MarketRules;
   perpetualQualified: boolean;
   maxQuantity: number;
   approvalTtlMs: number;
-  dualApprovalQuantity: number;
-  dualApprovalAmount: number;
+  rule: ApprovalRule;
+  /** Whether the Microsoft Customer Agreement applies (not in the US Government cloud). */
+  agreementApplies: boolean;
 }
 
-const quantitySchema = z.coerce.number().int();
-
-/** Turns a submitted form into a stored, checked purchase request, or field errors. */
 export class IntakeService {
+  private readonly now: () => number;
+  private readonly newId: () => string;
+
   constructor(
-    private readonly pc: PartnerCenterApi,
-    private readonly catalog: CatalogService,
-    private readonly repo: RequestRepository,
-    private readonly once: OnceStore,
-    private readonly settings: IntakeSettings,
-    private readonly now: () => number = Date.now,
-    private readonly newId: () => string = () => `PR-${randomBytes(4).toString('hex').toUpperCase()}`,
-  ) {}
+    private readonly deps: {
+      /** Facts read through the cache, loading what is missing (after the ack). */
+      live: FactSource;
+      /** The same facts, from the cache only (while Slack waits). */
+      cached: FactSource;
+      requests: RequestStore;
+      once: OnceRecords;
+      settings: IntakeSettings;
+      log: Logger;
+      now?: () => number;
+      newId?: () => string;
+    },
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.newId = deps.newId ?? (() => `PR-${randomBytes(4).toString('hex').toUpperCase()}`);
+  }
+
+  async evaluate(form: FormValues, mode: 'cached' | 'live'): Promise<Evaluation> {
+    try {
+      return await this.check(form, mode === 'live' ? this.deps.live : this.deps.cached);
+    } catch (err) {
+      if (err instanceof NotCached) return { complete: false, problems: {} };
+      throw err;
+    }
+  }
 
   /**
-   * Resolves the form against Partner Center and runs every check. Calls Partner Center for the
-   * facts that must be fresh (availability still offered, inventory, registration).
+   * Gathers the facts the form's current choices need, so a later `evaluate(…, 'cached')` can answer
+   * at once. Called after the ack of each choice; returns the evaluation so far (problems found early).
    */
-  async check(form: RawForm): Promise<{ errors: FieldErrors; draft?: PurchaseDraft }> {
-    const errors: FieldErrors = {};
-    if (!form.customer) errors.customer = 'Choose a customer.';
-    if (!form.kind) errors.kind = 'Choose what kind of purchase this is.';
-    if (!form.product) errors.product = 'Choose a product.';
-    if (!form.sku) errors.sku = 'Choose a SKU.';
-    if (!form.availability) errors.availability = 'Choose a term.';
-    const q = quantitySchema.safeParse(form.quantity);
-    if (!q.success) errors.quantity = `Enter a whole number from 1 to ${this.settings.maxQuantity}.`;
+  async prefetch(form: FormValues): Promise<Evaluation> {
+    return this.evaluate(form, 'live');
+  }
+
+  private async check(form: FormValues, facts: FactSource): Promise<Evaluation> {
+    const s = this.deps.settings;
+    const problems: FieldProblems = {};
+    const justification =
+      form.justification === undefined ? undefined : justificationProblem(form.justification);
+    if (!form.customer) problems.customer = { code: 'required', field: 'customer' };
+    if (!form.kind) problems.kind = { code: 'required', field: 'kind' };
+    if (!form.product) problems.product = { code: 'required', field: 'product' };
+    if (!form.sku) problems.sku = { code: 'required', field: 'sku' };
+    if (!form.availability) problems.availability = { code: 'required', field: 'availability' };
     if (form.kind === 'azure_reservation' && !form.azureSubscription) {
-      errors.azure_subscription = 'A reservation needs the Azure subscription it applies to.';
+      problems.azure_subscription = { code: 'required', field: 'azure_subscription' };
     }
-    if (!form.justification || form.justification.trim().length < 10) {
-      errors.justification = 'Say in a sentence why this is needed (10 characters at least).';
-    }
-    if (!form.customer || !form.kind || !form.product || !form.sku || !form.availability) return { errors };
+    if (justification) problems.justification = justification;
+    if (!form.customer) return { complete: true, problems };
 
-    const customer = await this.catalog.customer(form.customer).catch((err: unknown) => {
-      if (isAppError(err, 'pc_not_found')) return undefined;
-      throw err;
-    });
+    const customer = await facts.customer(form.customer.value);
     if (!customer)
-      return { errors: { ...errors, customer: 'Partner Center does not know this customer any more.' } };
+      return { complete: true, problems: { ...problems, customer: { code: 'customer_unknown' } } };
     if (!customer.country)
-      return {
-        errors: {
-          ...errors,
-          customer: 'This customer has no billing country in Partner Center, so no market applies.',
-        },
-      };
+      return { complete: true, problems: { ...problems, customer: { code: 'customer_no_country' } } };
     const country = customer.country;
-    // The market rule needs nothing but the country: refuse before asking the catalog anything.
-    const market = checkDraft(
-      { kind: form.kind, country, quantity: 1, azureSubscriptionId: 'n/a', justification: 'n/a'.repeat(4) },
-      {
-        perpetualQualified: this.settings.perpetualQualified,
-        maxQuantity: this.settings.maxQuantity,
-      },
-    );
-    if (market.kind) return { errors: { ...errors, kind: market.kind } };
+    if (!form.kind) return { complete: true, problems };
+    const kind: Kind = form.kind;
+    // The market rule needs nothing but the country: refused before asking the catalog anything.
+    const market = marketProblem(kind, country, s.markets, s.perpetualQualified);
+    if (market.kind) return { complete: true, problems: { ...problems, ...market } };
 
-    const [sku, availability, subs] = await Promise.all([
-      this.pc.getSku(form.product, form.sku, country).catch(notFoundAs(undefined as Sku | undefined)),
-      this.pc
-        .getAvailability(form.product, form.sku, form.availability, country)
-        .catch(notFoundAs(undefined as Availability | undefined)),
-      form.kind === 'azure_reservation'
-        ? this.catalog.subscriptions(customer.id)
-        : Promise.resolve(undefined),
+    const [segment, agreementAccepted, subscriptions] = await Promise.all([
+      facts.segment(customer.id),
+      s.agreementApplies ? facts.agreementAccepted(customer.id) : Promise.resolve(undefined),
+      kind === 'azure_reservation' ? facts.subscriptions(customer.id) : Promise.resolve(undefined),
     ]);
-    if (!sku) return { errors: { ...errors, sku: `This SKU is not sold in ${country}. Choose another.` } };
+    const holders = (subscriptions ?? []).filter((x) => x.type !== 'other' && x.active);
+    const newPlanFor = kind === 'azure_reservation' && holders.length === 0 ? customer.name : undefined;
+    const choice = form.azureSubscription?.value;
+    const chosenSub =
+      choice && choice !== NEW_AZURE_PLAN
+        ? subscriptions?.find((x) => x.id.toLowerCase() === choice.toLowerCase())
+        : undefined;
+    const azurePlan =
+      choice === NEW_AZURE_PLAN ||
+      chosenSub?.type === 'azure_plan' ||
+      (!chosenSub && holders.some((x) => x.type === 'azure_plan')) ||
+      holders.length === 0;
+    if (agreementAccepted === false) problems.customer = { code: 'agreement_missing' };
+    if (!form.product || !form.sku || !form.availability) return { complete: true, problems, newPlanFor };
 
-    const facts: CheckFacts = {
-      perpetualQualified: this.settings.perpetualQualified,
-      maxQuantity: Math.min(this.settings.maxQuantity, sku.maximumQuantity ?? Infinity),
-      customerSubscriptionIds: subs?.map((s) => s.id),
-      availabilityOffered: availability !== undefined && availability.isPurchasable !== false,
+    const opts = { segment, azurePlan, kind };
+    const [product, sku] = await Promise.all([
+      facts.product(form.product.value, country, opts),
+      facts.sku(form.product.value, form.sku.value, country, opts),
+    ]);
+    if (!product)
+      return { complete: true, problems: { ...problems, product: { code: 'product_unknown' } }, newPlanFor };
+    if (!sku)
+      return {
+        complete: true,
+        problems: { ...problems, sku: { code: 'sku_not_sold', country } },
+        newPlanFor,
+      };
+    const availabilities = await facts.availabilities(form.product.value, form.sku.value, country, opts);
+    const otherScope =
+      kind === 'azure_reservation'
+        ? await facts.availabilities(form.product.value, form.sku.value, country, {
+            ...opts,
+            azurePlan: !azurePlan,
+          })
+        : [];
+    const availability = availabilities.find((a) => a.id === form.availability?.value);
+    const attestation = sku.attestation ? attestationText(sku.attestation) : undefined;
+
+    const subscriptionId = chosenSub?.id;
+    const [inventory, registration] = await Promise.all([
+      sku.needsInventoryCheck &&
+      availability &&
+      (kind !== 'azure_reservation' || subscriptionId || choice === NEW_AZURE_PLAN)
+        ? facts.inventory({
+            country,
+            customerId: customer.id,
+            productId: form.product.value,
+            skuId: form.sku.value,
+            subscriptionId,
+            region: sku.region,
+          })
+        : Promise.resolve(undefined),
+      subscriptionId ? facts.registration(customer.id, subscriptionId) : Promise.resolve(undefined),
+    ]);
+
+    const quantity =
+      form.quantity !== undefined && /^\s*\d+\s*$/.test(form.quantity) ? Number(form.quantity) : NaN;
+    const checkFacts: CheckFacts = {
+      markets: s.markets,
+      perpetualQualified: s.perpetualQualified,
+      maxQuantity: Math.min(s.maxQuantity, sku.maximumQuantity ?? Infinity),
+      minQuantity: sku.minimumQuantity,
+      productKind: product.kind,
+      subscriptions,
+      availabilityOffered: availability ? availability.purchasable : false,
+      segment: availability?.segment ? { customer: segment, offered: availability.segment } : undefined,
+      inventory: inventory
+        ? { available: inventory.available, region: sku.region, detail: inventory.detail }
+        : undefined,
+      attestation: attestation ? { required: true, accepted: form.attestation === true } : undefined,
+      agreementAccepted,
     };
-    const draftBase = {
-      kind: form.kind,
+    const ruleProblems = checkDraft(
+      { kind, country, quantity, azureChoice: choice, justification: form.justification ?? '' },
+      checkFacts,
+    );
+    const all: FieldProblems = { ...ruleProblems, ...problems };
+    if (!availability && otherScope.some((a) => a.id === form.availability?.value)) {
+      all.availability = { code: 'scope_mismatch' };
+    }
+    if (Object.keys(all).length > 0 || !availability) {
+      return { complete: true, problems: all, attestationText: attestation, newPlanFor };
+    }
+
+    const azure: AzureTarget | undefined =
+      kind !== 'azure_reservation'
+        ? undefined
+        : choice === NEW_AZURE_PLAN
+          ? { kind: 'new_plan' }
+          : {
+              kind: 'existing',
+              subscriptionId: chosenSub?.id ?? choice ?? '',
+              plan: chosenSub?.type === 'legacy' ? 'legacy' : 'azure_plan',
+              registration: registration ?? 'unknown',
+            };
+    const base = {
       country,
-      quantity: q.success ? q.data : NaN,
-      azureSubscriptionId: form.kind === 'azure_reservation' ? form.azureSubscription : undefined,
-      justification: form.justification ?? '',
+      kind,
+      productId: form.product.value,
+      skuId: form.sku.value,
+      termDuration: availability.termDuration,
+      billingCycle: availability.billingCycle,
+      segment,
+      azurePlan,
+      quantity,
     };
-    const prereqs = (sku.purchasePrerequisites ?? []).map((p) => p.toLowerCase());
-    const subscriptionOk =
-      form.kind !== 'azure_reservation' ||
-      (draftBase.azureSubscriptionId !== undefined &&
-        (facts.customerSubscriptionIds?.includes(draftBase.azureSubscriptionId) ?? false));
-    // Inventory is checked in the context of the subscription, so only once that is valid.
-    if (prereqs.includes('inventorycheck') && subscriptionOk) {
-      facts.inventory = await this.inventory(
-        country,
-        customer.id,
-        form.product,
-        form.sku,
-        sku,
-        draftBase.azureSubscriptionId,
-      );
-    }
-    const ruleErrors = checkDraft(draftBase, facts);
-    const all = { ...ruleErrors, ...errors };
-    if (Object.keys(all).length > 0 || !availability) return { errors: all };
-
-    let registrationStatus: string | undefined;
-    if (draftBase.azureSubscriptionId) {
-      registrationStatus = await this.pc
-        .getRegistrationStatus(customer.id, draftBase.azureSubscriptionId)
-        .then((s) => s.status)
-        .catch(() => 'unknown');
-    }
-    const term = availability.terms?.[0];
-    const price = availabilityPrice(availability);
-    const product = await this.pc.getProduct(form.product, country).catch(() => undefined);
+    const price: PriceFacts = await facts.price(base, s.rule.currency);
     return {
-      errors: {},
+      complete: true,
+      problems: {},
+      attestationText: attestation,
+      newPlanFor,
       draft: {
         customerId: customer.id,
         customerName: customer.name,
         country,
-        kind: form.kind,
-        productId: form.product,
-        productTitle: product?.title ?? form.productLabel ?? form.product,
-        skuId: form.sku,
+        segment: segment satisfies Segment,
+        kind,
+        // Titles and kinds come from Partner Center, never from the option labels the client sent.
+        productId: product.id,
+        productTitle: product.title,
+        skuId: sku.id,
         skuTitle: sku.title,
         availabilityId: availability.id,
         catalogItemId: availability.catalogItemId,
-        termDuration: term?.duration,
-        billingCycle: term?.billingCycle ?? sku.supportedBillingCycles?.[0] ?? 'one_time',
-        quantity: draftBase.quantity,
-        azureSubscriptionId: draftBase.azureSubscriptionId,
-        justification: draftBase.justification.trim(),
-        unitPrice: price.unitPrice,
-        currency: price.currency,
-        registrationStatus,
+        termDuration: availability.termDuration,
+        billingCycle: availability.billingCycle,
+        quantity,
+        azure,
+        justification: (form.justification ?? '').trim(),
+        price,
+        ...(attestation ? { attestation: { text: attestation } } : {}),
       },
-    };
-  }
-
-  private async inventory(
-    country: string,
-    customerId: string,
-    productId: string,
-    skuId: string,
-    sku: Sku,
-    subscriptionId: string | undefined,
-  ) {
-    const region =
-      typeof sku.dynamicAttributes?.armRegionName === 'string'
-        ? sku.dynamicAttributes.armRegionName
-        : undefined;
-    const context: Record<string, string> = { customerId };
-    if (subscriptionId) context.azureSubscriptionId = subscriptionId;
-    if (region) context.armRegionName = region;
-    const result = await this.pc.checkInventory(country, {
-      targetItems: [{ productId, skuId }],
-      inventoryContext: context,
-    });
-    const item =
-      result.find((i) => String(i.skuId ?? '') === skuId || i.productId === productId) ?? result[0];
-    const restrictions =
-      (item as { restrictions?: { description?: string; reasonCode?: string }[] } | undefined)
-        ?.restrictions ?? [];
-    const available = item
-      ? (item as { isRestricted?: boolean }).isRestricted !== true && restrictions.length === 0
-      : false;
-    return {
-      required: true,
-      available,
-      detail: restrictions[0]?.description ?? (region ? `no capacity in ${region}` : undefined),
     };
   }
 
   /**
    * Stores the request. A view is submitted once: a second submission of the same view (a double
-   * click, a retry) returns the request the first one made.
+   * click, a Slack retry) returns the request the first one made.
    */
   async submit(viewId: string, requesterId: string, draft: PurchaseDraft): Promise<SubmitOutcome> {
-    const existing = await this.once.get('submit', viewId);
+    const existing = await this.deps.once.get('submit', viewId);
     if (existing) {
-      const r = await this.repo.get(existing);
+      const r = await this.deps.requests.get(existing);
       if (r) return { ok: true, request: r, duplicate: true };
     }
     const now = this.now();
+    const approvals = requiredApprovals(draft, this.deps.settings.rule);
     for (let i = 0; i < 5; i++) {
       const id = this.newId();
-      if (!(await this.once.claim('submit', viewId, id, 7 * 86_400_000))) {
-        const winner = await this.once.get('submit', viewId);
-        const r = winner ? await this.repo.get(winner) : undefined;
+      if (!(await this.deps.once.claim('submit', viewId, id, 7 * 86_400_000))) {
+        const winner = await this.deps.once.get('submit', viewId);
+        const r = winner ? await this.deps.requests.get(winner) : undefined;
         if (r) return { ok: true, request: r, duplicate: true };
         continue;
       }
-      const request: PurchaseRequest = {
+      const request: PendingRequest = {
         ...draft,
         id,
         requesterId,
         createdAt: now,
-        expiresAt: now + this.settings.approvalTtlMs,
+        expiresAt: now + this.deps.settings.approvalTtlMs,
         status: 'pending_approval',
         version: 1,
-        requiredApprovals: requiredApprovals(draft, this.settings),
+        requiredApprovals: approvals.count,
+        ...(approvals.reasons.length ? { approvalReasons: approvals.reasons } : {}),
         approvals: [],
         slack: {},
       };
-      if (await this.repo.create(request, requesterId)) return { ok: true, request, duplicate: false };
-      await this.once.release('submit', viewId);
+      if (await this.deps.requests.create(request, requesterId))
+        return { ok: true, request, duplicate: false };
+      await this.deps.once.release('submit', viewId, id);
     }
     throw new Error('Could not allocate a request id');
   }
+
+  /** The form a "Submit again" opens: the old request's choices, prefilled. */
+  async prefill(requestId: string, userId: string): Promise<FormValues | undefined> {
+    const r = await this.deps.requests.get(requestId);
+    if (!r || r.requesterId !== userId) return undefined;
+    const sub =
+      r.azure?.kind === 'new_plan'
+        ? { value: NEW_AZURE_PLAN, label: `New Azure plan for ${r.customerName}` }
+        : r.azure?.kind === 'existing'
+          ? { value: r.azure.subscriptionId, label: r.azure.subscriptionId }
+          : undefined;
+    return {
+      customer: { value: r.customerId, label: r.customerName },
+      kind: isKind(r.kind) ? r.kind : undefined,
+      product: { value: r.productId, label: r.productTitle },
+      sku: { value: r.skuId, label: r.skuTitle },
+      availability: { value: r.availabilityId, label: r.termDuration ?? 'Perpetual' },
+      quantity: String(r.quantity),
+      azureSubscription: sub,
+      justification: r.justification,
+    };
+  }
 }
 
-function notFoundAs<T>(value: T) {
-  return (err: unknown): T => {
-    if (isAppError(err, 'pc_not_found')) return value;
-    throw err;
-  };
-}
+export type { RegistrationState };

@@ -1,110 +1,221 @@
 import type { Logger } from 'pino';
-import type { PurchaseRequest } from '../purchases/model';
-import { buildApprovalCard, buildRequesterMessage } from '../slack/blocks';
-import type { SlackPort } from '../slack/port';
-import type { RequestRepository } from '../store/requests';
+import type { PurchaseRequest, SlackRefs } from '../purchases/model';
+import { APPROVER_ALARMS, type Notice } from '../purchases/notices';
+import { buildApprovalCard, buildApproverDm, buildRequesterMessage, type Message } from '../slack/blocks';
+import { noticeText } from '../slack/messages';
+import { slackErrorCode, type SlackPort } from '../slack/port';
+import type { Locks } from '../store/lock';
+import type { RequestStore } from '../store/requests';
+
+/** What services need to keep people informed about a request. */
+export interface RequestNotifier {
+  /** Posts the approval card, the requester's message and one DM per named approver, once each. */
+  announce(r: PurchaseRequest): Promise<PurchaseRequest>;
+  /** Re-renders, in place, everything that shows the request. */
+  refresh(r: PurchaseRequest): Promise<void>;
+  /** Tells the requester (in their thread) and, for alarms, the approvers where they are notified. */
+  notify(r: PurchaseRequest, notice: Notice): Promise<void>;
+}
+
+export interface NotifierSettings {
+  approvalsChannel: string;
+  /** Approvers named by id get a DM per request. */
+  approverIds: readonly string[];
+  /** Mentioned on the card and on alarms, so its members are notified. */
+  approverGroupId: string | undefined;
+  /** Mentioned when a request has waited too long. */
+  escalationGroupId: string | undefined;
+}
 
 /**
- * Keeps Slack in step with a request: the approval card, the requester's message and its thread.
- * Slack failures here are logged, not thrown: the request's state is the truth and is already
- * saved; a missed cosmetic update must not undo or repeat a purchase step.
+ * Keeps Slack in step with a request. Slack failures here are logged, not thrown: the request's
+ * state is the truth and is already saved; a missed update must not undo or repeat a purchase step.
+ * The exception is the first post of the card: when the bot cannot post in the approvals channel,
+ * the requester is told at once instead of waiting for an expiry nobody would see coming.
  */
-export class Notifier {
+export class Notifier implements RequestNotifier {
   constructor(
-    private readonly slack: SlackPort,
-    private readonly repo: RequestRepository,
-    private readonly approvalsChannel: string,
-    private readonly log: Logger,
+    private readonly deps: {
+      slack: SlackPort;
+      requests: RequestStore;
+      locks: Locks;
+      settings: NotifierSettings;
+      log: Logger;
+      now?: () => number;
+    },
   ) {}
 
-  /**
-   * Posts the approval card and the requester's message, once each, remembering where they are.
-   * A short lock keeps a concurrent caller (a second submission, the sweeper) from posting a second
-   * card; if this process dies holding it, the lock expires and the sweeper posts the card.
-   */
+  private get slack(): SlackPort {
+    return this.deps.slack;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
   async announce(request: PurchaseRequest): Promise<PurchaseRequest> {
-    if (!(await this.repo.lockAnnouncement(request.id))) return request;
-    try {
-      return await this.announceLocked(request);
-    } finally {
-      await this.repo.unlockAnnouncement(request.id);
-    }
+    // A short lock keeps a concurrent caller (a repeated submission, the sweeper) from posting a
+    // second card; if this process dies holding it, it lapses and the sweeper posts the card.
+    const locked = await this.deps.locks.withLock('announce', request.id, 30_000, () =>
+      this.announceLocked(request),
+    );
+    return locked.acquired ? locked.value : request;
   }
 
   private async announceLocked(request: PurchaseRequest): Promise<PurchaseRequest> {
-    let r = (await this.repo.get(request.id)) ?? request;
-    if (!r.slack.cardTs) {
-      const card = buildApprovalCard(r);
-      const posted = await this.slack.postMessage({
-        channel: this.approvalsChannel,
-        text: card.text,
-        blocks: card.blocks,
-      });
-      const applied = await this.repo.apply(
-        r.id,
-        { type: 'slack_refs', refs: { cardChannel: posted.channel, cardTs: posted.ts } },
-        'bot',
-      );
-      if (applied.ok) r = applied.request;
+    let r = (await this.deps.requests.get(request.id)) ?? request;
+    const settings = this.deps.settings;
+    if (!r.slack.cardTs && !r.slack.cardUndeliverable) {
+      const card = this.card(r);
+      try {
+        const posted = await this.slack.postMessage({
+          channel: settings.approvalsChannel,
+          text: card.text,
+          blocks: card.blocks,
+        });
+        r = await this.refs(r, { cardChannel: posted.channel, cardTs: posted.ts });
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (code !== 'not_in_channel' && code !== 'channel_not_found' && code !== 'is_archived') throw err;
+        this.deps.log.error(
+          { requestId: r.id, channel: settings.approvalsChannel, slackError: code },
+          'cannot post the approval card: invite the bot to the approvals channel (/invite @bot) or fix APPROVALS_CHANNEL_ID',
+        );
+        r = await this.refs(r, { cardUndeliverable: true });
+      }
     }
     if (!r.slack.threadTs) {
       const dm = await this.slack.openDm(r.requesterId);
-      const link =
-        r.slack.cardChannel && r.slack.cardTs
-          ? await this.slack.permalink(r.slack.cardChannel, r.slack.cardTs)
-          : undefined;
-      const msg = buildRequesterMessage(r, link);
+      const msg = buildRequesterMessage(r, await this.cardLink(r), this.now());
       const posted = await this.slack.postMessage({ channel: dm, text: msg.text, blocks: msg.blocks });
-      const applied = await this.repo.apply(
-        r.id,
-        { type: 'slack_refs', refs: { threadChannel: posted.channel, threadTs: posted.ts } },
-        'bot',
-      );
-      if (applied.ok) r = applied.request;
+      r = await this.refs(r, { threadChannel: posted.channel, threadTs: posted.ts });
+      if (r.slack.cardUndeliverable) await this.tellRequester(r, { kind: 'card_undeliverable' });
     }
+    const dms = { ...(r.slack.approverDms ?? {}) };
+    let added = false;
+    for (const approver of settings.approverIds) {
+      if (approver === r.requesterId || dms[approver]) continue;
+      try {
+        const channel = await this.slack.openDm(approver);
+        const msg = buildApproverDm(r, await this.cardLink(r));
+        const posted = await this.slack.postMessage({ channel, text: msg.text, blocks: msg.blocks });
+        dms[approver] = { channel: posted.channel, ts: posted.ts };
+        added = true;
+      } catch (err) {
+        this.deps.log.warn({ err, requestId: r.id, approver }, 'could not send an approver a DM');
+      }
+    }
+    if (added) r = await this.refs(r, { approverDms: dms });
     return r;
   }
 
-  /** Re-renders the card in place from the request's current state. */
-  async refreshCard(r: PurchaseRequest): Promise<void> {
-    if (!r.slack.cardChannel || !r.slack.cardTs) return;
-    const card = buildApprovalCard(r);
+  private card(r: PurchaseRequest): Message {
+    const card = buildApprovalCard(r, this.now());
+    const group = this.deps.settings.approverGroupId;
+    if (!group || r.status !== 'pending_approval') return card;
+    // Mentioning the group notifies its members (a card alone notifies nobody).
+    return {
+      text: `<!subteam^${group}> ${card.text}`,
+      blocks: [
+        ...card.blocks,
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `For <!subteam^${group}>` }] },
+      ],
+    };
+  }
+
+  private async refs(r: PurchaseRequest, refs: Partial<SlackRefs>): Promise<PurchaseRequest> {
+    const applied = await this.deps.requests.apply(r.id, { type: 'slack_refs', refs }, 'bot');
+    return applied.ok ? applied.request : { ...r, slack: { ...r.slack, ...refs } };
+  }
+
+  private async cardLink(r: PurchaseRequest): Promise<string | undefined> {
+    return r.slack.cardChannel && r.slack.cardTs
+      ? this.slack.permalink(r.slack.cardChannel, r.slack.cardTs)
+      : undefined;
+  }
+
+  async refresh(r: PurchaseRequest): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    if (r.slack.cardChannel && r.slack.cardTs) {
+      const card = this.card(r);
+      jobs.push(this.update(r, r.slack.cardChannel, r.slack.cardTs, card, 'approval card'));
+    }
+    if (r.slack.threadChannel && r.slack.threadTs) {
+      const msg = buildRequesterMessage(r, undefined, this.now());
+      jobs.push(this.update(r, r.slack.threadChannel, r.slack.threadTs, msg, "requester's message"));
+    }
+    for (const dm of Object.values(r.slack.approverDms ?? {})) {
+      jobs.push(this.update(r, dm.channel, dm.ts, buildApproverDm(r, undefined), 'approver DM'));
+    }
+    await Promise.all(jobs);
+  }
+
+  private async update(
+    r: PurchaseRequest,
+    channel: string,
+    ts: string,
+    msg: Message,
+    what: string,
+  ): Promise<void> {
     try {
-      await this.slack.updateMessage({
-        channel: r.slack.cardChannel,
-        ts: r.slack.cardTs,
-        text: card.text,
-        blocks: card.blocks,
-      });
+      await this.slack.updateMessage({ channel, ts, text: msg.text, blocks: msg.blocks });
     } catch (err) {
-      this.log.warn({ err, requestId: r.id }, 'could not update the approval card');
+      this.deps.log.warn({ err, requestId: r.id }, `could not update the ${what}`);
     }
   }
 
-  /** A message in the requester's thread. */
-  async tellRequester(r: PurchaseRequest, text: string): Promise<void> {
+  async notify(r: PurchaseRequest, notice: Notice): Promise<void> {
+    const requesterToo = !(
+      notice.kind === 'reminder' ||
+      notice.kind === 'escalation' ||
+      notice.kind === 'answer'
+    );
+    const jobs: Promise<void>[] = [];
+    if (requesterToo) jobs.push(this.tellRequester(r, notice));
+    if (APPROVER_ALARMS.has(notice.kind) || notice.kind === 'answer')
+      jobs.push(this.tellApprovers(r, notice));
+    await Promise.all(jobs);
+  }
+
+  private async tellRequester(r: PurchaseRequest, notice: Notice): Promise<void> {
+    const text = noticeText(notice, r, 'requester');
     try {
       if (r.slack.threadChannel && r.slack.threadTs) {
         await this.slack.postMessage({ channel: r.slack.threadChannel, threadTs: r.slack.threadTs, text });
       } else {
-        const dm = await this.slack.openDm(r.requesterId);
-        await this.slack.postMessage({ channel: dm, text });
+        await this.slack.postMessage({ channel: await this.slack.openDm(r.requesterId), text });
       }
     } catch (err) {
-      this.log.warn({ err, requestId: r.id }, 'could not message the requester');
+      this.deps.log.warn({ err, requestId: r.id, notice: notice.kind }, 'could not message the requester');
     }
   }
 
-  /** A message in the approval card's thread, for approvers. */
-  async tellApprovers(r: PurchaseRequest, text: string): Promise<void> {
+  /**
+   * Alarms reach approvers where Slack notifies them: a reply in the card's thread that is also
+   * broadcast to the channel, mentioning the approver (or escalation) group; a channel message when
+   * there is no card.
+   */
+  private async tellApprovers(r: PurchaseRequest, notice: Notice): Promise<void> {
+    const settings = this.deps.settings;
+    const group =
+      notice.kind === 'escalation'
+        ? (settings.escalationGroupId ?? settings.approverGroupId)
+        : settings.approverGroupId;
+    const mention = group ? `<!subteam^${group}> ` : '';
+    const text = `${mention}${noticeText(notice, r, 'approvers')}`;
     try {
-      await this.slack.postMessage({
-        channel: r.slack.cardChannel ?? this.approvalsChannel,
-        ...(r.slack.cardTs ? { threadTs: r.slack.cardTs } : {}),
-        text,
-      });
+      if (r.slack.cardChannel && r.slack.cardTs) {
+        await this.slack.postMessage({
+          channel: r.slack.cardChannel,
+          threadTs: r.slack.cardTs,
+          text,
+          broadcast: true,
+        });
+      } else {
+        await this.slack.postMessage({ channel: settings.approvalsChannel, text });
+      }
     } catch (err) {
-      this.log.warn({ err, requestId: r.id }, 'could not message the approvers');
+      this.deps.log.warn({ err, requestId: r.id, notice: notice.kind }, 'could not message the approvers');
     }
   }
 }

@@ -1,388 +1,561 @@
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { AppError, isAppError } from '../errors';
-import { PartnerCenterError } from '../partner-center/errors';
-import type { Availability, Cart, CartCheckoutResult, Order } from '../partner-center/schemas';
-import type { Failure, OrderSummary, PurchaseRequest } from '../purchases/model';
-import { Keys } from '../store/redis';
-import type { RequestRepository } from '../store/requests';
-import type { Notifier } from './notifier';
+import { AppError } from '../errors';
+import { orderOutcome, orderSummary } from '../partner-center/facts';
+import type { CheckoutAnswer, PurchaseLine } from '../partner-center/client';
+import { msRequestId, type WriteStep } from '../purchases/idempotency';
+import { findRequestOrder, taggedFriendlyName } from '../purchases/matching';
+import {
+  subscriptionOf,
+  type CartProgress,
+  type Failure,
+  type OrderingRequest,
+  type OrderSummary,
+  type PurchaseRequest,
+} from '../purchases/model';
+import type { Notice } from '../purchases/notices';
+import type { CartScope, PurchaseEvent } from '../purchases/state-machine';
+import type { Locks } from '../store/lock';
+import type { RequestStore } from '../store/requests';
+import { AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU, scopeOf } from './catalog';
+import type { RequestNotifier } from './notifier';
 import type { PartnerCenterApi } from './partner-center-api';
+import type { RegistrationService } from './registration';
+import { decideRetry } from './retry';
+
+/** The steps of a purchase job; the step lives in the job data. */
+export type PurchaseStep = 'start' | 'plan' | 'registration' | 'order' | 'search';
 
 /** What the job should do after a step. */
 export type StepOutcome =
   | { kind: 'done' }
-  | { kind: 'continue'; step: 'order' }
-  | { kind: 'wait'; step: 'poll_registration'; delayMs: number; polls: number };
+  | { kind: 'next'; step: PurchaseStep }
+  | { kind: 'wait'; step: PurchaseStep; delayMs: number; polls: number };
 
 export interface OrderingSettings {
   registrationPollBaseMs: number;
   registrationPollCapMs: number;
   registrationMaxPolls: number;
-  orderConfirmationDelayMs: number;
+  /** Partner Center lists new orders up to this late. */
+  orderListDelayMs: number;
+  /** How many times an order-list search looks for an order whose outcome is unknown. */
+  searchAttempts: number;
+  /** Azure plan fulfilment: polls, doubling from the registration base. */
+  planMaxPolls: number;
   /** Lifetime of the per-request lock; renewed while the holder lives, so a crash frees it this fast. */
   lockMs: number;
 }
 
-/** Raised when a business rule at Partner Center refuses the purchase: retrying cannot help. */
+/** A business rule at Partner Center refused the purchase: retrying cannot help. */
 export class PurchaseRefused extends AppError {
-  constructor(readonly failure: Failure) {
-    super('pc_bad_request', failure.message);
+  constructor(
+    readonly failure: Failure,
+    /** True when Partner Center's answer to the checkout itself said no order was made. */
+    readonly checkoutRefused = false,
+  ) {
+    super(
+      'pc_bad_request',
+      `Purchase refused (${failure.code}${failure.pcCode ? ` ${failure.pcCode}` : ''})`,
+    );
   }
 }
 
-/** Raised when another worker holds the request's lock: try again shortly, it is not a failure. */
+/** Another worker holds the request's lock: try again shortly, it is not a failure. */
 export class RequestBusy extends AppError {
   constructor(requestId: string) {
     super('internal', `Request ${requestId} is being processed elsewhere`);
   }
 }
 
-const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-const RENEW_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+/** Partner Center said something retrying may fix; the job retries the step (after a wait when throttled). */
+export class TryAgain extends AppError {
+  constructor(
+    readonly failure: unknown,
+    readonly delayMs: number | undefined,
+  ) {
+    super(
+      'internal',
+      `Partner Center call to retry: ${failure instanceof Error ? failure.message : String(failure)}`,
+      {
+        cause: failure,
+      },
+    );
+  }
+}
+
+type BuyOutcome =
+  | { kind: 'ordered'; orders: OrderSummary[]; refusedGroups: { code: string; description: string }[] }
+  | { kind: 'unknown'; cartId: string; pcCode?: string | undefined; pcMessage?: string | undefined };
+
+export interface OrderingDeps {
+  pc: PartnerCenterApi;
+  requests: RequestStore;
+  locks: Locks;
+  registrations: RegistrationService;
+  notifier: RequestNotifier;
+  /** Schedules the order-list confirmation. */
+  scheduleConfirmation(requestId: string, delayMs: number): Promise<void>;
+  settings: OrderingSettings;
+  log: Logger;
+}
 
 /**
  * The steps between approval and an order. Every step reads the request's exactly-once record
- * (cartRequestId, cartId, checkoutRequestId, orders) before acting and saves the next piece of it
- * before calling Partner Center, so a crash, a stalled job or a retry resumes instead of repeating.
+ * (its progress) before acting and saves the next piece of it before calling Partner Center, so a
+ * crash, a stalled job or a retry resumes instead of repeating.
  */
 export class OrderingService {
-  private readonly keys: Keys;
+  constructor(private readonly deps: OrderingDeps) {}
 
-  constructor(
-    private readonly pc: PartnerCenterApi,
-    private readonly repo: RequestRepository,
-    private readonly redis: Redis,
-    prefix: string,
-    private readonly notifier: Notifier,
-    private readonly scheduleConfirmation: (requestId: string, delayMs: number) => Promise<void>,
-    private readonly settings: OrderingSettings,
-    private readonly log: Logger,
-  ) {
-    this.keys = new Keys(prefix);
+  /** Runs one step of request `requestId` under its lock. */
+  async step(requestId: string, step: PurchaseStep, polls: number): Promise<StepOutcome> {
+    const locked = await this.deps.locks.withLock('order', requestId, this.deps.settings.lockMs, () =>
+      this.stepLocked(requestId, step, polls),
+    );
+    if (!locked.acquired) throw new RequestBusy(requestId);
+    return locked.value;
   }
 
-  /** Reservations need a registered Azure subscription; registration is asynchronous at Microsoft. */
-  async ensureRegistration(requestId: string, polls: number): Promise<StepOutcome> {
-    const r = await this.repo.get(requestId);
-    if (!r || !['approved', 'ordering'].includes(r.status)) return { kind: 'done' };
-    if (r.kind !== 'azure_reservation' || !r.azureSubscriptionId || r.cartId)
-      return { kind: 'continue', step: 'order' };
-    const status = await this.pc.getRegistrationStatus(r.customerId, r.azureSubscriptionId);
-    if (status.status === 'registered') {
+  private async stepLocked(requestId: string, step: PurchaseStep, polls: number): Promise<StepOutcome> {
+    let r = await this.deps.requests.get(requestId);
+    if (!r) return { kind: 'done' };
+    if (r.status === 'approved') r = await this.apply(r.id, { type: 'start_ordering' });
+    switch (r.status) {
+      case 'ordering':
+        break;
+      case 'attention':
+        return r.attention.reason === 'outcome_unknown'
+          ? this.search(r, step === 'search')
+          : { kind: 'done' };
+      case 'ordered':
+        await this.afterOrdered(r, undefined);
+        return { kind: 'done' };
+      default:
+        return { kind: 'done' };
+    }
+    const plan = r.progress.plan;
+    if (plan && plan.stage !== 'ready') return this.planStep(r, polls);
+    if (r.kind === 'azure_reservation' && r.progress.cart.stage === 'none' && step !== 'order') {
+      const waiting = await this.registration(r, polls);
+      if (waiting) return waiting;
+    }
+    return this.orderStep(r);
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Registration
+
+  /** Undefined when registered; else when to look again. */
+  private async registration(r: OrderingRequest, polls: number): Promise<StepOutcome | undefined> {
+    const subscriptionId = subscriptionOf(r);
+    if (!subscriptionId) return undefined;
+    const s = this.deps.settings;
+    const delayMs = Math.min(s.registrationPollBaseMs * 2 ** polls, s.registrationPollCapMs);
+    const answer = await this.deps.registrations.check(
+      r.customerId,
+      subscriptionId,
+      s.registrationPollBaseMs,
+    );
+    if (answer.status === 'registered') {
       if (polls > 0)
-        await this.notifier.tellRequester(
-          r,
-          `:white_check_mark: Azure subscription \`${r.azureSubscriptionId}\` is registered for reservations.`,
-        );
-      return { kind: 'continue', step: 'order' };
+        await this.deps.notifier.notify(r, { kind: 'registration', subscriptionId, status: 'registered' });
+      return undefined;
     }
-    if (polls >= this.settings.registrationMaxPolls) {
+    if (polls >= s.registrationMaxPolls) {
+      throw new PurchaseRefused({ code: 'registration_timeout', nothingBought: true });
+    }
+    if (polls === 0)
+      await this.deps.notifier.notify(r, { kind: 'registration', subscriptionId, status: answer.status });
+    return { kind: 'wait', step: 'registration', delayMs, polls: polls + 1 };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // The Azure plan bought first, for a customer who has none
+
+  private async planStep(r: OrderingRequest, polls: number): Promise<StepOutcome> {
+    const plan = r.progress.plan;
+    if (!plan || plan.stage === 'ready') return { kind: 'next', step: 'registration' };
+    if (plan.stage === 'cart') {
+      if (plan.cart.stage === 'none') await this.deps.notifier.notify(r, { kind: 'plan_ordering' });
+      const bought = await this.buy(r, 'plan', plan.cart, () => this.planLine(r));
+      if (bought.kind === 'unknown') return this.outcomeUnknown(r, bought);
+      const order = bought.orders[0];
+      if (!order)
+        throw new PurchaseRefused({ code: 'plan_refused', nothingBought: true, stage: 'plan' }, true);
+      const cartId = 'cartId' in plan.cart ? plan.cart.cartId : '';
+      const next = await this.apply(r.id, { type: 'plan_ordered', orderId: order.id, cartId });
+      await this.deps.notifier.notify(next, { kind: 'plan_ordered', orderId: order.id });
+      return { kind: 'wait', step: 'plan', delayMs: this.deps.settings.registrationPollBaseMs, polls: 0 };
+    }
+    // Ordered: wait for fulfilment ("a Partner Center Subscription resource will be created for the Azure plan").
+    const [order, subs] = await Promise.all([
+      this.deps.pc.getOrder(r.customerId, plan.orderId),
+      this.deps.pc.listSubscriptionsByOrder(r.customerId, plan.orderId),
+    ]);
+    const subscription = subs.items.find((s) => (s.status ?? 'active') === 'active');
+    const outcome = orderOutcome(String(order.status ?? 'pending'));
+    if (outcome === 'needs_action') {
       throw new PurchaseRefused({
-        code: 'registration_timeout',
-        message: `Azure subscription ${r.azureSubscriptionId} was still not registered for reservations after ${polls} checks.`,
-        nextStep:
-          'Check the subscription in Partner Center, then submit the request again. Nothing was bought.',
+        code: 'plan_refused',
+        pcCode: String(order.status),
+        nothingBought: false,
+        stage: 'plan',
       });
     }
-    if (status.status === 'not_registered') {
-      await this.pc.registerSubscription(r.customerId, r.azureSubscriptionId);
-      await this.notifier.tellRequester(
-        r,
-        `:hourglass_flowing_sand: Registering Azure subscription \`${r.azureSubscriptionId}\` for reservations. Microsoft takes a few minutes; the purchase continues by itself.`,
-      );
+    if (subscription && outcome === 'completed') {
+      const next = await this.apply(r.id, { type: 'plan_ready', subscriptionId: subscription.id });
+      await this.deps.notifier.notify(next, { kind: 'plan_ready', subscriptionId: subscription.id });
+      return { kind: 'next', step: 'registration' };
     }
-    const delayMs = Math.min(
-      this.settings.registrationPollBaseMs * 2 ** polls,
-      this.settings.registrationPollCapMs,
-    );
-    return { kind: 'wait', step: 'poll_registration', delayMs, polls: polls + 1 };
+    const s = this.deps.settings;
+    if (polls >= s.planMaxPolls)
+      throw new PurchaseRefused({ code: 'plan_timeout', nothingBought: false, stage: 'plan' });
+    return {
+      kind: 'wait',
+      step: 'plan',
+      delayMs: Math.min(s.registrationPollBaseMs * 2 ** polls, s.registrationPollCapMs),
+      polls: polls + 1,
+    };
   }
 
-  /** Create the cart (once) and check it out (once), then record the orders. */
-  async order(requestId: string): Promise<StepOutcome> {
-    const token = randomUUID();
-    const lockKey = this.keys.lock('order', requestId);
-    const lockMs = this.settings.lockMs;
-    // One worker at a time per request: a stalled job can be re-run while the first run still lives.
-    // The lock is short and renewed, so a worker that dies frees it within lockMs.
-    if ((await this.redis.set(lockKey, token, 'PX', lockMs, 'NX')) !== 'OK') throw new RequestBusy(requestId);
-    const renew = setInterval(
-      () => {
-        this.redis
-          .eval(RENEW_LOCK, 1, lockKey, token, String(lockMs))
-          .catch((err: unknown) => this.log.warn({ err, requestId }, 'could not renew the order lock'));
-      },
-      Math.max(100, Math.floor(lockMs / 3)),
-    );
-    try {
-      return await this.orderLocked(requestId);
-    } finally {
-      clearInterval(renew);
-      await this.redis.eval(RELEASE_LOCK, 1, lockKey, token);
+  /** The Azure plan's catalog item ("Create an Azure plan": product DZH318Z0BPS6, SKU 0001), read just before buying. */
+  private async planLine(r: OrderingRequest): Promise<PurchaseLine> {
+    const list = await this.deps.pc.listAvailabilities(AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU, r.country, {});
+    const availability = list.items.find((a) => a.isPurchasable !== false);
+    if (!availability) {
+      throw new PurchaseRefused({ code: 'plan_refused', nothingBought: true, stage: 'plan' });
     }
+    return {
+      catalogItemId: availability.catalogItemId,
+      quantity: 1,
+      billingCycle: 'one_time',
+      friendlyName: taggedFriendlyName(r.id, 'Azure plan'),
+    };
   }
 
-  private async orderLocked(requestId: string): Promise<StepOutcome> {
-    let r = await this.must(requestId);
-    if (r.status === 'ordered' || r.status === 'confirmed') {
-      await this.afterOrdered(r);
-      return { kind: 'done' };
-    }
-    if (r.status === 'approved') r = await this.applied(r.id, { type: 'start_ordering' });
-    if (r.status !== 'ordering') return { kind: 'done' };
+  // -------------------------------------------------------------------------------------------------
+  // The purchase
 
-    if (!r.cartId) {
-      // Ids are reissued: fetch the current catalog item just before buying.
-      const catalogItemId = await this.currentCatalogItemId(r);
-      // The MS-RequestId is saved before the call: a retry after a timeout sends the same one, and
-      // Partner Center answers it with the cart it already made instead of making a second one.
-      r = await this.applied(r.id, { type: 'prepare_cart', cartRequestId: randomUUID() });
-      const cart = await this.pc.createCart(r.customerId, this.cartBody(r, catalogItemId), {
-        requestId: r.cartRequestId!,
-      });
-      const lineError = cart.lineItems.map((l) => l.error).find((e) => e);
-      if (lineError) {
-        throw new PurchaseRefused(
-          failureFor(String(lineError.errorCode ?? ''), lineError.errorDescription ?? 'The cart was refused'),
-        );
-      }
-      r = await this.applied(r.id, { type: 'cart_created', cartId: cart.id });
-    } else {
-      // Resuming: ask Partner Center what already happened to the cart before acting.
-      const cart: Cart | undefined = await this.pc.getCart(r.customerId, r.cartId).catch((err: unknown) => {
-        if (isAppError(err, 'pc_not_found')) return undefined;
-        throw err;
-      });
-      if (!cart) {
-        throw new PurchaseRefused({
-          code: 'cart_missing',
-          message: `Partner Center no longer has cart ${r.cartId} (carts expire after 7 days).`,
-          nextStep: 'Submit the request again. Nothing was bought from this cart.',
-        });
-      }
-      this.log.info(
-        { requestId: r.id, cartId: r.cartId, cartStatus: cart.status },
-        'resuming a purchase with an existing cart',
-      );
-    }
-
-    // The cart id is saved before checkout because a crash in between would otherwise buy twice:
-    // checking out the same cart again returns the first result.
-    r = await this.applied(r.id, { type: 'prepare_checkout', checkoutRequestId: randomUUID() });
-    const result: CartCheckoutResult = await this.pc.checkoutCart(r.customerId, r.cartId!, {
-      requestId: r.checkoutRequestId!,
-    });
-    const orders = (result.orders ?? []).map(summarize);
-    const orderErrors = result.orderErrors ?? [];
-    if (orders.length === 0) {
-      const e = orderErrors[0];
+  private async orderStep(r: OrderingRequest): Promise<StepOutcome> {
+    const bought = await this.buy(r, 'purchase', r.progress.cart, () => this.purchaseLine(r));
+    if (bought.kind === 'unknown') return this.outcomeUnknown(r, bought);
+    if (bought.orders.length === 0) {
+      const e = bought.refusedGroups[0];
       throw new PurchaseRefused(
-        failureFor(String(e?.code ?? ''), e?.description ?? 'Partner Center created no order.'),
+        {
+          code: 'refused',
+          pcCode: e?.code,
+          pcMessage: e?.description,
+          nothingBought: true,
+          stage: 'purchase',
+        },
+        true,
       );
     }
-    r = await this.applied(r.id, { type: 'ordered', orders });
-    if (orderErrors.length > 0) {
-      await this.notifier.tellRequester(
-        r,
-        `:warning: Part of the cart was refused: ${orderErrors.map((e) => `${e.description ?? ''} (code ${String(e.code ?? '?')})`).join('; ')}`,
-      );
-    }
-    await this.afterOrdered(r);
+    const ordered = await this.apply(r.id, { type: 'ordered', orders: bought.orders });
+    await this.afterOrdered(ordered, {
+      kind: 'ordered',
+      orders: bought.orders,
+      refusedGroups: bought.refusedGroups,
+    });
     return { kind: 'done' };
   }
 
-  /** Announce the order and schedule its confirmation; both are safe to repeat. */
-  private async afterOrdered(r: PurchaseRequest): Promise<void> {
-    await this.scheduleConfirmation(r.id, this.settings.orderConfirmationDelayMs);
-    if (await this.claimNotice(r.id, 'ordered')) {
-      await this.notifier.refreshCard(r);
-      const lines = (r.orders ?? []).flatMap((o) => [
-        `*Order \`${o.id}\`* — ${o.status}`,
-        ...o.lineItems.map(
-          (l) => `  • ${l.quantity} × ${l.friendlyName}${l.termDuration ? ` (${l.termDuration})` : ''}`,
-        ),
-      ]);
-      await this.notifier.tellRequester(
-        r,
-        `:package: Partner Center accepted the order for ${r.id}.\n${lines.join('\n')}\nI will confirm it in the customer's order list (Microsoft lists new orders up to 15 minutes late).`,
-      );
-    }
-  }
-
-  private async claimNotice(requestId: string, what: string): Promise<boolean> {
-    const res = await this.redis.set(this.keys.once(`notice:${what}`, requestId), '1', 'NX');
-    return res === 'OK';
-  }
-
-  private async currentCatalogItemId(r: PurchaseRequest): Promise<string> {
-    let availability: Availability | undefined = await this.pc
-      .getAvailability(r.productId, r.skuId, r.availabilityId, r.country)
-      .catch((err: unknown) => {
-        if (isAppError(err, 'pc_not_found')) return undefined;
-        throw err;
-      });
-    if (!availability) {
-      const list = await this.pc.listAvailabilities(r.productId, r.skuId, r.country);
-      availability = list.items.find((a) => (a.terms?.[0]?.duration ?? undefined) === r.termDuration);
-    }
-    if (!availability || availability.isPurchasable === false) {
-      throw new PurchaseRefused({
-        code: 'availability_gone',
-        message: `Partner Center no longer offers ${r.skuTitle}${r.termDuration ? ` for ${r.termDuration}` : ''} in ${r.country}.`,
-        nextStep: 'Submit a new request with a term that is offered now. Nothing was bought.',
-      });
-    }
-    return availability.catalogItemId;
-  }
-
-  private cartBody(r: PurchaseRequest, catalogItemId: string): unknown {
-    const line: Record<string, unknown> = {
-      id: 0,
+  /** The cart line, with the catalog item read again just before buying (ids are reissued). */
+  private async purchaseLine(r: OrderingRequest): Promise<PurchaseLine> {
+    const subscriptionId = subscriptionOf(r);
+    const azurePlan =
+      r.azure?.kind === 'new_plan' || (r.azure?.kind === 'existing' && r.azure.plan === 'azure_plan');
+    const scope = scopeOf(r.kind, azurePlan);
+    const catalogItemId = await this.currentCatalogItemId(r, scope);
+    const line: PurchaseLine = {
       catalogItemId,
       quantity: r.quantity,
       billingCycle: r.billingCycle,
-      friendlyName: r.skuTitle.slice(0, 100),
+      friendlyName: taggedFriendlyName(r.id, r.skuTitle),
+      ...(r.termDuration ? { termDuration: r.termDuration } : {}),
+      ...(r.attestation ? { attestationAccepted: true } : {}),
     };
-    if (r.termDuration) line.termDuration = r.termDuration;
     if (r.kind === 'azure_reservation') {
-      line.provisioningContext = {
-        subscriptionId: r.azureSubscriptionId ?? '',
-        scope: 'shared',
-        duration: r.termDuration === 'P3Y' ? '3Year' : '1Year',
-      };
+      if (!subscriptionId)
+        throw new AppError('internal', `Request ${r.id} has no Azure subscription to buy on`);
+      line.reservation = { subscriptionId, scope: 'shared', termDuration: r.termDuration };
     }
-    return { lineItems: [line] };
+    return line;
   }
 
-  private async must(id: string): Promise<PurchaseRequest> {
-    const r = await this.repo.get(id);
-    if (!r) throw new AppError('internal', `Request ${id} vanished`);
-    return r;
-  }
-
-  private async applied(
-    id: string,
-    event: Parameters<RequestRepository['apply']>[1],
-  ): Promise<PurchaseRequest> {
-    const res = await this.repo.apply(id, event, 'pipeline');
-    if (!res.ok) throw new AppError('internal', `Request ${id}: ${event.type} refused (${res.code})`);
-    return res.request;
+  private async currentCatalogItemId(r: OrderingRequest, scope: 'AzurePlan' | undefined): Promise<string> {
+    const opts = { targetSegment: r.segment, ...(scope ? { reservationScope: scope } : {}) };
+    const current = await this.deps.pc
+      .getAvailability(r.productId, r.skuId, r.availabilityId, r.country, opts)
+      .catch((err: unknown) => {
+        if (decideRetry(err).kind === 'refused') return undefined;
+        throw err;
+      });
+    const availability =
+      current && current.isPurchasable !== false
+        ? current
+        : (await this.deps.pc.listAvailabilities(r.productId, r.skuId, r.country, opts)).items.find(
+            (a) =>
+              a.isPurchasable !== false &&
+              (a.terms?.[0]?.duration ?? undefined) === r.termDuration &&
+              (a.segment === undefined || a.segment === r.segment),
+          );
+    if (!availability) throw new PurchaseRefused({ code: 'availability_gone', nothingBought: true });
+    return availability.catalogItemId;
   }
 
   /**
-   * Partner Center lists a new order up to 15 minutes after checkout. Look for every order of the
-   * request in the customer's order list; true when all are there.
+   * Creates the cart (once) and checks it out (once). Each record is saved before the call it
+   * protects: the cart id before checkout, `checkout_sent` before the checkout goes out.
    */
-  async confirm(
-    requestId: string,
-    attempt: number,
-    maxAttempts: number,
-  ): Promise<'confirmed' | 'missing' | 'retry' | 'skip'> {
-    const r = await this.repo.get(requestId);
-    if (!r || r.status !== 'ordered' || !r.orders?.length) return 'skip';
-    const oneTime = r.billingCycle === 'one_time';
-    const listed = oneTime
-      ? await this.pc.listOrdersByBillingType(r.customerId, 'OneTime')
-      : await this.pc.listOrders(r.customerId);
-    const ids = new Set(listed.items.map((o) => o.id));
-    const missing = r.orders.filter((o) => !ids.has(o.id));
-    if (missing.length === 0) {
-      const res = await this.repo.apply(r.id, { type: 'confirm' }, 'pipeline');
-      if (res.ok && res.changed) {
-        await this.notifier.refreshCard(res.request);
-        await this.notifier.tellRequester(
-          res.request,
-          `:tada: Confirmed: order${r.orders.length > 1 ? 's' : ''} ${r.orders.map((o) => `\`${o.id}\``).join(', ')} now appear${r.orders.length > 1 ? '' : 's'} in ${r.customerName}'s order list. Request ${r.id} is complete.`,
+  private async buy(
+    r: OrderingRequest,
+    scope: CartScope,
+    initial: CartProgress,
+    makeLine: () => Promise<PurchaseLine>,
+  ): Promise<BuyOutcome> {
+    const steps: { cart: WriteStep; checkout: WriteStep } =
+      scope === 'plan'
+        ? { cart: 'plan-cart', checkout: 'plan-checkout' }
+        : { cart: 'cart', checkout: 'checkout' };
+    let cart = initial;
+    let current: PurchaseRequest = r;
+
+    if (cart.stage === 'none') {
+      // A Redis that lost its last writes may have forgotten a cart this request already checked
+      // out: look for the request's order before making a new cart (the tag in its friendly name).
+      const existing = await this.existingOrder(r, scope);
+      if (existing) return { kind: 'ordered', orders: [existing], refusedGroups: [] };
+      const line = await makeLine();
+      const created = await this.call(current, scope, () =>
+        this.deps.pc.createPurchaseCart(r.customerId, line, {
+          requestId: msRequestId(r.id, steps.cart, cart.attempt),
+        }),
+      );
+      const lineError = created.lineItems.map((l) => l.error).find((e) => e);
+      if (lineError) {
+        throw new PurchaseRefused({
+          code: scope === 'plan' ? 'plan_refused' : 'refused',
+          pcCode: String(lineError.errorCode),
+          pcMessage: lineError.errorDescription,
+          nothingBought: true,
+          stage: scope,
+        });
+      }
+      current = await this.apply(r.id, { type: 'cart_created', scope, cartId: created.id });
+      cart = { stage: 'cart', cartId: created.id, attempt: 0 };
+    } else if (cart.stage === 'checkout') {
+      // Resuming after a checkout that may have gone out: ask Partner Center before sending again.
+      const known = await this.deps.pc.getCart(r.customerId, cart.cartId).catch((err: unknown) => {
+        if (decideRetry(err).kind === 'refused') return undefined;
+        throw err;
+      });
+      if (!known || known.status === 'ordered') {
+        return {
+          kind: 'unknown',
+          cartId: cart.cartId,
+          pcMessage: known ? 'cart already ordered' : 'cart not found',
+        };
+      }
+    }
+    if (cart.stage === 'cart') {
+      current = await this.apply(r.id, { type: 'checkout_sent', scope });
+      cart = { stage: 'checkout', cartId: cart.cartId, attempt: cart.attempt };
+    }
+    const cartId = cart.cartId;
+    const attempt = cart.attempt;
+    let answer: CheckoutAnswer;
+    try {
+      answer = await this.call(current, scope, () =>
+        this.deps.pc.checkout(r.customerId, cartId, {
+          requestId: msRequestId(r.id, steps.checkout, attempt),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof AmbiguousAnswer)
+        return { kind: 'unknown', cartId, pcCode: err.pcCode, pcMessage: err.pcMessage };
+      if (err instanceof PurchaseRefused) throw new PurchaseRefused(err.failure, true);
+      throw err;
+    }
+    const orders = answer.orders.map(orderSummary);
+    const refusedGroups = answer.orderErrors.map((e) => ({
+      code: String(e.code),
+      description: e.description ?? '',
+    }));
+    // A 2xx that names neither an order nor an error does not say nothing was bought.
+    if (orders.length === 0 && refusedGroups.length === 0) {
+      return { kind: 'unknown', cartId, pcMessage: 'checkout answered without orders or errors' };
+    }
+    return { kind: 'ordered', orders, refusedGroups };
+  }
+
+  /**
+   * One write to Partner Center, with its outcome classified: refusals become PurchaseRefused,
+   * 800065 an AmbiguousAnswer; after any answer worth retrying the step's attempt moves on (a fresh
+   * MS-RequestId next time), after no answer it stays (the same id).
+   */
+  private async call<T>(r: PurchaseRequest, scope: CartScope, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      const decision = decideRetry(err);
+      switch (decision.kind) {
+        case 'refused':
+          throw new PurchaseRefused({
+            code: scope === 'plan' ? 'plan_refused' : 'refused',
+            pcCode: decision.pcCode,
+            pcMessage: decision.pcMessage,
+            nothingBought: true,
+            stage: scope,
+          });
+        case 'ambiguous':
+          throw new AmbiguousAnswer(decision.pcCode, decision.pcMessage);
+        case 'retry':
+          if (decision.answered) await this.apply(r.id, { type: 'cart_answered', scope });
+          throw new TryAgain(err, undefined);
+        case 'wait':
+          // A 429 is an answer too: the next try gets a fresh id.
+          await this.apply(r.id, { type: 'cart_answered', scope });
+          throw new TryAgain(err, decision.delayMs);
+        case 'bug':
+          throw err;
+        default: {
+          const unreachable: never = decision;
+          throw new Error(`Unhandled decision ${JSON.stringify(unreachable)}`);
+        }
+      }
+    }
+  }
+
+  /** The request's order among the customer's one-time orders, if Partner Center lists one already. */
+  private async existingOrder(r: OrderingRequest, scope: CartScope): Promise<OrderSummary | undefined> {
+    const list = await this.deps.pc.listOrdersByBillingType(r.customerId, 'one_time');
+    const orders = list.items.map(orderSummary);
+    const target =
+      scope === 'plan'
+        ? { id: r.id, productId: AZURE_PLAN_PRODUCT, skuId: AZURE_PLAN_SKU, quantity: 1 }
+        : { id: r.id, productId: r.productId, skuId: r.skuId, quantity: r.quantity };
+    // Only the exact (tagged) rule here: before any cart of ours exists, a structural match could be
+    // an order someone else placed.
+    return orders.find((o) => o.lineItems.some((l) => l.friendlyName.startsWith(`${target.id} `)));
+  }
+
+  private async outcomeUnknown(
+    r: OrderingRequest,
+    u: { cartId: string; pcCode?: string | undefined; pcMessage?: string | undefined },
+  ): Promise<StepOutcome> {
+    const next = await this.apply(r.id, {
+      type: 'outcome_unknown',
+      cartId: u.cartId,
+      pcCode: u.pcCode,
+      pcMessage: u.pcMessage,
+    });
+    this.deps.log.warn(
+      { requestId: r.id, cartId: u.cartId, pcCode: u.pcCode },
+      'checkout outcome unknown; looking for the order',
+    );
+    await this.deps.notifier.refresh(next);
+    await this.deps.notifier.notify(next, {
+      kind: 'outcome_unknown',
+      pcCode: u.pcCode,
+      pcMessage: u.pcMessage,
+    });
+    // The order list lags: look once it would show an order made now.
+    return { kind: 'wait', step: 'search', delayMs: this.deps.settings.orderListDelayMs, polls: 0 };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Outcome unknown: look for the order
+
+  /**
+   * Looks for the order of a request whose checkout outcome is unknown: in the customer's one-time
+   * orders (listed up to 15 minutes late), tagged with the request id, or matched on offer, quantity
+   * and creation after the cart.
+   */
+  async search(r: Extract<PurchaseRequest, { status: 'attention' }>, due: boolean): Promise<StepOutcome> {
+    if (r.attention.reason !== 'outcome_unknown') return { kind: 'done' };
+    if (!due) return { kind: 'wait', step: 'search', delayMs: this.deps.settings.orderListDelayMs, polls: 0 };
+    const planPending = r.progress.plan && r.progress.plan.stage === 'cart';
+    const target = planPending
+      ? { id: r.id, productId: AZURE_PLAN_PRODUCT, skuId: AZURE_PLAN_SKU, quantity: 1 }
+      : { id: r.id, productId: r.productId, skuId: r.skuId, quantity: r.quantity };
+    const list = await this.deps.pc.listOrdersByBillingType(r.customerId, 'one_time');
+    // Created after the cart: the attention began after the cart, so allow a margin of a day before it.
+    const found = findRequestOrder(list.items.map(orderSummary), target, r.attention.since - 86_400_000);
+    if (found) {
+      if (planPending) {
+        this.deps.log.warn(
+          { requestId: r.id, orderId: found.id },
+          'the Azure plan order was found; finishing by hand',
         );
       }
-      return 'confirmed';
+      const ordered = await this.apply(r.id, { type: 'ordered', orders: [found] });
+      await this.afterOrdered(ordered, { kind: 'order_found', orders: [found] });
+      return { kind: 'done' };
     }
-    if (attempt < maxAttempts) return 'retry';
-    const res = await this.repo.apply(r.id, { type: 'confirmation_missing' }, 'pipeline');
-    if (res.ok && res.changed) {
-      const text = `:warning: Order ${missing.map((o) => `\`${o.id}\``).join(', ')} for request ${r.id} still does not appear in ${r.customerName}'s order list after ${attempt} checks. Partner Center accepted it at checkout; check the order in Partner Center before buying again.`;
-      await this.notifier.tellRequester(res.request, text);
-      await this.notifier.tellApprovers(res.request, text);
+    const searched = await this.apply(r.id, { type: 'searched' });
+    const searches =
+      searched.status === 'attention' && searched.attention.reason === 'outcome_unknown'
+        ? searched.attention.searches
+        : 0;
+    if (searches >= this.deps.settings.searchAttempts) {
+      // Said once, when the bot stops looking: people must check Partner Center themselves.
+      await this.deps.notifier.refresh(searched);
+      await this.deps.notifier.notify(searched, {
+        kind: 'order_not_found_yet',
+        searches,
+        since: r.attention.since,
+      });
+      return { kind: 'done' };
     }
-    return 'missing';
+    return {
+      kind: 'wait',
+      step: 'search',
+      delayMs: Math.max(1000, Math.round(this.deps.settings.orderListDelayMs / 5)),
+      polls: searches,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // After the order
+
+  /**
+   * Announces the order and schedules its confirmation; both are safe to repeat (the confirmation
+   * job has one id per request, and the announcement is the transition's own side effect).
+   */
+  private async afterOrdered(r: PurchaseRequest, notice: Notice | undefined): Promise<void> {
+    await this.deps.scheduleConfirmation(r.id, this.deps.settings.orderListDelayMs);
+    if (!notice) return;
+    await this.deps.notifier.refresh(r);
+    await this.deps.notifier.notify(r, notice);
   }
 
   /** Records a failure the requester must hear about, with Partner Center's words and a next step. */
-  async fail(requestId: string, failure: Failure): Promise<void> {
-    const res = await this.repo.apply(requestId, { type: 'fail', failure }, 'pipeline', failure.message);
-    if (!res.ok) return;
-    await this.notifier.refreshCard(res.request);
-    await this.notifier.tellRequester(
-      res.request,
-      `:x: The purchase for ${requestId} failed. ${failure.message}\n*What to do next:* ${failure.nextStep}`,
+  async fail(requestId: string, failure: Failure, checkoutRefused = false): Promise<void> {
+    const res = await this.deps.requests.apply(
+      requestId,
+      { type: 'fail', failure, checkoutRefused },
+      'pipeline',
+      failure.pcMessage ?? failure.code,
     );
-    await this.notifier.tellApprovers(res.request, `:x: Purchase ${requestId} failed: ${failure.message}`);
+    if (!res.ok || !res.changed || res.request.status !== 'failed') return;
+    await this.deps.notifier.refresh(res.request);
+    await this.deps.notifier.notify(res.request, { kind: 'failed', failure: res.request.failure });
+  }
+
+  private async apply(id: string, event: PurchaseEvent): Promise<PurchaseRequest> {
+    const res = await this.deps.requests.apply(id, event, 'pipeline');
+    if (!res.ok) throw new AppError('internal', `Request ${id}: ${event.type} refused (${res.code})`);
+    return res.request;
   }
 }
 
-function summarize(o: Order): OrderSummary {
-  return {
-    id: o.id,
-    status: String(o.status ?? 'pending'),
-    creationDate: o.creationDate,
-    lineItems: (o.lineItems ?? []).map((l) => ({
-      offerId: String(l.offerId ?? ''),
-      friendlyName: String(l.friendlyName ?? l.offerId ?? ''),
-      quantity: Number(l.quantity ?? 0),
-      termDuration: l.termDuration,
-    })),
-  };
-}
-
-/** Partner Center's refusal, with the next step a requester can take. */
-export function failureFor(code: string, description: string): Failure {
-  const said = `Partner Center said: "${description}"${code ? ` (code ${code})` : ''}.`;
-  const next =
-    NEXT_STEPS[code] ?? 'Check the details with an approver and submit a new request. Nothing was bought.';
-  return { code: code || 'refused', message: said, nextStep: next };
-}
-
-const NEXT_STEPS: Record<string, string> = {
-  '800030':
-    'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
-  '10011':
-    'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
-  '800013':
-    'Register the Azure subscription for reservations, then submit the request again. Nothing was bought.',
-  '400019':
-    'The term is no longer offered: submit a new request and pick the term again. Nothing was bought.',
-  '800010': 'Choose another SKU or region; this one has no capacity. Nothing was bought.',
-  '10003': 'Choose another SKU or region; this one has no capacity. Nothing was bought.',
-  '800070': "This product cannot be sold in the customer's market. Nothing was bought.",
-  '2030': "The partner is not onboarded to sell in the customer's country. Nothing was bought.",
-  '800020':
-    'This catalog item cannot be bought by this partner (perpetual software needs qualification: contact Partner Center support). Nothing was bought.',
-  '900121': 'Raise the credit limit with Microsoft, then submit again. Nothing was bought.',
-  '800023': 'Raise the credit line with Microsoft, then submit again. Nothing was bought.',
-  '800025': 'Raise the credit line with Microsoft, then submit again. Nothing was bought.',
-  '800011': 'Pick an active Azure subscription of this customer and submit again. Nothing was bought.',
-  '800012': 'Pick an active Azure subscription of this customer and submit again. Nothing was bought.',
-  '10007': 'Pick an active Azure subscription of this customer and submit again. Nothing was bought.',
-};
-
-/** Partner Center errors that retrying will not fix. */
-export function isBusinessError(err: unknown): boolean {
-  if (err instanceof PurchaseRefused) return true;
-  if (!(err instanceof PartnerCenterError)) return false;
-  // 409s "order in progress" (800060) and "cart being processed" (800064) clear up by themselves.
-  if (err.code === 'pc_conflict') return !['800060', '800064'].includes(String(err.pcCode));
-  return ['pc_bad_request', 'pc_not_found', 'pc_auth', 'pc_credentials_missing'].includes(err.code);
-}
-
-export function failureFromError(err: unknown): Failure {
-  if (err instanceof PurchaseRefused) return err.failure;
-  if (err instanceof PartnerCenterError)
-    return failureFor(String(err.pcCode ?? err.status ?? ''), err.description ?? err.message);
-  return {
-    code: 'internal',
-    message: `The purchase stopped on an unexpected error: ${err instanceof Error ? err.message : String(err)}.`,
-    nextStep: 'An operator should look at the logs; `/purchase status` shows where it stopped.',
-  };
+/** Partner Center's answer leaves open whether an order exists. */
+class AmbiguousAnswer extends AppError {
+  constructor(
+    readonly pcCode: string,
+    readonly pcMessage: string | undefined,
+  ) {
+    super('internal', `Ambiguous answer ${pcCode}`);
+  }
 }

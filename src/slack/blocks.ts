@@ -1,34 +1,56 @@
-import type { KnownBlock, View, PlainTextOption as Option } from '@slack/types';
+import type { Button, KnownBlock, PlainTextOption as Option, View } from '@slack/types';
+import type { AuditEntry } from '../purchases/audit';
+import { canCancelOrder, cancellableUntil } from '../purchases/lifecycle';
+import { KINDS, ordersOf, type Kind, type PurchaseRequest } from '../purchases/model';
+import { JUSTIFICATION, type Field, type FieldProblems } from '../purchases/policy';
+import { encodeMetadata, encodeRequestRef, type FormValues, type ModalMetadata } from './codecs';
+import { ATTESTATION_ACCEPTED, IDS } from './ids';
 import {
-  CANCELLATION_WINDOW,
   KIND_LABELS,
-  KINDS,
-  type Kind,
-  type PurchaseRequest,
-  totalPrice,
-} from '../purchases/model';
-import type { AuditEntry } from '../store/requests';
-import { IDS } from './ids';
-import { escapeMrkdwn, money, mrkdwn, plain, slackDate, truncate } from './text';
+  approvalReasonsText,
+  attentionText,
+  azureText,
+  cancellationText,
+  failureText,
+  nextStepText,
+  orderLines,
+  priceText,
+  problemText,
+  statusLabel,
+  statusWords,
+  termText,
+  totalText,
+  windowText,
+} from './messages';
+import { escapeMrkdwn, mrkdwn, plain, quote, slackDate, truncate, user } from './text';
 
 /**
- * Block Kit as pure functions of state. Limits (Slack's, in characters): option text 75, option
- * value 75, section text 3000, field 2000, header 150, button text 75, modal title 24, blocks per
- * message 50, per modal 100, options per list 100, private_metadata 3000.
+ * Block Kit as pure functions of state. Slack's limits (characters): option text 75, option value
+ * 150, section text 3000, field 2000, header 150, button text 75, confirm text 300, modal title 24,
+ * blocks per message 50, per modal or home tab 100, options per list 100, private_metadata 3000.
  */
 export const LIMITS = {
   optionText: 75,
-  optionValue: 75,
+  optionValue: 150,
   sectionText: 3000,
   fieldText: 2000,
   headerText: 150,
   buttonText: 75,
+  confirmText: 300,
   modalTitle: 24,
   messageBlocks: 50,
   modalBlocks: 100,
+  homeBlocks: 100,
   options: 100,
   privateMetadata: 3000,
+  /** Fallback `text` of a message: chat.update refuses more than 4000. */
+  fallbackText: 3000,
 } as const;
+
+export interface Message {
+  text: string;
+  blocks: KnownBlock[];
+}
 
 export function option(text: string, value: string, description?: string): Option {
   if (value.length > LIMITS.optionValue)
@@ -38,44 +60,36 @@ export function option(text: string, value: string, description?: string): Optio
   return o;
 }
 
-/** What the request modal carries between renders. */
-export interface ModalMetadata {
-  v: 1;
-  /** Where /purchase was typed, for replies. */
-  channel?: string | undefined;
-}
-
-export function encodeMetadata(m: ModalMetadata): string {
-  const s = JSON.stringify(m);
-  if (s.length > LIMITS.privateMetadata) throw new Error('private_metadata too large');
-  return s;
-}
-
-export function decodeMetadata(s: string | undefined): ModalMetadata {
-  try {
-    const parsed = JSON.parse(s ?? '') as Partial<ModalMetadata>;
-    return { v: 1, channel: typeof parsed.channel === 'string' ? parsed.channel : undefined };
-  } catch {
-    return { v: 1 };
-  }
-}
-
 export const kindOptions: Option[] = KINDS.map((k) => option(KIND_LABELS[k], k));
 
+// ---------------------------------------------------------------------------------------------------
+// The request form
+
 export interface ModalState {
-  kind?: Kind | undefined;
+  values: FormValues;
   maxQuantity: number;
   metadata: ModalMetadata;
-  /** Shown at the top when a slow check sent the requester back to the form. */
+  /** Shown at the top: a check under way, or what to fix. */
   notice?: string | undefined;
-  /** Per-field errors shown as context lines after an asynchronous check. */
-  errors?: Partial<Record<string, string>> | undefined;
+  /** Verdicts of the checks made while the form is filled, under their field. */
+  problems?: FieldProblems | undefined;
+  /** The SKU's attestation statement, when it enforces one. */
+  attestationText?: string | undefined;
+  /** Offer "New Azure plan" (the customer has no Azure subscription that can hold a reservation). */
+  newPlanFor?: string | undefined;
 }
 
-function externalSelectInput(blockId: string, label: string, placeholder: string, hint?: string): KnownBlock {
+function externalSelect(
+  blockId: string,
+  label: string,
+  placeholder: string,
+  initial: { value: string; label: string } | undefined,
+  hint?: string,
+): KnownBlock {
   return {
     type: 'input',
     block_id: blockId,
+    dispatch_action: true,
     label: plain(label, 2000),
     ...(hint ? { hint: plain(hint, 2000) } : {}),
     element: {
@@ -83,20 +97,25 @@ function externalSelectInput(blockId: string, label: string, placeholder: string
       action_id: blockId,
       placeholder: plain(placeholder, 150),
       min_query_length: 0,
+      // A re-render keeps what was chosen: Slack shows initial_option of an external select as given.
+      ...(initial ? { initial_option: option(initial.label, initial.value) } : {}),
     },
   };
 }
 
-/** The /purchase request modal. The Azure subscription field exists only for reservations. */
+/** The /purchase request form. Re-rendering it never loses what was typed. */
 export function buildRequestModal(state: ModalState): View {
+  const v = state.values;
   const blocks: KnownBlock[] = [];
-  if (state.notice) blocks.push({ type: 'section', text: mrkdwn(`:warning: ${escapeMrkdwn(state.notice)}`) });
-  const errorLine = (field: string): void => {
-    const msg = state.errors?.[field];
-    if (msg) blocks.push({ type: 'context', elements: [mrkdwn(`:x: ${escapeMrkdwn(msg)}`)] });
+  if (state.notice) blocks.push({ type: 'section', text: mrkdwn(state.notice) });
+  const verdict = (field: Field): void => {
+    const p = state.problems?.[field];
+    if (p) blocks.push({ type: 'context', elements: [mrkdwn(`:x: ${problemText(p)}`)] });
   };
-  blocks.push(externalSelectInput(IDS.blocks.customer, 'Customer', 'Search customers by name'));
-  errorLine('customer');
+  blocks.push(
+    externalSelect(IDS.blocks.customer, 'Customer', 'Search customers by name or domain', v.customer),
+  );
+  verdict('customer');
   blocks.push({
     type: 'input',
     block_id: IDS.blocks.kind,
@@ -107,23 +126,39 @@ export function buildRequestModal(state: ModalState): View {
       action_id: IDS.blocks.kind,
       placeholder: plain('Choose a kind'),
       options: kindOptions,
-      ...(state.kind ? { initial_option: kindOptions.find((o) => o.value === state.kind) } : {}),
+      ...(v.kind ? { initial_option: kindOptions.find((o) => o.value === v.kind) } : {}),
     },
   });
-  errorLine('kind');
+  verdict('kind');
+  // The subscription decides the reservation catalog (Azure plan or MS-AZR-0145P): asked before the product.
+  if (v.kind === 'azure_reservation') {
+    blocks.push(
+      externalSelect(
+        IDS.blocks.azureSubscription,
+        'Azure subscription',
+        "Choose one of the customer's Azure subscriptions",
+        v.azureSubscription,
+        state.newPlanFor
+          ? `${state.newPlanFor} has no Azure subscription: choose "New Azure plan" to buy one first`
+          : 'It is registered for reservations after approval if it is not yet',
+      ),
+    );
+    verdict('azure_subscription');
+  }
   blocks.push(
-    externalSelectInput(
+    externalSelect(
       IDS.blocks.product,
       'Product',
       'Search the catalog',
+      v.product,
       "Filtered by the customer's market and the kind",
     ),
   );
-  errorLine('product');
-  blocks.push(externalSelectInput(IDS.blocks.sku, 'SKU', 'Choose a SKU of the product'));
-  errorLine('sku');
-  blocks.push(externalSelectInput(IDS.blocks.availability, 'Term and billing', 'Choose a term'));
-  errorLine('availability');
+  verdict('product');
+  blocks.push(externalSelect(IDS.blocks.sku, 'SKU', 'Choose a SKU of the product', v.sku));
+  verdict('sku');
+  blocks.push(externalSelect(IDS.blocks.availability, 'Term and billing', 'Choose a term', v.availability));
+  verdict('availability');
   blocks.push({
     type: 'input',
     block_id: IDS.blocks.quantity,
@@ -134,20 +169,37 @@ export function buildRequestModal(state: ModalState): View {
       is_decimal_allowed: false,
       min_value: '1',
       max_value: String(state.maxQuantity),
-      initial_value: '1',
+      initial_value: v.quantity && /^\d+$/.test(v.quantity) ? v.quantity : '1',
     },
   });
-  errorLine('quantity');
-  if (state.kind === 'azure_reservation') {
-    blocks.push(
-      externalSelectInput(
-        IDS.blocks.azureSubscription,
-        'Azure subscription',
-        "Choose one of the customer's subscriptions",
-        'It will be registered for reservations if it is not yet',
-      ),
-    );
-    errorLine('azure_subscription');
+  verdict('quantity');
+  if (state.attestationText) {
+    blocks.push({
+      type: 'input',
+      block_id: IDS.blocks.attestation,
+      label: plain('Microsoft requires this statement'),
+      element: {
+        type: 'checkboxes',
+        action_id: IDS.blocks.attestation,
+        options: [
+          {
+            text: mrkdwn(escapeMrkdwn(truncate(state.attestationText, 150)), 150),
+            value: ATTESTATION_ACCEPTED,
+          },
+        ],
+        ...(v.attestation
+          ? {
+              initial_options: [
+                {
+                  text: mrkdwn(escapeMrkdwn(truncate(state.attestationText, 150)), 150),
+                  value: ATTESTATION_ACCEPTED,
+                },
+              ],
+            }
+          : {}),
+      },
+    });
+    verdict('attestation');
   }
   blocks.push({
     type: 'input',
@@ -157,12 +209,13 @@ export function buildRequestModal(state: ModalState): View {
       type: 'plain_text_input',
       action_id: IDS.blocks.justification,
       multiline: true,
-      min_length: 10,
-      max_length: 2000,
+      min_length: JUSTIFICATION.min,
+      max_length: JUSTIFICATION.max,
       placeholder: plain('Why is this needed? Approvers read this.'),
+      ...(v.justification ? { initial_value: truncate(v.justification, JUSTIFICATION.max) } : {}),
     },
   });
-  errorLine('justification');
+  verdict('justification');
   return {
     type: 'modal',
     callback_id: IDS.requestModal,
@@ -174,7 +227,8 @@ export function buildRequestModal(state: ModalState): View {
   };
 }
 
-export function buildLoadingModal(title: string, text: string): View {
+/** A modal with one message and a Close button (after submitting). */
+export function buildNoticeModal(title: string, text: string): View {
   return {
     type: 'modal',
     title: plain(title, LIMITS.modalTitle),
@@ -183,102 +237,176 @@ export function buildLoadingModal(title: string, text: string): View {
   };
 }
 
-export function buildRejectModal(requestId: string): View {
+function textModal(
+  callbackId: string,
+  requestId: string,
+  title: string,
+  submit: string,
+  intro: string,
+  blockId: string,
+  label: string,
+  bounds: { min: number; max: number },
+): View {
   return {
     type: 'modal',
-    callback_id: IDS.rejectModal,
-    title: plain('Reject request', LIMITS.modalTitle),
-    submit: plain('Reject', LIMITS.modalTitle),
+    callback_id: callbackId,
+    title: plain(title, LIMITS.modalTitle),
+    submit: plain(submit, LIMITS.modalTitle),
     close: plain('Cancel', LIMITS.modalTitle),
-    private_metadata: JSON.stringify({ requestId }),
+    private_metadata: encodeRequestRef(requestId),
     blocks: [
-      {
-        type: 'section',
-        text: mrkdwn(`Rejecting request *${escapeMrkdwn(requestId)}*. The requester sees your reason.`),
-      },
+      { type: 'section', text: mrkdwn(intro) },
       {
         type: 'input',
-        block_id: IDS.blocks.rejectReason,
-        label: plain('Reason'),
+        block_id: blockId,
+        label: plain(label),
         element: {
           type: 'plain_text_input',
-          action_id: IDS.blocks.rejectReason,
+          action_id: blockId,
           multiline: true,
-          min_length: 3,
-          max_length: 1000,
+          min_length: bounds.min,
+          max_length: bounds.max,
         },
       },
     ],
   };
 }
 
-const STATUS_LABEL: Record<PurchaseRequest['status'], string> = {
-  pending_approval: ':hourglass_flowing_sand: Waiting for approval',
-  approved: ':white_check_mark: Approved, ordering soon',
-  rejected: ':no_entry: Rejected',
-  expired: ':alarm_clock: Expired without a decision',
-  ordering: ':gear: Approved, ordering from Partner Center',
-  ordered: ':package: Ordered, waiting for Partner Center to list the order',
-  confirmed: ':tada: Ordered and confirmed',
-  failed: ':x: Purchase failed',
-  cancelled: ':wastebasket: Cancelled by the requester',
-};
+/** Bounds of the free-text fields, also checked by the server (Slack's own checks can be bypassed). */
+export const TEXT_BOUNDS = {
+  rejectReason: { min: 3, max: 1000 },
+  question: { min: 3, max: 1000 },
+  answer: { min: 1, max: 1000 },
+} as const;
 
-export function statusLabel(r: PurchaseRequest): string {
-  return STATUS_LABEL[r.status];
+export function buildRejectModal(requestId: string): View {
+  return textModal(
+    IDS.rejectModal,
+    requestId,
+    'Reject request',
+    'Reject',
+    `Rejecting request *${escapeMrkdwn(requestId)}*. The requester sees your reason.`,
+    IDS.blocks.rejectReason,
+    'Reason',
+    TEXT_BOUNDS.rejectReason,
+  );
 }
 
-function termText(r: PurchaseRequest): string {
-  const term = r.termDuration ? humanTerm(r.termDuration) : 'Perpetual';
-  return `${term}, billed ${r.billingCycle.replace(/_/g, ' ')}`;
+export function buildAskModal(requestId: string): View {
+  return textModal(
+    IDS.askModal,
+    requestId,
+    'Ask a question',
+    'Ask',
+    `Your question about *${escapeMrkdwn(requestId)}* goes to the requester; their answer comes back to the approvers.`,
+    IDS.blocks.question,
+    'Question',
+    TEXT_BOUNDS.question,
+  );
 }
 
-export function humanTerm(iso: string): string {
-  const m = /^P(\d+)([YMD])$/i.exec(iso);
-  if (!m) return iso;
-  const n = Number(m[1]);
-  const unit = { Y: 'year', M: 'month', D: 'day' }[m[2]!.toUpperCase() as 'Y' | 'M' | 'D'];
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+export function buildAnswerModal(requestId: string, question: string | undefined): View {
+  return textModal(
+    IDS.answerModal,
+    requestId,
+    'Answer',
+    'Send',
+    `${question ? `The question:\n${quote(question, 1000)}\n` : ''}Your answer goes to the approvers of *${escapeMrkdwn(requestId)}*.`,
+    IDS.blocks.answer,
+    'Answer',
+    TEXT_BOUNDS.answer,
+  );
 }
 
-function priceText(r: PurchaseRequest): string {
-  const total = totalPrice(r);
-  if (total === undefined) return 'Not listed in the catalog';
-  return `${money(r.unitPrice, r.currency)} × ${r.quantity} = *${money(total, r.currency)}*`;
-}
+// ---------------------------------------------------------------------------------------------------
+// The approval card
 
 function decisionLines(r: PurchaseRequest): string[] {
   const lines: string[] = [];
-  for (const a of r.approvals) lines.push(`:white_check_mark: Approved by <@${a.by}> ${slackDate(a.at)}`);
+  for (const a of r.approvals) lines.push(`:white_check_mark: Approved by ${user(a.by)} ${slackDate(a.at)}`);
   if (r.status === 'pending_approval' && r.requiredApprovals > r.approvals.length) {
     const left = r.requiredApprovals - r.approvals.length;
-    if (r.requiredApprovals > 1)
+    if (r.requiredApprovals > 1) {
       lines.push(
-        `:busts_in_silhouette: Needs ${left} more approval${left === 1 ? '' : 's'} from a different approver`,
+        `:busts_in_silhouette: Needs ${left} more approval${left === 1 ? '' : 's'} from a different approver (${approvalReasonsText(r.approvalReasons ?? [])})`,
       );
+    }
   }
-  if (r.rejection) {
+  if (r.status === 'rejected') {
     lines.push(
-      `:no_entry: Rejected by <@${r.rejection.by}> ${slackDate(r.rejection.at)}: ${escapeMrkdwn(truncate(r.rejection.reason, 1000))}`,
+      `:no_entry: Rejected by ${user(r.rejection.by)} ${slackDate(r.rejection.at)}: ${escapeMrkdwn(truncate(r.rejection.reason, 1000))}`,
     );
   }
-  if (r.cancellation) lines.push(`:wastebasket: Cancelled by the requester ${slackDate(r.cancellation.at)}`);
+  if (r.status === 'cancelled')
+    lines.push(`:wastebasket: Withdrawn by the requester ${slackDate(r.cancellation.at)}`);
   if (r.status === 'expired')
     lines.push(':alarm_clock: Expired: nobody decided in time. The requester can submit it again.');
-  if (r.orders?.length)
-    lines.push(
-      `:package: Order${r.orders.length > 1 ? 's' : ''} ${r.orders.map((o) => `\`${o.id}\``).join(', ')}`,
-    );
-  if (r.failure) lines.push(`:x: ${escapeMrkdwn(truncate(r.failure.message, 1000))}`);
+  const orders = ordersOf(r);
+  if (orders.length) lines.push(orderLines(orders));
+  if (r.status === 'attention') lines.push(`:rotating_light: ${attentionText(r.attention)}`);
+  if (r.status === 'failed') lines.push(`:x: ${failureText(r.failure)}\n*Next:* ${nextStepText(r.failure)}`);
   if (r.status === 'confirmed') lines.push(":tada: Confirmed in the customer's order list");
+  if (r.status === 'order_cancelled')
+    lines.push(
+      `:leftwards_arrow_with_hook: Order cancelled by ${user(r.orderCancellation.by)} ${slackDate(r.orderCancellation.doneAt)}`,
+    );
+  for (const c of r.conversation ?? []) {
+    lines.push(
+      `:speech_balloon: ${user(c.by)} (${c.role}) ${slackDate(c.at)}: ${escapeMrkdwn(truncate(c.text, 500))}`,
+    );
+  }
   return lines;
 }
 
-/** The approval card. Buttons exist only while the request is pending; their value is the id alone. */
-export function buildApprovalCard(r: PurchaseRequest): { text: string; blocks: KnownBlock[] } {
+/** The Approve button asks Slack to confirm, repeating what will be bought (Slack: 300 characters). */
+function approveButton(r: PurchaseRequest): Button {
+  const what = `${r.quantity} × ${truncate(r.skuTitle, 90)}`;
+  const text = truncate(
+    `Buy ${what} for ${truncate(r.customerName, 60)}, ${totalText(r)}? Approving orders it from Partner Center.`,
+    LIMITS.confirmText,
+  );
+  return {
+    type: 'button',
+    action_id: IDS.actions.approve,
+    text: plain('Approve', LIMITS.buttonText),
+    style: 'primary',
+    value: r.id,
+    confirm: {
+      title: plain('Approve and buy?', 100),
+      text: plain(text, LIMITS.confirmText),
+      confirm: plain('Approve and buy', 30),
+      deny: plain('Not yet', 30),
+    },
+  };
+}
+
+function cancelOrderButton(r: PurchaseRequest): Button {
+  return {
+    type: 'button',
+    action_id: IDS.actions.cancelOrder,
+    text: plain('Cancel order', LIMITS.buttonText),
+    style: 'danger',
+    value: r.id,
+    confirm: {
+      title: plain('Cancel the order?', 100),
+      text: plain(
+        truncate(
+          `Cancel ${r.quantity} × ${truncate(r.skuTitle, 100)} for ${truncate(r.customerName, 60)} in Partner Center? Microsoft refunds it prorated.`,
+          LIMITS.confirmText,
+        ),
+        LIMITS.confirmText,
+      ),
+      confirm: plain('Cancel the order', 30),
+      deny: plain('Keep it', 30),
+    },
+  };
+}
+
+/** The approval card. Decision buttons exist only while the request is pending; values are the id alone. */
+export function buildApprovalCard(r: PurchaseRequest, now: number = Date.now()): Message {
   const fields = [
-    `*Requester*\n<@${r.requesterId}>`,
-    `*Customer*\n${escapeMrkdwn(r.customerName)} (${r.country})`,
+    `*Requester*\n${user(r.requesterId)}`,
+    `*Customer*\n${escapeMrkdwn(r.customerName)} (${escapeMrkdwn(r.country)})`,
     `*Kind*\n${KIND_LABELS[r.kind]}`,
     `*Product*\n${escapeMrkdwn(r.productTitle)}`,
     `*SKU*\n${escapeMrkdwn(r.skuTitle)}`,
@@ -286,40 +414,39 @@ export function buildApprovalCard(r: PurchaseRequest): { text: string; blocks: K
     `*Quantity*\n${r.quantity}`,
     `*Price*\n${priceText(r)}`,
   ];
-  if (r.kind === 'azure_reservation') {
-    fields.push(
-      `*Azure subscription*\n\`${r.azureSubscriptionId ?? '?'}\`\nRegistration: ${r.registrationStatus ?? 'unknown'}`,
-    );
-  }
-  fields.push(`*Cancellation*\n${CANCELLATION_WINDOW[r.kind]}`);
+  if (r.kind === 'azure_reservation') fields.push(`*Azure subscription*\n${azureText(r)}`);
+  fields.push(`*Cancellation*\n${cancellationText(r.kind)}`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`Purchase request ${r.id}`, LIMITS.headerText) },
     { type: 'section', fields: fields.slice(0, 10).map((f) => mrkdwn(f, LIMITS.fieldText)) },
   ];
   if (fields.length > 10)
     blocks.push({ type: 'section', fields: fields.slice(10).map((f) => mrkdwn(f, LIMITS.fieldText)) });
+  if (r.attestation)
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(`:memo: The requester accepted: ${escapeMrkdwn(truncate(r.attestation.text, 500))}`)],
+    });
   blocks.push({
     type: 'section',
     text: mrkdwn(`*Justification*\n${escapeMrkdwn(truncate(r.justification, 2800))}`),
   });
   blocks.push({
     type: 'context',
-    elements: [mrkdwn(`${statusLabel(r)} · Request \`${r.id}\` · Expires ${slackDate(r.expiresAt)}`)],
+    elements: [
+      mrkdwn(
+        `${statusLabel(r)} · Request \`${r.id}\` · ${r.status === 'pending_approval' ? `Expires ${slackDate(r.expiresAt)}` : `Requested ${slackDate(r.createdAt)}`}`,
+      ),
+    ],
   });
   const lines = decisionLines(r);
   if (lines.length) blocks.push({ type: 'section', text: mrkdwn(lines.join('\n'), LIMITS.sectionText) });
   if (r.status === 'pending_approval') {
     blocks.push({
       type: 'actions',
-      block_id: `decision`,
+      block_id: 'decision',
       elements: [
-        {
-          type: 'button',
-          action_id: IDS.actions.approve,
-          text: plain('Approve', LIMITS.buttonText),
-          style: 'primary',
-          value: r.id,
-        },
+        approveButton(r),
         {
           type: 'button',
           action_id: IDS.actions.reject,
@@ -327,66 +454,276 @@ export function buildApprovalCard(r: PurchaseRequest): { text: string; blocks: K
           style: 'danger',
           value: r.id,
         },
+        {
+          type: 'button',
+          action_id: IDS.actions.ask,
+          text: plain('Ask a question', LIMITS.buttonText),
+          value: r.id,
+        },
       ],
     });
+  } else if (canCancelOrder(r, now)) {
+    blocks.push({ type: 'actions', block_id: 'order', elements: [cancelOrderButton(r)] });
+    blocks.push({ type: 'context', elements: [mrkdwn(windowText(cancellableUntil(r) ?? now))] });
   }
   const text = truncate(
-    `Purchase request ${r.id}: ${r.quantity} × ${r.skuTitle} for ${r.customerName} — ${statusLabel(r).replace(/^:[a-z_]+: /, '')}`,
-    3000,
+    `Purchase request ${r.id}: ${r.quantity} × ${r.skuTitle} for ${r.customerName}, ${totalText(r)} — ${statusWords(r)}`,
+    LIMITS.fallbackText,
   );
   return { text, blocks };
 }
 
-/** The requester's own message about the request; its thread carries every update. */
+// ---------------------------------------------------------------------------------------------------
+// The requester's own message, updated in place as the request moves
+
+/** States after which the requester may send the same request again. */
+export function canSubmitAgain(r: PurchaseRequest): boolean {
+  return (
+    r.status === 'rejected' || r.status === 'expired' || (r.status === 'failed' && r.failure.nothingBought)
+  );
+}
+
+export function openQuestion(r: PurchaseRequest): string | undefined {
+  const conversation = r.conversation ?? [];
+  const last = conversation[conversation.length - 1];
+  return last?.role === 'approver' ? last.text : undefined;
+}
+
 export function buildRequesterMessage(
   r: PurchaseRequest,
   cardLink?: string,
-): { text: string; blocks: KnownBlock[] } {
+  now: number = Date.now(),
+): Message {
   const link = cardLink ? ` (<${cardLink}|approval card>)` : '';
-  const text = `Your purchase request ${r.id} — ${r.quantity} × ${r.skuTitle} for ${r.customerName}: ${statusLabel(r).replace(/^:[a-z_]+: /, '')}`;
+  const text = truncate(
+    `Your purchase request ${r.id} — ${r.quantity} × ${r.skuTitle} for ${r.customerName}: ${statusWords(r)}`,
+    LIMITS.fallbackText,
+  );
+  const detail: string[] = [
+    `*Your purchase request \`${r.id}\`*${link}`,
+    `${r.quantity} × ${escapeMrkdwn(truncate(r.skuTitle, 300))} (${escapeMrkdwn(truncate(r.productTitle, 300))}) for ${escapeMrkdwn(r.customerName)}`,
+    `${termText(r)} · ${totalText(r)}`,
+    `${statusLabel(r)}`,
+  ];
+  if (r.status === 'rejected') detail.push(`Reason: ${escapeMrkdwn(truncate(r.rejection.reason, 1000))}`);
+  if (r.status === 'attention') detail.push(attentionText(r.attention));
+  if (r.status === 'failed') detail.push(`${failureText(r.failure)}\n*Next:* ${nextStepText(r.failure)}`);
+  const orders = ordersOf(r);
+  if (orders.length) detail.push(orderLines(orders));
+  detail.push('_Updates follow in this thread._');
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(detail.join('\n'), LIMITS.sectionText) }];
+  const buttons: Button[] = [];
+  if (r.status === 'pending_approval' && openQuestion(r) !== undefined) {
+    buttons.push({
+      type: 'button',
+      action_id: IDS.actions.answer,
+      text: plain('Answer the question'),
+      style: 'primary',
+      value: r.id,
+    });
+  }
+  if (canSubmitAgain(r))
+    buttons.push({
+      type: 'button',
+      action_id: IDS.actions.submitAgain,
+      text: plain('Submit again'),
+      value: r.id,
+    });
+  if (canCancelOrder(r, now)) buttons.push(cancelOrderButton(r));
+  if (buttons.length) blocks.push({ type: 'actions', block_id: 'requester', elements: buttons });
+  if (canCancelOrder(r, now))
+    blocks.push({ type: 'context', elements: [mrkdwn(windowText(cancellableUntil(r) ?? now))] });
+  return { text, blocks };
+}
+
+/** The DM an approver named by id gets: the request in short and a link to the card. */
+export function buildApproverDm(r: PurchaseRequest, cardLink: string | undefined): Message {
+  const what = `${r.quantity} × ${escapeMrkdwn(truncate(r.skuTitle, 200))} for ${escapeMrkdwn(r.customerName)}, ${totalText(r)}`;
+  const where = cardLink ? `<${cardLink}|Open the approval card>` : 'The card is in the approvals channel.';
+  const text = truncate(
+    `${r.requesterId} asks you to approve ${r.id}: ${r.quantity} × ${r.skuTitle} for ${r.customerName}`,
+    LIMITS.fallbackText,
+  );
   return {
-    text: truncate(text, 3000),
+    text,
     blocks: [
       {
         type: 'section',
         text: mrkdwn(
-          `*Your purchase request \`${r.id}\`*${link}\n${r.quantity} × ${escapeMrkdwn(r.skuTitle)} (${escapeMrkdwn(r.productTitle)}) for ${escapeMrkdwn(r.customerName)}\n${statusLabel(r)}\nUpdates follow in this thread.`,
+          `:inbox_tray: ${user(r.requesterId)} asks for approval of *${r.id}*: ${what}.\n${statusLabel(r)} · ${where}`,
         ),
       },
     ],
   };
 }
 
-export function buildStatusBlocks(
-  r: PurchaseRequest,
-  audit: AuditEntry[],
-): { text: string; blocks: KnownBlock[] } {
+// ---------------------------------------------------------------------------------------------------
+// /purchase status
+
+export function buildStatusBlocks(r: PurchaseRequest, audit: readonly AuditEntry[]): Message {
   const card = buildApprovalCard(r);
   const trail = audit
     .slice(-20)
     .map(
       (a) =>
-        `• ${slackDate(a.at)} *${a.event}* by ${a.actor.startsWith('U') || a.actor.startsWith('W') ? `<@${a.actor}>` : a.actor} → ${a.status}${a.detail ? ` (${escapeMrkdwn(truncate(a.detail, 200))})` : ''}`,
+        `• ${slackDate(a.at)} ${escapeMrkdwn(eventWords(a.event))} by ${actorText(a.actor)}${a.detail ? ` (${escapeMrkdwn(truncate(a.detail, 200))})` : ''}`,
     );
   const blocks = card.blocks.filter((b) => b.type !== 'actions');
   blocks.push({
     type: 'section',
     text: mrkdwn(
-      `*Audit trail*${audit.length > 20 ? ` (last 20 of ${audit.length})` : ''}\n${trail.join('\n') || 'empty'}`,
+      `*History*${audit.length > 20 ? ` (last 20 of ${audit.length})` : ''}\n${trail.join('\n') || 'empty'}`,
     ),
   });
   return { text: card.text, blocks };
 }
 
-export const HELP_TEXT = [
-  '*/purchase* — open the purchase request form',
-  '*/purchase status <id>* — state and audit trail of a request',
-  '*/purchase mine* — your open requests',
-  '*/purchase cancel <id>* — withdraw your request while it waits for approval',
-  '*/purchase balance* — account balance and invoice summaries (finance)',
-  '*/purchase invoices [page]* — recent invoices (finance)',
-  '*/purchase invoice <id>* — an invoice with its PDF and one-time line items (finance)',
-  "*/purchase orders <customer> [billing type]* — a customer's orders (finance)",
-  "*/purchase entitlements <customer>* — a customer's entitlements and reservations (finance)",
-  '*/purchase help* — this list',
-].join('\n');
+const EVENT_WORDS: Record<string, string> = {
+  created: 'Requested',
+  approve: 'Approved',
+  reject: 'Rejected',
+  withdraw: 'Withdrawn',
+  expire: 'Expired',
+  remind: 'Approvers reminded',
+  escalate: 'Escalated',
+  ask: 'Question asked',
+  answer: 'Question answered',
+  start_ordering: 'Ordering started',
+  cart_answered: 'Partner Center answered a cart call',
+  cart_created: 'Cart created',
+  checkout_sent: 'Checkout sent',
+  plan_ordered: 'Azure plan ordered',
+  plan_ready: 'Azure plan ready',
+  ordered: 'Ordered',
+  outcome_unknown: 'Checkout outcome unknown',
+  searched: 'Searched for the order',
+  order_status: 'Order status needs attention',
+  checked: 'Looked for the order in the list',
+  confirm: 'Confirmed',
+  order_missing: 'Order missing from the list',
+  fail: 'Failed',
+  invoiced: 'Invoiced',
+  slack_refs: 'Slack messages posted',
+  cancel_order: 'Order cancellation asked',
+  cancel_order_answered: 'Partner Center answered the cancellation',
+  order_cancelled: 'Order cancelled',
+};
+
+export function eventWords(event: string): string {
+  return EVENT_WORDS[event] ?? event.replace(/_/g, ' ');
+}
+
+function actorText(actor: string): string {
+  if (/^[UW][A-Z0-9]+$/.test(actor)) return user(actor);
+  const words: Record<string, string> = {
+    pipeline: 'the bot',
+    bot: 'the bot',
+    scheduler: 'the bot',
+    finance: 'the bot',
+  };
+  return words[actor] ?? escapeMrkdwn(actor);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// App Home
+
+export interface HomeInvoice {
+  id: string;
+  date: string;
+  total: string;
+}
+
+export interface HomeState {
+  userId: string;
+  mine: readonly PurchaseRequest[];
+  /** For approvers: requests waiting for a decision (their own excluded). */
+  queue?: readonly PurchaseRequest[] | undefined;
+  /** For finance: the latest invoices. */
+  invoices?: readonly HomeInvoice[] | undefined;
+  canRequest: boolean;
+}
+
+export function buildHome(state: HomeState): View {
+  const blocks: KnownBlock[] = [{ type: 'header', text: plain('Purchases', LIMITS.headerText) }];
+  if (state.canRequest) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'home_actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: IDS.actions.newRequest,
+          text: plain('New request'),
+          style: 'primary',
+          value: 'new',
+        },
+      ],
+    });
+  }
+  blocks.push({ type: 'section', text: mrkdwn('*Your requests*') });
+  if (state.mine.length === 0) blocks.push({ type: 'context', elements: [mrkdwn('None yet.')] });
+  for (const r of state.mine.slice(0, 15)) {
+    const section: KnownBlock = {
+      type: 'section',
+      text: mrkdwn(
+        `\`${r.id}\` ${r.quantity} × ${escapeMrkdwn(truncate(r.skuTitle, 120))} for ${escapeMrkdwn(truncate(r.customerName, 80))}\n${statusLabel(r)} · ${totalText(r)}`,
+      ),
+    };
+    if (canSubmitAgain(r)) {
+      section.accessory = {
+        type: 'button',
+        action_id: IDS.actions.submitAgain,
+        text: plain('Submit again'),
+        value: r.id,
+      };
+    }
+    blocks.push(section);
+  }
+  if (state.queue) {
+    blocks.push(
+      { type: 'divider' },
+      { type: 'section', text: mrkdwn(`*Waiting for a decision (${state.queue.length})*`) },
+    );
+    if (state.queue.length === 0)
+      blocks.push({ type: 'context', elements: [mrkdwn('Nothing waits for you.')] });
+    for (const r of state.queue.slice(0, 15)) {
+      blocks.push(
+        {
+          type: 'section',
+          text: mrkdwn(
+            `*${r.id}* from ${user(r.requesterId)}: ${r.quantity} × ${escapeMrkdwn(truncate(r.skuTitle, 120))} for ${escapeMrkdwn(truncate(r.customerName, 80))}, ${totalText(r)}\nExpires ${slackDate(r.expiresAt)}`,
+          ),
+        },
+        {
+          type: 'actions',
+          block_id: `home_decision_${r.id}`,
+          elements: [
+            approveButton(r),
+            {
+              type: 'button',
+              action_id: IDS.actions.reject,
+              text: plain('Reject'),
+              style: 'danger',
+              value: r.id,
+            },
+          ],
+        },
+      );
+    }
+  }
+  if (state.invoices) {
+    blocks.push({ type: 'divider' }, { type: 'section', text: mrkdwn('*Latest invoices*') });
+    if (state.invoices.length === 0) blocks.push({ type: 'context', elements: [mrkdwn('No invoices yet.')] });
+    for (const i of state.invoices.slice(0, 10)) {
+      blocks.push({
+        type: 'section',
+        text: mrkdwn(`\`${escapeMrkdwn(i.id)}\` ${escapeMrkdwn(i.date)} · ${escapeMrkdwn(i.total)}`),
+      });
+    }
+  }
+  return { type: 'home', blocks: blocks.slice(0, LIMITS.homeBlocks) };
+}
+
+export function isKindValue(v: string | undefined): v is Kind {
+  return (KINDS as readonly string[]).includes(v ?? '');
+}

@@ -9,7 +9,7 @@ import type {
   Reservation,
 } from '../partner-center/schemas';
 import type { PurchaseRequest } from '../purchases/model';
-import { escapeMrkdwn, money, mrkdwn, plain, truncate } from './text';
+import { amount, escapeMrkdwn, mrkdwn, plain, truncate } from './text';
 
 /**
  * Block Kit for the finance side, as pure functions of data: the invoice announcement and its
@@ -109,7 +109,7 @@ export function lineItemText(line: OneTimeInvoiceLineItem, explainedBy?: string)
       : explainedBy
         ? ` (request ${code(explainedBy)})`
         : ' (no approved request)';
-  const text = `• order ${code(line.orderId || 'none')}: ${qty}${escapeMrkdwn(productOf(line))}${who} — ${money(lineAmount(line), line.currency)}${req}`;
+  const text = `• order ${code(line.orderId || 'none')}: ${qty}${escapeMrkdwn(productOf(line))}${who} — ${amount(lineAmount(line), line.currency)}${req}`;
   return truncate(text, FINANCE_LIMITS.line);
 }
 
@@ -229,13 +229,13 @@ function chargeLines(invoice: Invoice, charges: ChargeBreakdown): string[] {
   if (charges.oneTime) {
     const n = charges.oneTime.count;
     lines.push(
-      `One-time: ${money(charges.oneTime.amount, invoice.currencyCode)} (${n} line item${n === 1 ? '' : 's'})`,
+      `One-time: ${amount(charges.oneTime.amount, invoice.currencyCode)} (${n} line item${n === 1 ? '' : 's'})`,
     );
   }
   if (charges.recurring) {
     const names = charges.recurring.providers.map((p) => PROVIDER_LABELS[p] ?? p).join(', ');
     lines.push(
-      `Recurring${names ? ` — ${names}` : ''}: ${money(charges.recurring.amount, invoice.currencyCode)}`,
+      `Recurring${names ? ` — ${names}` : ''}: ${amount(charges.recurring.amount, invoice.currencyCode)}`,
     );
   }
   if (lines.length === 0) lines.push('No charge details on this invoice');
@@ -248,7 +248,7 @@ function period(invoice: Invoice): string {
 
 /** The finance channel's message for a new invoice; its thread gets the PDF and the reconciliation. */
 export function buildInvoiceAnnouncement(invoice: Invoice, charges: ChargeBreakdown): Message {
-  const total = money(invoice.totalCharges, invoice.currencyCode);
+  const total = amount(invoice.totalCharges, invoice.currencyCode);
   const blocks: KnownBlock[] = [
     header(`New invoice ${invoice.id}`),
     fields([
@@ -257,7 +257,7 @@ export function buildInvoiceAnnouncement(invoice: Invoice, charges: ChargeBreakd
       ['Billing period', period(invoice)],
       ['Total', `${total}${invoice.currencyCode ? '' : ' (currency not stated)'}`],
       ['Charges', chargeLines(invoice, charges).join('\n')],
-      ...(invoice.paidAmount ? [['Paid', money(invoice.paidAmount, invoice.currencyCode)] as const] : []),
+      ...(invoice.paidAmount ? [['Paid', amount(invoice.paidAmount, invoice.currencyCode)] as const] : []),
     ]),
     context('The PDF statement and the reconciliation with approved purchase requests follow in the thread.'),
   ];
@@ -301,9 +301,9 @@ export function buildReconciliationMessage(r: Reconciliation): Message & { attac
   }
   const blocks: KnownBlock[] = [];
   const explainedLines = r.explained.map((e) => {
-    const amount = money(sumLines(e.lines), r.currency);
+    const charged = amount(sumLines(e.lines), r.currency);
     return truncate(
-      `• request ${code(e.request.id)}: ${e.request.quantity} × ${escapeMrkdwn(e.request.skuTitle)} for ${escapeMrkdwn(e.request.customerName)} (<@${e.request.requesterId}>) — ${amount}`,
+      `• request ${code(e.request.id)}: ${e.request.quantity} × ${escapeMrkdwn(e.request.skuTitle)} for ${escapeMrkdwn(e.request.customerName)} (<@${e.request.requesterId}>) — ${charged}`,
       FINANCE_LIMITS.line,
     );
   });
@@ -317,7 +317,7 @@ export function buildReconciliationMessage(r: Reconciliation): Message & { attac
   } else {
     blocks.push(
       section(
-        `:warning: ${r.unexplained.length} of ${count} one-time charge${count === 1 ? '' : 's'} (${money(sumLines(r.unexplained), r.currency)}) ${r.unexplained.length === 1 ? 'is' : 'are'} not explained by any approved purchase request.`,
+        `:warning: ${r.unexplained.length} of ${count} one-time charge${count === 1 ? '' : 's'} (${amount(sumLines(r.unexplained), r.currency)}) ${r.unexplained.length === 1 ? 'is' : 'are'} not explained by any approved purchase request.`,
       ),
     );
   }
@@ -368,7 +368,7 @@ export function buildRequesterInvoiceNote(
 ): string {
   const currency = lines.find((l) => l.currency)?.currency ?? invoice.currencyCode;
   return fallback(
-    `:receipt: Your request ${code(request.id)} (${request.quantity} × ${escapeMrkdwn(request.skuTitle)} for ${escapeMrkdwn(request.customerName)}) was charged on invoice ${code(invoice.id)} dated ${day(invoice.invoiceDate)}: ${money(sumLines(lines), currency)}.`,
+    `:receipt: Your request ${code(request.id)} (${request.quantity} × ${escapeMrkdwn(request.skuTitle)} for ${escapeMrkdwn(request.customerName)}) was charged on invoice ${code(invoice.id)} dated ${day(invoice.invoiceDate)}: ${amount(sumLines(lines), currency)}.`,
   );
 }
 
@@ -558,16 +558,16 @@ export function refusalAnswer(usergroupId: string | undefined): Answer {
 }
 
 function summaryLines(s: InvoiceSummary): string[] {
-  const lines = [`*${money(s.balanceAmount, s.currencyCode)}* outstanding`];
+  const lines = [`*${amount(s.balanceAmount, s.currencyCode)}* outstanding`];
   if (s.latestInvoiceDate && !s.latestInvoiceDate.startsWith(NEVER_PREFIX))
     lines.push(`Latest invoice: ${day(s.latestInvoiceDate)}`);
   if (s.lastPaymentDate && !s.lastPaymentDate.startsWith(NEVER_PREFIX)) {
-    lines.push(`Last payment: ${money(s.lastPaymentAmount, s.currencyCode)} on ${day(s.lastPaymentDate)}`);
+    lines.push(`Last payment: ${amount(s.lastPaymentAmount, s.currencyCode)} on ${day(s.lastPaymentDate)}`);
   } else lines.push('No payment recorded');
   for (const d of s.details ?? []) {
     const label =
       d.invoiceType === 'one_time' ? 'One-time' : d.invoiceType === 'recurring' ? 'Recurring' : d.invoiceType;
-    lines.push(`• ${label}: ${money(d.summary.balanceAmount, d.summary.currencyCode)}`);
+    lines.push(`• ${label}: ${amount(d.summary.balanceAmount, d.summary.currencyCode)}`);
   }
   return lines;
 }
@@ -596,7 +596,7 @@ export function buildBalanceAnswer(
   const currencies =
     'unavailable' in summaries ? '' : ` (${summaries.length} currenc${summaries.length === 1 ? 'y' : 'ies'})`;
   return {
-    text: fallback(`Account balance: ${money(balance.balanceAmount, balance.currencyCode)}${currencies}`),
+    text: fallback(`Account balance: ${amount(balance.balanceAmount, balance.currencyCode)}${currencies}`),
     blocks,
   };
 }
@@ -611,7 +611,7 @@ export function buildInvoiceListAnswer(
   if (totalInvoices === 0) return { text: 'Partner Center lists no invoices yet.' };
   const lines = page.map(
     (i) =>
-      `• ${code(i.id)} ${day(i.invoiceDate)} — ${money(i.totalCharges, i.currencyCode)}${i.invoiceType ? ` (${i.invoiceType === 'one_time' ? 'one-time' : i.invoiceType})` : ''}, period ${period(i)}${i.paidAmount && i.totalCharges !== undefined && i.paidAmount >= i.totalCharges ? ', paid' : ''}`,
+      `• ${code(i.id)} ${day(i.invoiceDate)} — ${amount(i.totalCharges, i.currencyCode)}${i.invoiceType ? ` (${i.invoiceType === 'one_time' ? 'one-time' : i.invoiceType})` : ''}, period ${period(i)}${i.paidAmount && i.totalCharges !== undefined && i.paidAmount >= i.totalCharges ? ', paid' : ''}`,
   );
   const next = pageNumber < pages ? ` \`/purchase invoices ${pageNumber + 1}\` shows the next.` : '';
   const blocks: KnownBlock[] = [
@@ -644,8 +644,8 @@ export function buildInvoiceAnswer(input: InvoiceAnswerInput): Answer {
     fields([
       ['Date', day(invoice.invoiceDate)],
       ['Billing period', period(invoice)],
-      ['Total', money(invoice.totalCharges, invoice.currencyCode)],
-      ['Paid', money(invoice.paidAmount ?? 0, invoice.currencyCode)],
+      ['Total', amount(invoice.totalCharges, invoice.currencyCode)],
+      ['Paid', amount(invoice.paidAmount ?? 0, invoice.currencyCode)],
       ['Charges', chargeLines(invoice, charges).join('\n')],
       ...(invoice.documentType && invoice.documentType !== 'invoice'
         ? [['Document', invoice.documentType.replace(/_/g, ' ')] as const]
@@ -672,7 +672,7 @@ export function buildInvoiceAnswer(input: InvoiceAnswerInput): Answer {
   }
   return {
     text: fallback(
-      `Invoice ${invoice.id} dated ${day(invoice.invoiceDate)}: ${money(invoice.totalCharges, invoice.currencyCode)}.`,
+      `Invoice ${invoice.id} dated ${day(invoice.invoiceDate)}: ${amount(invoice.totalCharges, invoice.currencyCode)}.`,
     ),
     blocks,
   };
@@ -702,7 +702,7 @@ function orderLine(o: Order): string {
     .join(', ');
   const cycle = o.billingCycle ? o.billingCycle.replace(/_/g, '-') : 'unknown cycle';
   return truncate(
-    `• ${code(o.id)} ${day(o.creationDate)} — ${o.status ?? 'status unknown'}, ${cycle}, ${money(orderTotal(o), o.currencyCode)}: ${items || 'no line items'}`,
+    `• ${code(o.id)} ${day(o.creationDate)} — ${o.status ?? 'status unknown'}, ${cycle}, ${amount(orderTotal(o), o.currencyCode)}: ${items || 'no line items'}`,
     FINANCE_LIMITS.line,
   );
 }

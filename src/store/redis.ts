@@ -39,6 +39,9 @@ export class Keys {
   allRequests(): string {
     return `${this.prefix}:req:all`;
   }
+  byUser(userId: string): string {
+    return `${this.prefix}:req:user:${userId}`;
+  }
   byOrder(orderId: string): string {
     return `${this.prefix}:req:by-order:${orderId}`;
   }

@@ -1,21 +1,23 @@
 import type { Redis } from 'ioredis';
-import { isFinal, type PurchaseRequest } from '../purchases/model';
+import type { AuditEntry } from '../purchases/audit';
+import { IN_FLIGHT_STATUSES, isFinal, ordersOf, type PurchaseRequest } from '../purchases/model';
 import { transition, type PurchaseEvent, type TransitionResult } from '../purchases/state-machine';
-import { Keys } from './redis';
+import type { Keys } from './redis';
 
-/** One audit-trail entry: which event, who caused it, when, and the status it left. */
-export interface AuditEntry {
-  id: string;
-  requestId: string;
-  event: string;
-  actor: string;
-  at: number;
-  status: string;
-  detail?: string | undefined;
-}
+export type { AuditEntry } from '../purchases/audit';
 
-// Compare-and-set plus audit append in one atomic script: a transition is never saved without its
-// audit entry, and two writers holding the same version cannot both win.
+/**
+ * Compare-and-set, audit append and every index in one atomic script: a transition is never saved
+ * without its audit entry or its indexes (a crash cannot leave an order that no request explains
+ * because its by-order entry was written after the request), and two writers holding the same
+ * version cannot both win.
+ *
+ * KEYS: 1 request, 2 its audit stream, 3 the global audit stream, 4 open-by-requester set,
+ *       5 pending (by expiry), 6 all (by creation), 7 in-flight set, 8 the requester's (by creation)
+ * ARGV: 1 expected version ('0' = create), 2 new version, 3 JSON, 4 event, 5 actor, 6 at,
+ *       7 status, 8 detail, 9 request id, 10 open ('1'/'0'), 11 expiresAt, 12 createdAt,
+ *       13 in flight ('1'/'0'), 14 by-order key prefix, 15.. order ids
+ */
 const CAS_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'version')
 if ARGV[1] == '0' then
@@ -37,26 +39,44 @@ else
   redis.call('ZREM', KEYS[5], ARGV[9])
 end
 redis.call('ZADD', KEYS[6], ARGV[12], ARGV[9])
-if ARGV[7] == 'approved' or ARGV[7] == 'ordering' or ARGV[7] == 'ordered' then
+redis.call('ZADD', KEYS[8], ARGV[12], ARGV[9])
+if ARGV[13] == '1' then
   redis.call('SADD', KEYS[7], ARGV[9])
 else
   redis.call('SREM', KEYS[7], ARGV[9])
+end
+for i = 15, #ARGV do
+  redis.call('SET', ARGV[14] .. ARGV[i], ARGV[9])
 end
 return 1
 `;
 
 export type ApplyResult = TransitionResult | { ok: false; code: 'not_found'; status?: undefined };
 
-export class RequestRepository {
-  private readonly keys: Keys;
+/** What services may do with requests: read them, and change them only through events. */
+export interface RequestStore {
+  get(id: string): Promise<PurchaseRequest | undefined>;
+  create(request: PurchaseRequest, actor: string): Promise<boolean>;
+  apply(id: string, event: PurchaseEvent, actor: string, detail?: string): Promise<ApplyResult>;
+  audit(id: string): Promise<AuditEntry[]>;
+  openForUser(userId: string): Promise<PurchaseRequest[]>;
+  /** The requester's latest requests, newest first, open or not. */
+  recentForUser(userId: string, limit: number): Promise<PurchaseRequest[]>;
+  pendingUntil(until: number): Promise<string[]>;
+  pendingIds(): Promise<string[]>;
+  inflightIds(): Promise<string[]>;
+  /** Request ids created in [from, to] (ms), oldest first. */
+  idsCreatedBetween(from: number, to: number): Promise<string[]>;
+  byOrderId(orderId: string): Promise<string | undefined>;
+}
 
+export class RequestRepository implements RequestStore {
   constructor(
     private readonly redis: Redis,
-    prefix: string,
+    private readonly keys: Keys,
     private readonly now: () => number = Date.now,
   ) {
-    this.keys = new Keys(prefix);
-    if (!('pcbotCas' in redis)) redis.defineCommand('pcbotCas', { numberOfKeys: 7, lua: CAS_SCRIPT });
+    if (!('pcbotCas2' in redis)) redis.defineCommand('pcbotCas2', { numberOfKeys: 8, lua: CAS_SCRIPT });
   }
 
   async get(id: string): Promise<PurchaseRequest | undefined> {
@@ -66,8 +86,7 @@ export class RequestRepository {
 
   /** Stores a new request; false if one with this id exists. */
   async create(request: PurchaseRequest, actor: string): Promise<boolean> {
-    const stored = { ...request, version: 1 };
-    return this.cas('0', stored, 'created', actor, undefined);
+    return this.cas('0', { ...request, version: 1 }, 'created', actor, undefined);
   }
 
   /**
@@ -82,9 +101,6 @@ export class RequestRepository {
       if (!result.ok || !result.changed) return result;
       const updated = { ...result.request, version: current.version + 1 };
       if (await this.cas(String(current.version), updated, event.type, actor, detail)) {
-        if (event.type === 'ordered') {
-          for (const order of updated.orders ?? []) await this.redis.set(this.keys.byOrder(order.id), id);
-        }
         return { ok: true, request: updated, changed: true };
       }
     }
@@ -99,10 +115,10 @@ export class RequestRepository {
     detail: string | undefined,
   ): Promise<boolean> {
     const at = this.now();
-    const open = !isFinal(request.status);
+    const orderIds = ordersOf(request).map((o) => o.id);
     const result = await (
-      this.redis as unknown as { pcbotCas(...args: (string | number)[]): Promise<number> }
-    ).pcbotCas(
+      this.redis as unknown as { pcbotCas2(...args: (string | number)[]): Promise<number> }
+    ).pcbotCas2(
       this.keys.request(request.id),
       this.keys.audit(request.id),
       this.keys.auditAll(),
@@ -110,6 +126,7 @@ export class RequestRepository {
       this.keys.pending(),
       this.keys.allRequests(),
       this.keys.inflight(),
+      this.keys.byUser(request.requesterId),
       expected,
       String(request.version),
       JSON.stringify(request),
@@ -119,9 +136,12 @@ export class RequestRepository {
       request.status,
       detail ?? '',
       request.id,
-      open ? '1' : '0',
+      isFinal(request.status) ? '0' : '1',
       String(request.expiresAt),
       String(request.createdAt),
+      IN_FLIGHT_STATUSES.has(request.status) ? '1' : '0',
+      this.keys.byOrder(''),
+      ...orderIds,
     );
     return result === 1;
   }
@@ -149,6 +169,12 @@ export class RequestRepository {
     return all.filter((r): r is PurchaseRequest => r !== undefined).sort((a, b) => a.createdAt - b.createdAt);
   }
 
+  async recentForUser(userId: string, limit: number): Promise<PurchaseRequest[]> {
+    const ids = await this.redis.zrevrange(this.keys.byUser(userId), 0, Math.max(0, limit - 1));
+    const all = await Promise.all(ids.map((id) => this.get(id)));
+    return all.filter((r): r is PurchaseRequest => r !== undefined);
+  }
+
   /** Pending requests whose expiry is at or before `until`. */
   async pendingUntil(until: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.pending(), '-inf', String(until));
@@ -158,58 +184,21 @@ export class RequestRepository {
     return this.redis.zrange(this.keys.pending(), 0, -1);
   }
 
-  async allIds(): Promise<string[]> {
-    return this.redis.zrange(this.keys.allRequests(), 0, -1);
-  }
-
-  /** Approved requests not yet confirmed, failed or otherwise final: what the pipeline still owes. */
+  /** Approved requests not yet in a final state: what the pipeline still owes. */
   async inflightIds(): Promise<string[]> {
     return this.redis.smembers(this.keys.inflight());
   }
 
-  async lockAnnouncement(id: string): Promise<boolean> {
-    return (await this.redis.set(this.keys.lock('announce', id), '1', 'PX', 30_000, 'NX')) === 'OK';
+  /** Every request id, oldest first (tests and the soak). */
+  async allIds(): Promise<string[]> {
+    return this.redis.zrange(this.keys.allRequests(), 0, -1);
   }
 
-  async unlockAnnouncement(id: string): Promise<void> {
-    await this.redis.del(this.keys.lock('announce', id));
+  async idsCreatedBetween(from: number, to: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.allRequests(), String(from), String(to));
   }
 
   async byOrderId(orderId: string): Promise<string | undefined> {
     return (await this.redis.get(this.keys.byOrder(orderId))) ?? undefined;
-  }
-}
-
-/**
- * Records that something happened once (an invoice announced, a modal submitted). `claim` is
- * SET NX: exactly one caller gets true, across processes and restarts.
- */
-export class OnceStore {
-  private readonly keys: Keys;
-  constructor(
-    private readonly redis: Redis,
-    prefix: string,
-  ) {
-    this.keys = new Keys(prefix);
-  }
-
-  async claim(scope: string, id: string, value: string, ttlMs?: number): Promise<boolean> {
-    const key = this.keys.once(scope, id);
-    const res = ttlMs
-      ? await this.redis.set(key, value, 'PX', ttlMs, 'NX')
-      : await this.redis.set(key, value, 'NX');
-    return res === 'OK';
-  }
-
-  async get(scope: string, id: string): Promise<string | undefined> {
-    return (await this.redis.get(this.keys.once(scope, id))) ?? undefined;
-  }
-
-  async set(scope: string, id: string, value: string): Promise<void> {
-    await this.redis.set(this.keys.once(scope, id), value);
-  }
-
-  async release(scope: string, id: string): Promise<void> {
-    await this.redis.del(this.keys.once(scope, id));
   }
 }

@@ -1,11 +1,12 @@
 import { SEED } from '../../fakes/partner-center';
 import type { PurchaseRequest } from '../../src/purchases/model';
-import { baseEnv } from '../support/env';
-import { requestPurchase, RESERVATION, SOFTWARE, type FormChoice } from '../support/flows';
-import { runTs, waitFor, type Started } from '../support/processes';
-import { freePort } from '../support/redis-server';
-import { injectFault, simControl, simOrders } from '../support/sim';
-import { startWorld, type World } from '../support/world';
+import { baseEnv } from '../../harness/env';
+import { requestPurchase, RESERVATION, SOFTWARE, type FormChoice } from '../../harness/flows';
+import { runTs, waitFor, type Started } from '../../harness/processes';
+import { freePort } from '../../harness/redis-server';
+import { injectFault, simControl, simOrdersOf } from '../../harness/sim';
+import { cartStage } from '../../harness/requests';
+import { startWorld, type World } from '../../harness/world';
 
 /**
  * The worker runs as its own process and is killed with SIGKILL at each step of the pipeline, then
@@ -98,7 +99,7 @@ describe('the pipeline survives a worker killed at every step', () => {
   }
 
   async function ordersOf(r: PurchaseRequest) {
-    return (await simOrders(w.sim.url)).filter((o) => o._sim.cartId === r.cartId);
+    return simOrdersOf(w.sim.url, r.id);
   }
 
   afterEach(async () => {
@@ -107,7 +108,7 @@ describe('the pipeline survives a worker killed at every step', () => {
 
   it('resumes when killed while the cart is being created', async () => {
     await injectFault(w.sim.url, { method: 'POST', path: '/\\/carts$/', latencyMs: 4000, count: 1 });
-    const r = await approveAndKill(SOFTWARE, (x) => Boolean(x.cartRequestId) && !x.cartId, 300);
+    const r = await approveAndKill(SOFTWARE, (x) => x.status === 'ordering' && cartStage(x) === 'none', 300);
     expect(r.status).toBe('confirmed');
     expect(await ordersOf(r)).toHaveLength(1);
   }, 90_000);
@@ -120,7 +121,7 @@ describe('the pipeline survives a worker killed at every step', () => {
       when: 'after',
       count: 1,
     });
-    const r = await approveAndKill(SOFTWARE, (x) => Boolean(x.cartRequestId) && !x.cartId, 500);
+    const r = await approveAndKill(SOFTWARE, (x) => x.status === 'ordering' && cartStage(x) === 'none', 500);
     expect(r.status).toBe('confirmed');
     expect(await ordersOf(r)).toHaveLength(1);
   }, 90_000);
@@ -129,7 +130,7 @@ describe('the pipeline survives a worker killed at every step', () => {
     await injectFault(w.sim.url, { method: 'POST', path: '/checkout', latencyMs: 4000, count: 1 });
     const r = await approveAndKill(
       SOFTWARE,
-      (x) => Boolean(x.checkoutRequestId) && x.status === 'ordering',
+      (x) => x.status === 'ordering' && cartStage(x) === 'checkout',
       300,
     );
     expect(r.status).toBe('confirmed');
@@ -146,7 +147,7 @@ describe('the pipeline survives a worker killed at every step', () => {
     });
     const r = await approveAndKill(
       SOFTWARE,
-      (x) => Boolean(x.checkoutRequestId) && x.status === 'ordering',
+      (x) => x.status === 'ordering' && cartStage(x) === 'checkout',
       500,
     );
     expect(r.status).toBe('confirmed');

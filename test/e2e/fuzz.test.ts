@@ -10,8 +10,8 @@ import {
   viewClosed,
   viewSubmission,
 } from '../../fakes/slack/inbound';
-import { formValues, SOFTWARE } from '../support/flows';
-import { startWorld, SIGNING_SECRET, type World } from '../support/world';
+import { formValues, SOFTWARE } from '../../harness/flows';
+import { startWorld, SIGNING_SECRET, type World } from '../../harness/world';
 
 /**
  * Property-based fuzzing of the bot's only public door, POST /slack/events, with the bot running

@@ -8,10 +8,10 @@ import {
   SOFTWARE,
   submitForm,
   type FormChoice,
-} from '../support/flows';
-import { waitFor } from '../support/processes';
-import { injectFault, simControl } from '../support/sim';
-import { startWorld, type World } from '../support/world';
+} from '../../harness/flows';
+import { waitFor } from '../../harness/processes';
+import { injectFault, simControl } from '../../harness/sim';
+import { startWorld, type World } from '../../harness/world';
 
 describe('Slack intake, end to end over signed HTTP', () => {
   let w: World;

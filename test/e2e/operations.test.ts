@@ -1,6 +1,6 @@
-import { requestPurchase, SOFTWARE } from '../support/flows';
-import { waitFor } from '../support/processes';
-import { startWorld, type World } from '../support/world';
+import { requestPurchase, SOFTWARE } from '../../harness/flows';
+import { waitFor } from '../../harness/processes';
+import { startWorld, type World } from '../../harness/world';
 
 describe('expiry, reminders and operations', () => {
   let w: World;

@@ -15,7 +15,9 @@ import type { PurchaseEvent } from '../../src/purchases/state-machine';
 import { FinanceService, type FinanceServiceDeps } from '../../src/services/finance-service';
 import { Notifier } from '../../src/services/notifier';
 import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
-import { WebClientSlackPort } from '../../src/slack/port';
+import { WebClientSlackPort } from '../../src/slack/adapter';
+import { RedisLocks } from '../../src/store/lock';
+import { Keys } from '../../src/store/redis';
 import { RequestRepository } from '../../src/store/requests';
 import { startSlackFake, type FakeMessage, type SlackFake } from '../../fakes/slack';
 
@@ -112,8 +114,19 @@ beforeEach(() => {
   fake.reset();
   prefix = `${process.env.TEST_KEY_PREFIX}:${++counter}`;
   pc = client();
-  repo = new RequestRepository(redis, prefix);
-  notifier = new Notifier(slack, repo, 'C0APPROVALS', log);
+  repo = new RequestRepository(redis, new Keys(prefix));
+  notifier = new Notifier({
+    slack,
+    requests: repo,
+    locks: new RedisLocks(redis, new Keys(prefix)),
+    settings: {
+      approvalsChannel: 'C0APPROVALS',
+      approverIds: [],
+      approverGroupId: undefined,
+      escalationGroupId: undefined,
+    },
+    log,
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -190,11 +203,10 @@ async function orderedRequest(id: string, orderId: string, quantity = 1): Promis
     termDuration: 'P1Y',
     billingCycle: 'one_time',
     quantity,
-    azureSubscriptionId: undefined,
+    segment: 'commercial',
+    azure: undefined,
     justification: 'Licences for the new cluster',
-    unitPrice: undefined,
-    currency: undefined,
-    registrationStatus: undefined,
+    price: { known: false, reason: 'not_in_price_sheet' },
   };
   expect(await repo.create(base, REQUESTER)).toBe(true);
   const dm = await slack.openDm(REQUESTER);
@@ -203,9 +215,8 @@ async function orderedRequest(id: string, orderId: string, quantity = 1): Promis
     { type: 'slack_refs', refs: { threadChannel: posted.channel, threadTs: posted.ts } },
     { type: 'approve', by: 'U0APPROVE1' },
     { type: 'start_ordering' },
-    { type: 'prepare_cart', cartRequestId: `cart-${id}` },
-    { type: 'cart_created', cartId: `cart-${id}` },
-    { type: 'prepare_checkout', checkoutRequestId: `checkout-${id}` },
+    { type: 'cart_created', scope: 'purchase', cartId: `cart-${id}` },
+    { type: 'checkout_sent', scope: 'purchase' },
     { type: 'ordered', orders: [{ id: orderId, status: 'completed', lineItems: [] }] },
   ];
   for (const event of events) {
@@ -300,9 +311,7 @@ describe('invoice notifications', () => {
     expect(text).toContain(
       `${invoice.billingPeriodStartDate!.slice(0, 10)} to ${invoice.billingPeriodEndDate!.slice(0, 10)}`,
     );
-    expect(text).toContain(
-      `${invoice.totalCharges!.toLocaleString('en-US', { minimumFractionDigits: 2 })} USD`,
-    );
+    expect(text).toContain(`$${invoice.totalCharges!.toLocaleString('en-US', { minimumFractionDigits: 2 })}`);
     expect(text).toContain('One-time');
 
     const pdfs = pdfsIn(FINANCE_CHANNEL);
@@ -322,7 +331,7 @@ describe('invoice notifications', () => {
     const other = new Redis(process.env.REDIS_URL!);
     extraRedis.push(other);
     const a = service();
-    const b = service({ redis: other, repo: new RequestRepository(other, prefix) });
+    const b = service({ redis: other, repo: new RequestRepository(other, new Keys(prefix)) });
     const results = await Promise.all([a.pollInvoices(), b.pollInvoices(), a.pollInvoices()]);
     expect(results.flatMap((r) => r.announced)).toEqual([invoiceId]);
 
@@ -477,9 +486,7 @@ describe('finance commands', () => {
     const balance = await pc.getBalance();
     const summaries = await pc.listInvoiceSummaries();
     const text = answerText(answer);
-    expect(text).toContain(
-      `${balance.balanceAmount.toLocaleString('en-US', { minimumFractionDigits: 2 })} USD`,
-    );
+    expect(text).toContain(`$${balance.balanceAmount.toLocaleString('en-US', { minimumFractionDigits: 2 })}`);
     expect(text).toContain(`Invoice summaries by currency* (${summaries.items.length})`);
     for (const s of summaries.items) expect(text).toContain(`*${s.currencyCode}*`);
   });

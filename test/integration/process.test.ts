@@ -1,15 +1,20 @@
 import { startSimulator, type Simulator } from '../../fakes/partner-center';
-import { baseEnv } from '../support/env';
-import { freePort } from '../support/redis-server';
-import { runTs, waitFor } from '../support/processes';
+import { startSlackFake } from '../../fakes/slack';
+import type { SlackFake } from '../../fakes/slack/types';
+import { baseEnv } from '../../harness/env';
+import { freePort } from '../../harness/redis-server';
+import { runTs, waitFor } from '../../harness/processes';
 
 describe('the bot process', () => {
   let sim: Simulator;
+  let slack: SlackFake;
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, openAuth: true });
+    slack = await startSlackFake();
   });
   afterAll(async () => {
     await sim.close();
+    await slack.close();
   });
 
   it('serves /healthz and /readyz, then exits cleanly on SIGTERM', async () => {
@@ -19,6 +24,7 @@ describe('the bot process', () => {
       baseEnv({
         PORT: String(port),
         PARTNER_CENTER_API_URL: sim.url,
+        SLACK_API_URL: slack.apiUrl,
         LOG_LEVEL: 'info',
         SHUTDOWN_TIMEOUT_MS: '3000',
       }),
@@ -33,7 +39,10 @@ describe('the bot process', () => {
         const res = await fetch(`http://127.0.0.1:${port}/readyz`);
         return res.status === 200 ? res : undefined;
       });
-      expect(await ready.json()).toEqual({ ok: true, checks: { redis: true, workers: true } });
+      expect(await ready.json()).toEqual({
+        ok: true,
+        checks: { redis: true, workers: true, slack_channels: true },
+      });
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toContain('pcbot_queue_jobs');
       bot.child.kill('SIGTERM');
@@ -43,6 +52,40 @@ describe('the bot process', () => {
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     } finally {
       if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('reports not ready, saying why, when the bot was never invited to the approvals channel', async () => {
+    const port = await freePort();
+    const lonely = await startSlackFake({
+      channels: [{ id: 'C0NOBOT01', name: 'approvals-new', botIsMember: false }],
+    });
+    const bot = runTs(
+      'src/main.ts',
+      baseEnv({
+        PORT: String(port),
+        ROLE: 'web',
+        PARTNER_CENTER_API_URL: sim.url,
+        SLACK_API_URL: lonely.apiUrl,
+        // A channel the workspace has, without the bot in it.
+        APPROVALS_CHANNEL_ID: 'C0NOBOT01',
+        REDIS_KEY_PREFIX: `proc${Date.now()}`,
+        LOG_LEVEL: 'info',
+      }),
+    );
+    try {
+      const ready = await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        return res.status === 503 ? res : undefined;
+      }, 30_000);
+      const body = (await ready.json()) as { checks: Record<string, boolean>; problems?: string[] };
+      expect(body.checks.slack_channels).toBe(false);
+      expect(body.problems?.join(' ')).toMatch(/not a member of the approvals channel C0NOBOT01: invite it/);
+      expect(bot.output()).toMatch(/invite it there/);
+    } finally {
+      bot.child.kill('SIGKILL');
+      await bot.exited;
+      await lonely.close();
     }
   }, 60_000);
 

@@ -1,10 +1,14 @@
-import { OnceStore, RequestRepository } from '../../src/store/requests';
-import { sampleRequest } from '../support/requests';
+import { RedisLocks } from '../../src/store/lock';
+import { RedisOnceRecords } from '../../src/store/once';
+import { Keys } from '../../src/store/redis';
+import { RequestRepository } from '../../src/store/requests';
+import { sampleRequest } from '../../harness/requests';
 import { testRedis } from '../support/redis';
 
 describe('request repository on real Redis', () => {
   const { redis, prefix } = testRedis();
-  const repo = new RequestRepository(redis, prefix);
+  const keys = new Keys(prefix);
+  const repo = new RequestRepository(redis, keys);
   afterAll(async () => {
     await redis.quit();
   });
@@ -77,15 +81,89 @@ describe('request repository on real Redis', () => {
     await repo.create(r, 'U0REQUEST1');
     await repo.apply(r.id, { type: 'approve', by: 'U0APPROVE1' }, 'U0APPROVE1');
     expect(await repo.inflightIds()).toContain(r.id);
-    await repo.apply(r.id, { type: 'fail', failure: { code: 'x', message: 'y', nextStep: 'z' } }, 'pipeline');
+    await repo.apply(r.id, { type: 'fail', failure: { code: 'refused', nothingBought: true } }, 'pipeline');
     expect(await repo.inflightIds()).not.toContain(r.id);
   });
 
-  it('claims a once-only record for exactly one of many concurrent callers', async () => {
-    const once = new OnceStore(redis, prefix);
+  it('claims a once-only record for exactly one of many concurrent callers, and gives it back only by its value', async () => {
+    const once = new RedisOnceRecords(redis, keys);
     const claims = await Promise.all(
       Array.from({ length: 10 }, (_, i) => once.claim('submit', 'V123', `r${i}`)),
     );
     expect(claims.filter(Boolean)).toHaveLength(1);
+    const winner = await once.get('submit', 'V123');
+    await once.release('submit', 'V123', 'someone-else');
+    expect(await once.get('submit', 'V123')).toBe(winner);
+    await once.release('submit', 'V123', winner!);
+    expect(await once.get('submit', 'V123')).toBeUndefined();
+  });
+
+  it('indexes every order of a request in the same atomic write as the transition', async () => {
+    const r = sampleRequest({ id: 'PR-ORDERS01' });
+    await repo.create(r, 'U0REQUEST1');
+    for (const event of [
+      { type: 'approve' as const, by: 'U0APPROVE1' },
+      { type: 'start_ordering' as const },
+      { type: 'cart_created' as const, scope: 'purchase' as const, cartId: 'c1' },
+      { type: 'checkout_sent' as const, scope: 'purchase' as const },
+      {
+        type: 'ordered' as const,
+        orders: [
+          { id: 'ord-A', status: 'pending', lineItems: [] },
+          { id: 'ord-B', status: 'pending', lineItems: [] },
+        ],
+      },
+    ]) {
+      const res = await repo.apply(r.id, event, 'test');
+      expect(res.ok).toBe(true);
+    }
+    expect(await repo.byOrderId('ord-A')).toBe(r.id);
+    expect(await repo.byOrderId('ord-B')).toBe(r.id);
+    expect(await repo.recentForUser('U0REQUEST1', 50)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: r.id })]),
+    );
+  });
+});
+
+describe('the lock', () => {
+  const { redis, prefix } = testRedis();
+  const locks = new RedisLocks(redis, new Keys(prefix));
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('lets one holder in at a time and frees the lock when the work ends', async () => {
+    let inside = 0;
+    let most = 0;
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        locks.withLock('t', 'one', 5000, async () => {
+          most = Math.max(most, ++inside);
+          await new Promise((r) => setTimeout(r, 30));
+          inside--;
+          return 'ran';
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(results.filter((r) => r.acquired)).toHaveLength(1);
+    expect((await locks.withLock('t', 'one', 5000, () => Promise.resolve('again'))).acquired).toBe(true);
+  });
+
+  it('renews the lock while its holder works, past its first lifetime', async () => {
+    const outcome = await locks.withLock('t', 'long', 300, async () => {
+      await new Promise((r) => setTimeout(r, 800));
+      return locks.withLock('t', 'long', 300, () => Promise.resolve('stolen'));
+    });
+    expect(outcome).toEqual({ acquired: true, value: { acquired: false } });
+  });
+
+  it('never releases a lock that another holder took after it lapsed', async () => {
+    const key = `${prefix}:lock:t:lapsed`;
+    await locks.withLock('t', 'lapsed', 200, async () => {
+      // Simulate a lapse: another holder takes the key.
+      await redis.set(key, 'other-holder');
+    });
+    expect(await redis.get(key)).toBe('other-holder');
   });
 });

@@ -12,7 +12,7 @@ import {
   stateValue,
   viewSubmission,
 } from '../../fakes/slack/inbound';
-import { freePort } from '../support/redis-server';
+import { freePort } from '../../harness/redis-server';
 
 /**
  * The inbound helper against a real Bolt App (HTTPReceiver) whose Web API client points at the fake:

@@ -1,4 +1,4 @@
-import { startRedisServer } from './redis-server';
+import { startRedisServer } from '../../harness/redis-server';
 
 // npm test must need no server started by hand: unless REDIS_URL is given, start our own.
 export default async function globalSetup(): Promise<void> {

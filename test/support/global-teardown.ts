@@ -1,4 +1,4 @@
-import type { RedisServer } from './redis-server';
+import type { RedisServer } from '../../harness/redis-server';
 
 export default async function globalTeardown(): Promise<void> {
   const server = (globalThis as { __REDIS_SERVER__?: RedisServer }).__REDIS_SERVER__;

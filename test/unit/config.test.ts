@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
-import { baseEnv } from '../support/env';
+import { baseEnv } from '../../harness/env';
 
 describe('configuration', () => {
   it('parses a complete environment into a frozen config with documented defaults', () => {

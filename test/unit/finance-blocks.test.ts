@@ -95,9 +95,9 @@ describe('invoice announcement', () => {
     expect(text).toContain('G000024136');
     expect(text).toContain('2026-11-21');
     expect(text).toContain('2026-10-27 to 2026-11-21');
-    expect(text).toContain('1,000.00 USD');
-    expect(text).toContain('One-time: 400.50 USD (4 line items)');
-    expect(text).toContain('Recurring — Office (recurring, license-based): 599.50 USD');
+    expect(text).toContain('$1,000.00');
+    expect(text).toContain('One-time: $400.50 (4 line items)');
+    expect(text).toContain('Recurring — Office (recurring, license-based): $599.50');
     expectValid(msg.blocks);
   });
 
@@ -200,7 +200,7 @@ describe('requester note', () => {
     expect(text).toContain('REQ-1');
     expect(text).toContain('G000024136');
     expect(text).toContain('2026-11-21');
-    expect(text).toContain('200.00 USD');
+    expect(text).toContain('$200.00');
   });
 });
 

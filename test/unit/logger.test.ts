@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logger';
 import { loadConfig } from '../../src/config';
-import { baseEnv } from '../support/env';
+import { baseEnv } from '../../harness/env';
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];

@@ -19,6 +19,7 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'views.open': [],
   'views.push': [],
   'views.update': [],
+  'views.publish': [],
   'chat.postMessage': ['chat:write'],
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
@@ -37,7 +38,6 @@ const SCOPED_METHODS = Object.keys(METHOD_SCOPES).filter((m) => (METHOD_SCOPES[m
 /** Scopes that no single method above explains, with the reason they are still asked for. */
 const EXTRA_SCOPES: Record<string, string> = {
   commands: 'receiving the /purchase slash command',
-  'files:read': 'Slack asks for it in the v2 upload flow; uploads have failed with missing_scope without it',
 };
 
 interface Manifest {

@@ -29,3 +29,10 @@ export async function simControl(
 export async function injectFault(simUrl: string, rule: Record<string, unknown>): Promise<void> {
   await simControl(simUrl, '/_sim/faults', rule);
 }
+
+/** The simulator's orders a request made: every cart line the bot makes starts with the request id. */
+export async function simOrdersOf(simUrl: string, requestId: string): Promise<SimOrder[]> {
+  return (await simOrders(simUrl)).filter((o) =>
+    o.lineItems.some((l) => (l.friendlyName ?? '').startsWith(`${requestId} `)),
+  );
+}

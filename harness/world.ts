@@ -1,9 +1,9 @@
 import pino from 'pino';
-import { startBot, type Bot } from '../../src/main';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../fakes/partner-center';
-import { SlackInbound } from '../../fakes/slack/inbound';
-import { startSlackFake } from '../../fakes/slack';
-import type { SlackFake } from '../../fakes/slack/types';
+import { startBot, type Bot } from '../src/main';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../fakes/partner-center';
+import { SlackInbound } from '../fakes/slack/inbound';
+import { startSlackFake } from '../fakes/slack';
+import type { SlackFake } from '../fakes/slack/types';
 import { testConfig } from './env';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';

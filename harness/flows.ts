@@ -1,6 +1,6 @@
-import { SEED } from '../../fakes/partner-center';
-import { inputValues, stateValue, type StateValues } from '../../fakes/slack/inbound';
-import type { FakeView } from '../../fakes/slack/types';
+import { SEED } from '../fakes/partner-center';
+import { inputValues, stateValue, type StateValues } from '../fakes/slack/inbound';
+import type { FakeView } from '../fakes/slack/types';
 import { waitFor } from './processes';
 import type { World as FullWorld } from './world';
 
@@ -65,6 +65,46 @@ export async function openModal(w: World, user = 'U0REQUEST1'): Promise<FakeView
   return view;
 }
 
+/**
+ * One choice in the form, as Slack delivers it (the selects dispatch their actions): the bot acks,
+ * gathers what the next fields need and re-renders the form. Resolves with the re-rendered view.
+ */
+export async function choose(
+  w: World,
+  view: FakeView,
+  field: 'customer' | 'kind' | 'azure_subscription' | 'product' | 'sku' | 'availability',
+  state: Partial<FormChoice>,
+  user = 'U0REQUEST1',
+): Promise<FakeView> {
+  const value = {
+    customer: state.customer,
+    kind: state.kind,
+    azure_subscription: state.azureSubscription,
+    product: state.product,
+    sku: state.sku,
+    availability: state.availability,
+  }[field];
+  const before = w.slack
+    .callsTo('views.update')
+    .filter((c) => (c.args as { view_id?: string }).view_id === view.id).length;
+  const res = await w.inbound.action({
+    action_id: field,
+    view,
+    selected_option: { value: value ?? '' },
+    user,
+    state: formValues(state),
+  });
+  if (res.status !== 200) throw new Error(`${field} action answered ${res.status}`);
+  await waitFor(
+    () =>
+      w.slack.callsTo('views.update').filter((c) => (c.args as { view_id?: string }).view_id === view.id)[
+        before
+      ],
+    20_000,
+  );
+  return w.slack.views.get(view.id)!;
+}
+
 /** Choosing a kind re-renders the modal (reservations get the subscription field). */
 export async function chooseKind(
   w: World,
@@ -72,17 +112,33 @@ export async function chooseKind(
   kind: FormChoice['kind'],
   user = 'U0REQUEST1',
 ): Promise<FakeView> {
-  const before = w.slack.callsTo('views.update').length;
-  const res = await w.inbound.action({
-    action_id: 'kind',
-    view,
-    selected_option: { value: kind },
-    user,
-    state: formValues({ kind }),
-  });
-  if (res.status !== 200) throw new Error(`kind action answered ${res.status}`);
-  await waitFor(() => w.slack.callsTo('views.update')[before]);
-  return w.slack.views.get(view.id)!;
+  return choose(w, view, 'kind', { kind }, user);
+}
+
+/** Every choice of the form in the order a person makes them, each dispatched as Slack does. */
+export async function fillForm(
+  w: World,
+  view: FakeView,
+  choice: Partial<FormChoice>,
+  user = 'U0REQUEST1',
+): Promise<FakeView> {
+  const order = ['customer', 'kind', 'azure_subscription', 'product', 'sku', 'availability'] as const;
+  const key = {
+    customer: 'customer',
+    kind: 'kind',
+    azure_subscription: 'azureSubscription',
+    product: 'product',
+    sku: 'sku',
+    availability: 'availability',
+  } as const;
+  let state: Partial<FormChoice> = {};
+  for (const field of order) {
+    const v = choice[key[field]];
+    if (v === undefined) continue;
+    state = { ...state, [key[field]]: v };
+    view = await choose(w, view, field, state, user);
+  }
+  return view;
 }
 
 export async function loadOptions(
@@ -108,7 +164,7 @@ export async function submitForm(w: World, view: FakeView, choice: Partial<FormC
 /** The whole requester journey; returns the request id from the approval card. */
 export async function requestPurchase(w: World, choice: FormChoice, user = 'U0REQUEST1'): Promise<string> {
   let view = await openModal(w, user);
-  view = await chooseKind(w, view, choice.kind, user);
+  view = await fillForm(w, view, choice, user);
   const cardsBefore = w.slack.messages('C0APPROVALS').filter((m) => !m.thread_ts).length;
   const res = await submitForm(w, view, choice, user);
   const ack = res.json as { response_action?: string; errors?: Record<string, string> } | undefined;

@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, type Config } from '../src/config';
 
 /** A complete, valid environment for the bot; tests override what they exercise. */
 export function baseEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
@@ -15,6 +15,9 @@ export function baseEnv(overrides: Record<string, string | undefined> = {}): Rec
     APPROVER_USERGROUP_ID: 'S0APPROVERS',
     FINANCE_USER_IDS: 'U0FINANCE1',
     LOG_LEVEL: 'silent',
+    // The Slack fake's bot (fakes/slack/seed.ts): known, so Bolt never needs to ask who it is.
+    SLACK_BOT_USER_ID: 'U0PCBOT001',
+    SLACK_BOT_ID: 'B0PCBOT001',
     PORT: '0',
     ...overrides,
   };

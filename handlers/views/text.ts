@@ -1,0 +1,71 @@
+import type { App } from '@slack/bolt';
+import { TEXT_BOUNDS } from '../../src/slack/blocks';
+import { decodeRequestRef, modalText } from '../../src/slack/codecs';
+import { IDS } from '../../src/slack/ids';
+import { refusalText } from '../../src/slack/messages';
+import type { DecisionOutcome } from '../../src/services/approvals';
+import type { HandlerDeps } from '../deps';
+
+type Bounds = { min: number; max: number };
+
+function lengthError(text: string, bounds: Bounds): string | undefined {
+  if (text.length < bounds.min) return `Write at least ${bounds.min} characters.`;
+  if (text.length > bounds.max) return `Keep it under ${bounds.max} characters.`;
+  return undefined;
+}
+
+/**
+ * The one-field modals about a request (reject reason, question, answer). Lengths are checked here
+ * too: Slack's own min/max can be bypassed by a crafted payload, and nothing we post may exceed
+ * Slack's limits.
+ */
+export function registerTextViews(app: App, deps: HandlerDeps): void {
+  const textView = (
+    callbackId: string,
+    blockId: string,
+    bounds: Bounds,
+    run: (requestId: string, userId: string, text: string) => Promise<DecisionOutcome>,
+    done: (requestId: string) => string,
+  ): void => {
+    app.view(callbackId, async ({ ack, body, view }) => {
+      const text = modalText(view.state.values, blockId);
+      const problem = lengthError(text, bounds);
+      if (problem) {
+        await ack({ response_action: 'errors', errors: { [blockId]: problem } });
+        return;
+      }
+      const requestId = decodeRequestRef(view.private_metadata);
+      await ack();
+      if (!requestId) return;
+      deps.background(callbackId, async () => {
+        const res = await run(requestId, body.user.id, text);
+        const dm = await deps.slack.openDm(body.user.id);
+        await deps.slack.postMessage({
+          channel: dm,
+          text: res.ok ? done(requestId) : refusalText(res.code, requestId, res.status),
+        });
+      });
+    });
+  };
+  textView(
+    IDS.rejectModal,
+    IDS.blocks.rejectReason,
+    TEXT_BOUNDS.rejectReason,
+    (id, u, t) => deps.approvals.reject(id, u, t),
+    (id) => `Rejected ${id}. The requester has your reason.`,
+  );
+  textView(
+    IDS.askModal,
+    IDS.blocks.question,
+    TEXT_BOUNDS.question,
+    (id, u, t) => deps.approvals.ask(id, u, t),
+    (id) => `Your question about ${id} went to the requester.`,
+  );
+  textView(
+    IDS.answerModal,
+    IDS.blocks.answer,
+    TEXT_BOUNDS.answer,
+    (id, u, t) => deps.approvals.answer(id, u, t),
+    (id) => `Your answer about ${id} went to the approvers.`,
+  );
+}

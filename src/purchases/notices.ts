@@ -1,0 +1,53 @@
+import type { Failure, OrderLine, OrderSummary, RegistrationState } from './model';
+
+/**
+ * What happened to a request that people must hear about, as facts. Services hand these to the
+ * notifier; src/slack/messages.ts turns each into words (one home per word).
+ */
+export type Notice =
+  | { kind: 'approved'; by: string; complete: boolean }
+  | { kind: 'rejected'; by: string; reason: string }
+  | { kind: 'withdrawn'; by: string }
+  | { kind: 'expired' }
+  | { kind: 'reminder'; expiresAt: number }
+  | { kind: 'escalation'; waitedMs: number }
+  | { kind: 'question'; by: string; text: string }
+  | { kind: 'answer'; by: string; text: string }
+  | { kind: 'registration'; subscriptionId: string; status: RegistrationState }
+  | { kind: 'plan_ordering' }
+  | { kind: 'plan_ordered'; orderId: string }
+  | { kind: 'plan_ready'; subscriptionId: string }
+  | { kind: 'ordered'; orders: OrderSummary[]; refusedGroups: { code: string; description: string }[] }
+  | { kind: 'confirmed'; orders: OrderSummary[] }
+  | { kind: 'outcome_unknown'; pcCode?: string | undefined; pcMessage?: string | undefined }
+  | { kind: 'order_found'; orders: OrderSummary[] }
+  | { kind: 'order_not_found_yet'; searches: number; since: number }
+  | { kind: 'order_status'; orderId: string; orderStatus: string; lines: OrderLine[] }
+  | { kind: 'order_missing'; orderIds: string[]; checks: number }
+  | { kind: 'failed'; failure: Failure }
+  | { kind: 'card_undeliverable' }
+  | { kind: 'cancel_window_closing'; until: number }
+  | { kind: 'order_cancelled'; by: string }
+  | {
+      kind: 'invoiced';
+      invoiceId: string;
+      invoiceDate: string;
+      amount: number;
+      currency: string | undefined;
+    };
+
+export type NoticeKind = Notice['kind'];
+
+/** Notices that must reach approvers as well as the requester (a DM or a channel message, never a thread reply alone). */
+export const APPROVER_ALARMS: ReadonlySet<NoticeKind> = new Set<NoticeKind>([
+  'failed',
+  'outcome_unknown',
+  'order_not_found_yet',
+  'order_status',
+  'order_missing',
+  'reminder',
+  'escalation',
+  'withdrawn',
+  'cancel_window_closing',
+  'order_cancelled',
+]);

@@ -1,0 +1,240 @@
+import type { View } from '@slack/types';
+import type { Logger } from 'pino';
+import { FIELDS, type Field, type FieldProblems } from '../purchases/policy';
+import { buildNoticeModal, buildRequestModal } from '../slack/blocks';
+import type { FormValues, ModalMetadata } from '../slack/codecs';
+import { GUEST_TEXT, NOT_REQUESTER_TEXT, problemText, submittedText } from '../slack/messages';
+import type { SlackPort } from '../slack/port';
+import { slackErrorCode } from '../slack/port';
+import type { AccessService } from './access';
+import type { CatalogService } from './catalog';
+import type { Evaluation, IntakeService } from './intake';
+import type { RequestNotifier } from './notifier';
+
+/** How Slack should be answered when the form is submitted, and what to do after. */
+export type SubmitAck =
+  | { kind: 'errors'; errors: Record<string, string> }
+  | { kind: 'update'; view: View; after?: (() => Promise<void>) | undefined };
+
+export interface OpenedForm {
+  view: View;
+  /** Work to run once the modal is open (warming the caches the option lists read). */
+  after?: (() => Promise<void>) | undefined;
+}
+
+/**
+ * The request form from opening to submission. While Slack waits only Redis is read: the checks
+ * that need Partner Center run as the requester fills the form (after each choice's ack), and the
+ * submission answers from what they found, or says it is checking and finishes after the ack,
+ * keeping every value typed.
+ */
+export class FormService {
+  constructor(
+    private readonly deps: {
+      intake: IntakeService;
+      access: AccessService;
+      catalog: CatalogService;
+      notifier: RequestNotifier;
+      slack: Pick<SlackPort, 'updateView'>;
+      maxQuantity: number;
+      log: Logger;
+    },
+  ) {}
+
+  /** The form for a requester, prefilled when sent again, or why they cannot request. */
+  async open(userId: string, metadata: ModalMetadata, prefill?: FormValues): Promise<OpenedForm> {
+    const right = await this.deps.access.canRequest(userId);
+    if (!right.ok) {
+      return {
+        view: buildNoticeModal(
+          'Purchase request',
+          right.reason === 'guest' ? GUEST_TEXT : NOT_REQUESTER_TEXT,
+        ),
+      };
+    }
+    const values = prefill ?? {};
+    return {
+      view: this.render(values, { ...metadata, kind: values.kind }, {}),
+      // The customer list is what the first keystroke asks for: have it ready.
+      after: async () => {
+        await this.deps.catalog.customers();
+        if (prefill) await this.deps.intake.prefetch(prefill);
+      },
+    };
+  }
+
+  /**
+   * After a choice in the form (dispatch_action): forget the choices that no longer fit, gather the
+   * facts the next fields and the submission need, and show early verdicts on their fields.
+   */
+  async choiceMade(
+    view: { id: string; hash: string; values: FormValues; metadata: ModalMetadata },
+    changed: string,
+  ): Promise<void> {
+    const values = fitting(view.values, view.metadata, changed);
+    const evaluation = await this.deps.intake.prefetch(values).catch((err: unknown) => {
+      this.deps.log.warn({ err }, 'form checks failed');
+      return undefined;
+    });
+    const problems = evaluation ? earlyProblems(evaluation.problems, values) : {};
+    const next = this.render(values, { ...view.metadata, kind: values.kind }, problems, evaluation);
+    try {
+      await this.deps.slack.updateView(view.id, next, view.hash);
+    } catch (err) {
+      // The requester acted again meanwhile (hash_conflict): that action's own update wins.
+      if (slackErrorCode(err) !== 'hash_conflict') throw err;
+    }
+  }
+
+  /** The submission, answered from the cache; see the class comment. */
+  async submitted(
+    view: { id: string; values: FormValues; metadata: ModalMetadata; blockIds: readonly string[] },
+    userId: string,
+  ): Promise<SubmitAck> {
+    const quick = await this.deps.intake.evaluate(view.values, 'cached');
+    if (quick.complete) return this.decide(view, userId, quick, true);
+    const checking = this.render(
+      view.values,
+      view.metadata,
+      {},
+      undefined,
+      ':mag: Checking your request with Partner Center… this takes a few seconds.',
+    );
+    return {
+      kind: 'update',
+      view: checking,
+      after: async () => {
+        let full: Evaluation;
+        try {
+          full = await this.deps.intake.evaluate(view.values, 'live');
+        } catch (err) {
+          this.deps.log.error({ err }, 'request checks failed');
+          await this.deps.slack.updateView(
+            view.id,
+            this.render(
+              view.values,
+              view.metadata,
+              { customer: { code: 'partner_center_unreachable' } },
+              undefined,
+            ),
+          );
+          return;
+        }
+        const ack = await this.decide(view, userId, full, false);
+        if (ack.kind === 'update') {
+          await this.deps.slack.updateView(view.id, ack.view);
+          await ack.after?.();
+        } else {
+          await this.deps.slack.updateView(
+            view.id,
+            this.render(
+              view.values,
+              view.metadata,
+              full.problems,
+              full,
+              'Some choices need changing: see below.',
+            ),
+          );
+        }
+      },
+    };
+  }
+
+  private async decide(
+    view: { id: string; values: FormValues; metadata: ModalMetadata; blockIds: readonly string[] },
+    userId: string,
+    evaluation: Evaluation,
+    inline: boolean,
+  ): Promise<SubmitAck> {
+    const problems = evaluation.problems;
+    if (Object.keys(problems).length > 0 || !evaluation.draft) {
+      const errors: Record<string, string> = {};
+      let placeable = true;
+      for (const field of FIELDS) {
+        const p = problems[field];
+        if (!p) continue;
+        if (view.blockIds.includes(field)) errors[field] = problemText(p);
+        else placeable = false;
+      }
+      // Slack shows errors only on input blocks the view has: otherwise re-render with the new block.
+      if (inline && placeable && Object.keys(errors).length > 0) return { kind: 'errors', errors };
+      return {
+        kind: 'update',
+        view: this.render(
+          view.values,
+          view.metadata,
+          problems,
+          evaluation,
+          'Some choices need changing: see below.',
+        ),
+      };
+    }
+    const draft = evaluation.draft;
+    return {
+      kind: 'update',
+      view: buildNoticeModal(
+        'Request submitted',
+        ':hourglass_flowing_sand: Sending your request to the approvers…',
+      ),
+      after: async () => {
+        const outcome = await this.deps.intake.submit(view.id, userId, draft);
+        // A repeated submission of the same view: the first one announces.
+        if (!outcome.ok || outcome.duplicate) return;
+        const r = await this.deps.notifier.announce(outcome.request);
+        await this.deps.slack
+          .updateView(view.id, buildNoticeModal('Request submitted', submittedText(r)))
+          .catch((err: unknown) =>
+            this.deps.log.debug({ err }, 'could not update the submitted view (closed already)'),
+          );
+      },
+    };
+  }
+
+  private render(
+    values: FormValues,
+    metadata: ModalMetadata,
+    problems: FieldProblems,
+    evaluation?: Evaluation,
+    notice?: string,
+  ): View {
+    return buildRequestModal({
+      values,
+      maxQuantity: this.deps.maxQuantity,
+      metadata,
+      problems,
+      notice,
+      attestationText: evaluation?.attestationText,
+      newPlanFor: evaluation?.newPlanFor,
+    });
+  }
+}
+
+/** Choices that depend on the kind go when the kind changes; the customer's subscription when the customer does. */
+function fitting(values: FormValues, metadata: ModalMetadata, changed: string): FormValues {
+  const next = { ...values };
+  if (changed === 'kind' && metadata.kind !== undefined && metadata.kind !== values.kind) {
+    delete next.product;
+    delete next.sku;
+    delete next.availability;
+    delete next.attestation;
+    if (values.kind !== 'azure_reservation') delete next.azureSubscription;
+  }
+  if (changed === 'customer') delete next.azureSubscription;
+  if (changed === 'product') {
+    delete next.sku;
+    delete next.availability;
+  }
+  if (changed === 'sku') delete next.availability;
+  return next;
+}
+
+/** While the form is filled, show a verdict only on fields already filled (not "choose a SKU" yet). */
+function earlyProblems(problems: FieldProblems, values: FormValues): FieldProblems {
+  const out: FieldProblems = {};
+  for (const [field, problem] of Object.entries(problems) as [Field, NonNullable<FieldProblems[Field]>][]) {
+    if (problem.code === 'required' || problem.code === 'justification_short') continue;
+    if (problem.code === 'attestation_required' && values.attestation === undefined) continue;
+    out[field] = problem;
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import { NEW_AZURE_PLAN, type MarketRules } from '../purchases/policy';
+import type { FormValues } from '../slack/codecs';
+import { IDS } from '../slack/ids';
+import { KIND_LABELS } from '../slack/messages';
+import { humanBillingCycle, humanTerm } from '../slack/text';
+import type { AccessService } from './access';
+import type { CatalogService } from './catalog';
+
+export interface OptionItem {
+  text: string;
+  value: string;
+  description?: string | undefined;
+}
+
+export type OptionList = { kind: 'items'; items: OptionItem[] } | { kind: 'hint'; text: string };
+
+/** Slack allows at most 100 options; say so instead of cutting the list silently. */
+const MAX_OPTIONS = 100;
+
+function capped(items: OptionItem[]): OptionList {
+  if (items.length <= MAX_OPTIONS) return { kind: 'items', items };
+  return {
+    kind: 'items',
+    items: [
+      ...items.slice(0, MAX_OPTIONS - 1),
+      { text: `…${items.length - (MAX_OPTIONS - 1)} more: type to narrow`, value: '__none__' },
+    ],
+  };
+}
+
+function matching<T>(items: T[], query: string, text: (t: T) => string): T[] {
+  const q = query.trim().toLowerCase();
+  return q ? items.filter((i) => text(i).toLowerCase().includes(q)) : items;
+}
+
+const hint = (text: string): OptionList => ({ kind: 'hint', text });
+
+/**
+ * The request form's option lists, each filtered by the choices already made (customer → market
+ * and segment, kind → catalog view, subscription → reservation scope, product → SKUs, SKU → terms).
+ * Customers and their subscriptions are listed only to people who may request.
+ */
+export class OptionsService {
+  constructor(
+    private readonly deps: { catalog: CatalogService; access: AccessService; markets: MarketRules },
+  ) {}
+
+  async list(field: string, form: FormValues, query: string, userId: string): Promise<OptionList> {
+    const right = await this.deps.access.canRequest(userId);
+    if (!right.ok) return { kind: 'items', items: [] };
+    const { catalog } = this.deps;
+    if (field === IDS.blocks.customer) {
+      const customers = await catalog.searchCustomers(query);
+      return capped(customers.map((c) => ({ text: c.name, value: c.id, description: c.domain })));
+    }
+    if (!form.customer) return hint('Choose the customer first');
+    const customer = await catalog.customer(form.customer.value);
+    if (!customer) return hint('Partner Center does not know this customer');
+    if (!customer.country) return hint('This customer has no billing country');
+    if (field === IDS.blocks.azureSubscription) {
+      const subs = await catalog.subscriptions(customer.id);
+      const azure = subs.filter((s) => s.type !== 'other' && s.active);
+      if (azure.length === 0) {
+        return {
+          kind: 'items',
+          items: [
+            {
+              text: `New Azure plan for ${customer.name}`,
+              value: NEW_AZURE_PLAN,
+              description: 'Bought first, after approval',
+            },
+          ],
+        };
+      }
+      return capped(
+        matching(azure, query, (s) => `${s.name} ${s.id}`).map((s) => ({
+          text: s.name,
+          value: s.id,
+          description: `${s.type === 'azure_plan' ? 'Azure plan' : 'Microsoft Azure (MS-AZR-0145P)'} · ${s.id}`,
+        })),
+      );
+    }
+    if (!form.kind) return hint('Choose the kind first');
+    const closed = this.deps.markets.closed(form.kind, customer.country);
+    if (closed) return hint(`${KIND_LABELS[form.kind]}: not sold in ${closed}`);
+    const segment = await catalog.segment(customer.id);
+    const azurePlan = await this.azurePlan(form, customer.id);
+    const opts = { segment, azurePlan, kind: form.kind };
+    if (field === IDS.blocks.product) {
+      const products = await catalog.products(customer.country, form.kind, opts);
+      return capped(
+        matching(products, query, (p) => `${p.title} ${p.id}`).map((p) => ({ text: p.title, value: p.id })),
+      );
+    }
+    if (!form.product) return hint('Choose the product first');
+    if (field === IDS.blocks.sku) {
+      const skus = await catalog.skus(form.product.value, customer.country, opts);
+      return capped(
+        matching(skus, query, (s) => `${s.title} ${s.id}`).map((s) => ({
+          text: s.title,
+          value: s.id,
+          description: s.description,
+        })),
+      );
+    }
+    if (!form.sku) return hint('Choose the SKU first');
+    if (field === IDS.blocks.availability) {
+      const list = await catalog.availabilities(form.product.value, form.sku.value, customer.country, opts);
+      const offered = list.filter((a) => a.purchasable);
+      if (offered.length === 0) return hint(`Not offered to this customer in ${customer.country}`);
+      return capped(
+        offered.map((a) => ({
+          text: `${humanTerm(a.termDuration)} · ${humanBillingCycle(a.billingCycle)}`,
+          value: a.id,
+          description:
+            [a.segment && a.segment !== 'commercial' ? `${a.segment} customers` : undefined, a.description]
+              .filter(Boolean)
+              .join(' · ') || undefined,
+        })),
+      );
+    }
+    return { kind: 'items', items: [] };
+  }
+
+  /** The reservation catalog to read: Azure plan, unless the chosen subscription is a legacy one. */
+  private async azurePlan(form: FormValues, customerId: string): Promise<boolean> {
+    if (form.kind !== 'azure_reservation') return false;
+    const choice = form.azureSubscription?.value;
+    if (!choice || choice === NEW_AZURE_PLAN) return true;
+    const subs = await this.deps.catalog.subscriptions(customerId);
+    return subs.find((s) => s.id.toLowerCase() === choice.toLowerCase())?.type !== 'legacy';
+  }
+}

@@ -1,0 +1,89 @@
+import { msRequestId } from '../purchases/idempotency';
+import type { RegistrationState } from '../purchases/model';
+import type { SharedCache } from '../store/cache';
+import type { Locks } from '../store/lock';
+import type { OnceRecords } from '../store/once';
+import type { PartnerCenterApi } from './partner-center-api';
+
+/**
+ * Registration of an Azure subscription for reservations ("Register a subscription", then poll
+ * "Get subscription registration status"): asynchronous at Microsoft, and shared by every request
+ * on the same subscription. One register call and one poll series per subscription, whatever the
+ * number of requests waiting on it: the last answer is shared through the cache, and only the
+ * holder of the subscription's poll lock asks Partner Center again.
+ */
+export interface RegistrationAnswer {
+  status: RegistrationState;
+  /** True when this call sent the register request. */
+  registeredNow: boolean;
+}
+
+interface Seen {
+  status: RegistrationState;
+  at: number;
+}
+
+export class RegistrationService {
+  constructor(
+    private readonly pc: Pick<PartnerCenterApi, 'getRegistrationStatus' | 'registerSubscription'>,
+    private readonly cache: SharedCache,
+    private readonly locks: Locks,
+    private readonly once: OnceRecords,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The last known status, without asking Partner Center. */
+  async known(subscriptionId: string): Promise<RegistrationState | undefined> {
+    return (await this.cache.peek<Seen>('registration', key(subscriptionId)))?.status;
+  }
+
+  /**
+   * Where the subscription stands, asking Partner Center at most once per `pollMs` across all
+   * callers, and registering it (once) when it is not registered.
+   */
+  async check(customerId: string, subscriptionId: string, pollMs: number): Promise<RegistrationAnswer> {
+    const seen = await this.cache.peek<Seen>('registration', key(subscriptionId));
+    if (seen?.status === 'registered') return { status: 'registered', registeredNow: false };
+    if (seen && this.now() - seen.at < pollMs) return { status: seen.status, registeredNow: false };
+    const locked = await this.locks.withLock('registration-poll', key(subscriptionId), 30_000, async () => {
+      const status = normalize((await this.pc.getRegistrationStatus(customerId, subscriptionId)).status);
+      let registeredNow = false;
+      let shared = status;
+      if (
+        status === 'not_registered' &&
+        (await this.once.claim('register', key(subscriptionId), String(this.now())))
+      ) {
+        try {
+          // Registering twice is harmless at Microsoft, so the id only needs to be stable per subscription.
+          await this.pc.registerSubscription(customerId, subscriptionId, {
+            requestId: msRequestId(key(subscriptionId), 'register', 0),
+          });
+        } catch (err) {
+          await this.once.release('register', key(subscriptionId), String(this.now())).catch(() => undefined);
+          throw err;
+        }
+        registeredNow = true;
+        shared = 'registering';
+      }
+      await this.cache.put<Seen>('registration', key(subscriptionId), { status: shared, at: this.now() });
+      return { status: shared, registeredNow };
+    });
+    if (!locked.acquired) return { status: seen?.status ?? 'registering', registeredNow: false };
+    return locked.value;
+  }
+}
+
+function key(subscriptionId: string): string {
+  return subscriptionId.toLowerCase();
+}
+
+function normalize(status: string): RegistrationState {
+  switch (status) {
+    case 'registered':
+    case 'registering':
+    case 'not_registered':
+      return status;
+    default:
+      return 'unknown';
+  }
+}
