@@ -7,7 +7,7 @@ import { App, LogLevel } from '@slack/bolt';
 import { startSlackFake, type SlackFake } from '../../fakes/slack';
 import { eventCallback, SlackInbound } from '../../fakes/slack/inbound';
 import { ENTERPRISE } from '../../fakes/slack/seed';
-import { freePort } from '../support/redis-server';
+import { freePort } from '../../harness/redis-server';
 
 /**
  * The Events API as docs.slack.dev "The Events API" and "Using HTTP request URLs" describe it:

@@ -1,7 +1,7 @@
 import { App, LogLevel, type BlockAction, type ButtonAction } from '@slack/bolt';
 import { startSlackFake, type SlackFake } from '../../fakes/slack';
 import { inputValues, SlackInbound, stateValue } from '../../fakes/slack/inbound';
-import { freePort } from '../support/redis-server';
+import { freePort } from '../../harness/redis-server';
 
 /**
  * One journey, two transports: the same Bolt listeners and the same SlackInbound calls, once over HTTP

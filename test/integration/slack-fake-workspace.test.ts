@@ -13,7 +13,7 @@ import {
   viewSubmission,
 } from '../../fakes/slack/inbound';
 import { ENTERPRISE } from '../../fakes/slack/seed';
-import { freePort } from '../support/redis-server';
+import { freePort } from '../../harness/redis-server';
 
 /**
  * The workspace the bot lives in: Home tabs, who is in which channel, who is a guest or from elsewhere,
@@ -63,8 +63,8 @@ const home = (blocks: unknown[], extra: Record<string, unknown> = {}) =>
   ({ type: 'home', blocks, ...extra }) as never;
 
 describe('views.publish (the Home tab)', () => {
-  it('answers not_enabled while the manifest keeps the Home tab off', async () => {
-    const fake = await fakeWith();
+  it('answers not_enabled when the app has no Home tab', async () => {
+    const fake = await fakeWith({ homeTabEnabled: false });
     expect(
       await platformError(web(fake).views.publish({ user_id: 'U0REQUEST1', view: home([section('x')]) })),
     ).toMatchObject({ ok: false, error: 'not_enabled' });
