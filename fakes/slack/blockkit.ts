@@ -1,9 +1,13 @@
 /**
- * The Block Kit limits Slack enforces server-side (research/slack-platform.md §7), so the bot's
- * builders fail here the way they would against real Slack. Messages follow Slack's wording:
- * `[ERROR] <what> [json-pointer:/blocks/0/text/text]`.
+ * The Block Kit rules Slack enforces server-side, so the bot's builders fail here the way they would
+ * against real Slack. Each rule follows docs.slack.dev's Block Kit reference (reference/block-kit/…):
+ * blocks/*-block, block-elements/*-element, composition-objects/{option,confirmation-dialog,
+ * dispatch-action-configuration}-object, and the surfaces pages for modals and Home tabs. Messages follow
+ * Slack's wording: `[ERROR] <what> [json-pointer:/blocks/0/text/text]`.
  *
- * Deliberately not checked: mrkdwn syntax, URLs being reachable, image sizes, rich_text internals.
+ * Deliberately not checked: mrkdwn syntax, URLs being reachable, image sizes, rich_text internals,
+ * `focus_on_load` uniqueness, and anything the reference leaves unsaid (a fake that refuses what Slack
+ * accepts is as wrong as one that accepts what Slack refuses).
  */
 
 type Obj = Record<string, unknown>;
@@ -41,7 +45,11 @@ export const LIMITS = {
   confirmText: 300,
   confirmButton: 30,
   imageAltText: 2000,
+  accessibilityLabel: 75,
+  homeBlocks: 100,
 } as const;
+
+export type Surface = 'message' | 'modal' | 'home';
 
 const BLOCK_TYPES = new Set([
   'section',
@@ -141,13 +149,78 @@ function textObject(
   }
 }
 
+/**
+ * Confirmation dialog object: title (≤100), text (≤300), confirm and deny (≤30 each) are all required;
+ * title, confirm and deny are plain_text. The reference's table says text is plain_text too, but its own
+ * example (and Block Kit Builder) uses mrkdwn there, so both are accepted. style is primary or danger.
+ */
 function confirm(e: BlockErrors, v: unknown, ptr: string): void {
   if (v === undefined) return;
   if (!isObj(v)) return e.add(ptr, 'must be an object');
-  textObject(e, v.title, `${ptr}/title`, LIMITS.confirmTitle, { plainOnly: true });
+  textObject(e, v.title, `${ptr}/title`, LIMITS.confirmTitle, { plainOnly: true, required: true });
   textObject(e, v.text, `${ptr}/text`, LIMITS.confirmText, { required: true });
-  textObject(e, v.confirm, `${ptr}/confirm`, LIMITS.confirmButton, { plainOnly: true });
-  textObject(e, v.deny, `${ptr}/deny`, LIMITS.confirmButton, { plainOnly: true });
+  textObject(e, v.confirm, `${ptr}/confirm`, LIMITS.confirmButton, { plainOnly: true, required: true });
+  textObject(e, v.deny, `${ptr}/deny`, LIMITS.confirmButton, { plainOnly: true, required: true });
+  if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger')
+    e.add(`${ptr}/style`, 'must be one of primary, danger');
+}
+
+/**
+ * "A single option that exactly matches one of the options within options or option_groups": the fake
+ * compares value and the text's type and string (not `emoji` or `description`, which the reference does
+ * not mention).
+ */
+function sameOption(a: unknown, b: unknown): boolean {
+  if (!isObj(a) || !isObj(b)) return false;
+  const at = isObj(a.text) ? a.text : {};
+  const bt = isObj(b.text) ? b.text : {};
+  return a.value === b.value && at.text === bt.text && at.type === bt.type;
+}
+
+function allOptions(el: Obj): unknown[] {
+  if (Array.isArray(el.option_groups))
+    return (el.option_groups as unknown[]).flatMap((g): unknown[] =>
+      isObj(g) && Array.isArray(g.options) ? (g.options as unknown[]) : [],
+    );
+  return Array.isArray(el.options) ? el.options : [];
+}
+
+/** initial_option / initial_options of an element with its own options must be among them. */
+function initialAmongOptions(e: BlockErrors, el: Obj, ptr: string, plainOnly: boolean): void {
+  const options = allOptions(el);
+  if (el.initial_option !== undefined) {
+    option(e, el.initial_option, `${ptr}/initial_option`, plainOnly);
+    if (!options.some((o) => sameOption(o, el.initial_option)))
+      e.add(`${ptr}/initial_option`, 'must exactly match one of the provided options');
+  }
+  if (el.initial_options !== undefined) {
+    if (!Array.isArray(el.initial_options)) return e.add(`${ptr}/initial_options`, 'must be an array');
+    el.initial_options.forEach((io, i) => {
+      option(e, io, `${ptr}/initial_options/${i}`, plainOnly);
+      if (!options.some((o) => sameOption(o, io)))
+        e.add(`${ptr}/initial_options/${i}`, 'must exactly match one of the provided options');
+    });
+  }
+}
+
+const DISPATCH_TRIGGERS = new Set(['on_enter_pressed', 'on_character_entered']);
+
+/** Dispatch action configuration: trigger_actions_on, one or both of on_enter_pressed, on_character_entered. */
+function dispatchConfig(e: BlockErrors, v: unknown, ptr: string): void {
+  if (v === undefined) return;
+  if (!isObj(v)) return e.add(ptr, 'must be an object');
+  const on = v.trigger_actions_on;
+  if (on === undefined) return;
+  if (!Array.isArray(on)) return e.add(`${ptr}/trigger_actions_on`, 'must be an array');
+  on.forEach((t, i) => {
+    if (typeof t !== 'string' || !DISPATCH_TRIGGERS.has(t))
+      e.add(`${ptr}/trigger_actions_on/${i}`, 'must be one of on_enter_pressed, on_character_entered');
+  });
+}
+
+function positiveInteger(e: BlockErrors, v: unknown, ptr: string): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1))
+    e.add(ptr, 'must be an integer of at least 1');
 }
 
 function option(e: BlockErrors, v: unknown, ptr: string, plainOnly: boolean): void {
@@ -189,6 +262,7 @@ function element(e: BlockErrors, v: unknown, ptr: string, actionIds: Set<string>
     textObject(e, v.text, `${ptr}/text`, LIMITS.buttonText, { plainOnly: true, required: true });
     str(e, v.value, `${ptr}/value`, LIMITS.buttonValue);
     str(e, v.url, `${ptr}/url`, LIMITS.url);
+    str(e, v.accessibility_label, `${ptr}/accessibility_label`, LIMITS.accessibilityLabel);
     if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger')
       e.add(`${ptr}/style`, 'must be one of primary, danger');
   } else if (typeof type === 'string' && SELECTS_WITH_OPTIONS.has(type)) {
@@ -209,9 +283,16 @@ function element(e: BlockErrors, v: unknown, ptr: string, actionIds: Set<string>
     } else {
       optionList(e, v.options, `${ptr}/options`, LIMITS.selectOptions, true, true);
     }
-    if (v.initial_option !== undefined) option(e, v.initial_option, `${ptr}/initial_option`, true);
+    initialAmongOptions(e, v, ptr, true);
+    if (type === 'multi_static_select') positiveInteger(e, v.max_selected_items, `${ptr}/max_selected_items`);
   } else if (typeof type === 'string' && OTHER_SELECTS.has(type)) {
+    // External selects load their options later: any well-formed option may be the initial one.
     if (v.initial_option !== undefined) option(e, v.initial_option, `${ptr}/initial_option`, true);
+    if (type === 'multi_external_select' && v.initial_options !== undefined) {
+      if (!Array.isArray(v.initial_options)) e.add(`${ptr}/initial_options`, 'must be an array');
+      else v.initial_options.forEach((o, i) => option(e, o, `${ptr}/initial_options/${i}`, true));
+    }
+    if (type.startsWith('multi_')) positiveInteger(e, v.max_selected_items, `${ptr}/max_selected_items`);
     if (
       v.min_query_length !== undefined &&
       (typeof v.min_query_length !== 'number' || v.min_query_length < 0)
@@ -222,7 +303,9 @@ function element(e: BlockErrors, v: unknown, ptr: string, actionIds: Set<string>
     optionList(e, v.options, `${ptr}/options`, LIMITS.overflowOptions, true, true);
   } else if (type === 'checkboxes' || type === 'radio_buttons') {
     optionList(e, v.options, `${ptr}/options`, LIMITS.checkboxOptions, false, true);
+    initialAmongOptions(e, v, ptr, false);
   } else if (type === 'plain_text_input') {
+    dispatchConfig(e, v.dispatch_action_config, `${ptr}/dispatch_action_config`);
     const min = v.min_length;
     const max = v.max_length;
     if (min !== undefined && (typeof min !== 'number' || min < 0 || min > LIMITS.textInputLength))
@@ -240,6 +323,28 @@ function element(e: BlockErrors, v: unknown, ptr: string, actionIds: Set<string>
       if (v[k] !== undefined && (typeof v[k] !== 'string' || Number.isNaN(Number(v[k]))))
         e.add(`${ptr}/${k}`, 'must be a numeric string');
     }
+    // "min_value … cannot be greater than max_value"
+    if (
+      typeof v.min_value === 'string' &&
+      typeof v.max_value === 'string' &&
+      Number(v.min_value) > Number(v.max_value)
+    )
+      e.add(`${ptr}/min_value`, 'must be less than or equal to max_value');
+    dispatchConfig(e, v.dispatch_action_config, `${ptr}/dispatch_action_config`);
+  } else if (type === 'datepicker') {
+    if (
+      v.initial_date !== undefined &&
+      (typeof v.initial_date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v.initial_date))
+    )
+      e.add(`${ptr}/initial_date`, 'must be a date in the format YYYY-MM-DD');
+  } else if (type === 'timepicker') {
+    if (
+      v.initial_time !== undefined &&
+      (typeof v.initial_time !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(v.initial_time))
+    )
+      e.add(`${ptr}/initial_time`, 'must be a time in the format HH:mm');
+  } else if (type === 'email_text_input' || type === 'url_text_input' || type === 'rich_text_input') {
+    dispatchConfig(e, v.dispatch_action_config, `${ptr}/dispatch_action_config`);
   } else if (type === 'image') {
     str(e, v.alt_text, `${ptr}/alt_text`, LIMITS.imageAltText, true);
   } else if (typeof type !== 'string' || !OTHER_ELEMENTS.has(type)) {
@@ -304,6 +409,11 @@ function block(e: BlockErrors, b: unknown, ptr: string, blockIds: Set<string>): 
       textObject(e, b.hint, `${ptr}/hint`, LIMITS.inputHint, { plainOnly: true });
       if (b.element === undefined) e.add(`${ptr}/element`, 'must provide an object');
       else element(e, b.element, `${ptr}/element`, actionIds);
+      for (const k of ['dispatch_action', 'optional'] as const)
+        if (b[k] !== undefined && typeof b[k] !== 'boolean') e.add(`${ptr}/${k}`, 'must be a boolean');
+      // "If dispatch_action is set to true and a file_input block element is provided, an unsupported type error will be raised."
+      if (b.dispatch_action === true && isObj(b.element) && b.element.type === 'file_input')
+        e.add(`${ptr}/element/type`, 'unsupported type: file_input with dispatch_action');
       return;
     }
     case 'image': {
@@ -330,14 +440,20 @@ export function checkMessageBlocks(blocks: unknown): BlockErrors {
   return e;
 }
 
-/** Checks a `view` argument of views.open / views.push / views.update. */
-export function checkView(view: unknown): BlockErrors {
+/**
+ * Checks a `view` argument: `modal` for views.open / views.push and submission acks, `home` for
+ * views.publish, `any` for views.update. Modals and Home tabs both hold up to 100 blocks
+ * (docs.slack.dev surfaces/modals and surfaces/app-home; views reference).
+ */
+export function checkView(view: unknown, surface: Surface | 'any' = 'any'): BlockErrors {
   const e = new BlockErrors();
   if (!isObj(view)) {
     e.add('/view', 'must provide an object');
     return e;
   }
-  if (view.type !== 'modal' && view.type !== 'home') e.add('/view/type', 'must be one of modal, home');
+  if (surface === 'modal' && view.type !== 'modal') e.add('/view/type', 'must be modal');
+  else if (surface === 'home' && view.type !== 'home') e.add('/view/type', 'must be home');
+  else if (view.type !== 'modal' && view.type !== 'home') e.add('/view/type', 'must be one of modal, home');
   if (view.type === 'modal') {
     if (view.title === undefined) e.add('/view/title', 'missing required field: title');
     textObject(e, view.title, '/view/title', LIMITS.viewTitle, { plainOnly: true });
@@ -351,6 +467,7 @@ export function checkView(view: unknown): BlockErrors {
   str(e, view.external_id, '/view/external_id', LIMITS.idLength);
   str(e, view.private_metadata, '/view/private_metadata', LIMITS.privateMetadata);
   if (view.blocks === undefined) e.add('/view/blocks', 'missing required field: blocks');
-  else checkBlocks(e, view.blocks, '/view/blocks', LIMITS.viewBlocks);
+  else
+    checkBlocks(e, view.blocks, '/view/blocks', view.type === 'home' ? LIMITS.homeBlocks : LIMITS.viewBlocks);
   return e;
 }

@@ -3,9 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { checkMessageBlocks, checkView, LIMITS, type BlockErrors } from './blockkit';
+import { checkMessageBlocks, checkView, LIMITS, type BlockErrors, type Surface } from './blockkit';
 import { parseBody, readBody, sendJson, sendText, type ParsedBody } from './http';
 import { mintTriggerId, slackId, triggerIssuedAt, TsClock, viewHash } from './ids';
+import { Latency, type LatencySpec } from './latency';
 import {
   APP_ID,
   BOT_ID,
@@ -14,18 +15,23 @@ import {
   DEFAULT_CHANNELS,
   DEFAULT_USERGROUPS,
   DEFAULT_USERS,
+  GUEST_CHANNELS,
+  isFullMember,
   TEAM_DOMAIN,
   TEAM_ID,
   TEAM_NAME,
   type FakeUser,
 } from './seed';
+import { SocketModeHub } from './socket';
 import type {
   Block,
+  Declared,
   FailureSpec,
   FakeEphemeral,
   FakeFile,
   FakeMessage,
   FakeView,
+  NewChannel,
   RecordedCall,
   ResponseUrlBinding,
   SlackFake,
@@ -62,16 +68,58 @@ const FALLBACK_SCOPES = [
   'usergroups:read',
 ];
 
-/** The token carries exactly what the manifest asks for, as it would after installing the app from it. */
-function manifestBotScopes(): string[] {
+interface ManifestFacts {
+  botScopes: string[];
+  homeTabEnabled: boolean;
+  messagesTabEnabled: boolean;
+  declared: Declared;
+}
+
+/**
+ * What the repo's manifest.yml configures: the token carries exactly the bot scopes it asks for (as it
+ * would after installing the app from it), and App Home's tabs are on or off as it says.
+ */
+function readManifest(): ManifestFacts {
+  const facts: ManifestFacts = {
+    botScopes: FALLBACK_SCOPES,
+    homeTabEnabled: false,
+    messagesTabEnabled: true,
+    declared: { commands: [], shortcuts: [], botEvents: [] },
+  };
   try {
-    const manifest: unknown = parseYaml(readFileSync(join(__dirname, '..', '..', 'manifest.yml'), 'utf8'));
-    const bot = (manifest as { oauth_config?: { scopes?: { bot?: unknown } } }).oauth_config?.scopes?.bot;
-    if (Array.isArray(bot) && bot.every((s) => typeof s === 'string')) return bot;
+    const manifest = parseYaml(readFileSync(join(__dirname, '..', '..', 'manifest.yml'), 'utf8')) as {
+      oauth_config?: { scopes?: { bot?: unknown } };
+      features?: {
+        app_home?: { home_tab_enabled?: unknown; messages_tab_enabled?: unknown };
+        slash_commands?: unknown;
+        shortcuts?: unknown;
+      };
+      settings?: { event_subscriptions?: { bot_events?: unknown } };
+    };
+    const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+    const botEvents: unknown = manifest.settings?.event_subscriptions?.bot_events;
+    facts.declared = {
+      commands: list(manifest.features?.slash_commands).flatMap((c) =>
+        typeof c.command === 'string' ? [c.command] : [],
+      ),
+      shortcuts: list(manifest.features?.shortcuts).flatMap((c) =>
+        typeof c.callback_id === 'string' && (c.type === 'global' || c.type === 'message')
+          ? [{ callback_id: c.callback_id, type: c.type }]
+          : [],
+      ),
+      botEvents: (Array.isArray(botEvents) ? (botEvents as unknown[]) : []).filter(
+        (e): e is string => typeof e === 'string',
+      ),
+    };
+    const bot = manifest.oauth_config?.scopes?.bot;
+    if (Array.isArray(bot) && bot.every((s) => typeof s === 'string')) facts.botScopes = bot;
+    const home = manifest.features?.app_home;
+    if (typeof home?.home_tab_enabled === 'boolean') facts.homeTabEnabled = home.home_tab_enabled;
+    if (typeof home?.messages_tab_enabled === 'boolean') facts.messagesTabEnabled = home.messages_tab_enabled;
   } catch {
     // no manifest yet: fall back
   }
-  return FALLBACK_SCOPES;
+  return facts;
 }
 
 /** A Slack platform error: answered as HTTP 200 `{ ok: false, error, ...extra }`. */
@@ -163,6 +211,9 @@ export class SlackFakeServer implements SlackFake {
   readonly botId = BOT_ID;
   readonly appId = APP_ID;
   readonly botToken: string;
+  readonly appToken: string;
+  readonly socketMode: SocketModeHub;
+  readonly declared: Declared | undefined;
   readonly calls: RecordedCall[] = [];
   readonly views = new Map<string, FakeView>();
   readonly files: FakeFile[] = [];
@@ -171,6 +222,11 @@ export class SlackFakeServer implements SlackFake {
   private readonly now: () => number;
   private readonly triggerTtlMs: number;
   private readonly scopes: string[];
+  private readonly appTokenScopes: string[];
+  private readonly homeTabEnabled: boolean;
+  private readonly messagesTabEnabled: boolean;
+  private readonly latency: Latency;
+  private readonly homeViews = new Map<string, string>();
   private readonly users = new Map<string, FakeUser>();
   private readonly usergroups = new Map<string, string[]>();
   private readonly seededChannels: ChannelRecord[] = [];
@@ -192,13 +248,20 @@ export class SlackFakeServer implements SlackFake {
   constructor(opts: SlackFakeOptions = {}) {
     this.teamId = opts.teamId ?? TEAM_ID;
     this.botToken = opts.botToken ?? 'xoxb-test-token';
+    this.appToken = opts.appToken ?? `xapp-1-${APP_ID}-1-fake`;
+    this.appTokenScopes = opts.appTokenScopes ?? ['connections:write'];
     this.now = opts.now ?? Date.now;
     this.triggerTtlMs = opts.triggerTtlMs ?? 3000;
-    this.scopes = opts.scopes ?? manifestBotScopes();
+    const manifest = readManifest();
+    this.scopes = opts.scopes ?? manifest.botScopes;
+    this.homeTabEnabled = opts.homeTabEnabled ?? manifest.homeTabEnabled;
+    this.messagesTabEnabled = opts.messagesTabEnabled ?? manifest.messagesTabEnabled;
+    this.declared = opts.declared === false ? undefined : { ...manifest.declared, ...(opts.declared ?? {}) };
+    this.latency = new Latency(opts);
+    this.socketMode = new SocketModeHub(opts.socketMode ?? {}, APP_ID, this.now);
     for (const u of [...DEFAULT_USERS, ...(opts.users ?? [])]) this.users.set(u.id, u);
     for (const [id, members] of Object.entries({ ...DEFAULT_USERGROUPS, ...(opts.usergroups ?? {}) }))
       this.usergroups.set(id, [...members]);
-    const humans = [...this.users.values()].filter((u) => !u.isBot && !u.deleted).map((u) => u.id);
     const byId = new Map<string, ChannelRecord>();
     for (const c of [...DEFAULT_CHANNELS, ...(opts.channels ?? [])]) {
       byId.set(c.id, {
@@ -206,7 +269,7 @@ export class SlackFakeServer implements SlackFake {
         name: c.name,
         kind: c.isPrivate ? 'private' : 'public',
         botIsMember: c.botIsMember ?? true,
-        members: [...(c.members ?? humans)],
+        members: [...(c.members ?? this.defaultMembers(c.id))],
         created: Math.floor(this.now() / 1000),
       });
     }
@@ -232,12 +295,29 @@ export class SlackFakeServer implements SlackFake {
     const { port: bound } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${bound}`;
     this.apiUrl = `${this.url}/api/`;
+    this.socketMode.attach(this.server);
+  }
+
+  /** Full members of the team, plus the guests invited to this channel. */
+  private defaultMembers(channelId: string): string[] {
+    const members = [...this.users.values()].filter(isFullMember).map((u) => u.id);
+    for (const [guest, channels] of Object.entries(GUEST_CHANNELS))
+      if (channels.includes(channelId) && this.users.has(guest)) members.push(guest);
+    return members;
   }
 
   // ---------------------------------------------------------------- programmatic API
 
   callsTo(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
+  }
+
+  count(method: string): number {
+    return this.callsTo(method).length;
+  }
+
+  setLatency(spec: number | LatencySpec, method?: string): void {
+    this.latency.set(spec, method);
   }
 
   waitFor(
@@ -288,6 +368,93 @@ export class SlackFakeServer implements SlackFake {
     return this.store.filter((m) => channel === undefined || m.channel === channel);
   }
 
+  channelMessages(channel: string): FakeMessage[] {
+    return this.store
+      .filter(
+        (m) =>
+          m.channel === channel &&
+          (m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast'),
+      )
+      .sort((a, b) => compareTs(a.ts, b.ts));
+  }
+
+  homeView(userId: string): FakeView | undefined {
+    const id = this.homeViews.get(userId);
+    return id ? this.views.get(id) : undefined;
+  }
+
+  applyCommandAck(at: { channel: string; user: string }, ack: unknown): void {
+    // A text/plain answer is shown as an ephemeral message; JSON may carry text, blocks, response_type.
+    const body: Obj = typeof ack === 'string' ? { text: ack } : isObj(ack) ? ack : {};
+    const text = typeof body.text === 'string' ? body.text : '';
+    const blocks = Array.isArray(body.blocks) ? body.blocks : undefined;
+    if (text === '' && !blocks) return;
+    if (blocks) {
+      const errors = checkMessageBlocks(blocks);
+      if (!errors.ok)
+        throw new Error(
+          `slack fake: the command's answer has blocks Slack would refuse: ${errors.messages.join('; ')}`,
+        );
+    }
+    const ts = this.nextTs();
+    if (body.response_type === 'in_channel') {
+      this.addMessage({
+        channel: at.channel,
+        ts,
+        text,
+        blocks: blocks ? this.withIds(blocks) : undefined,
+        source: 'command_response',
+      });
+    } else {
+      this.ephemeralStore.push({
+        channel: at.channel,
+        user: at.user,
+        ts,
+        text,
+        blocks: blocks ? this.withIds(blocks) : undefined,
+        source: 'command_response',
+      });
+    }
+  }
+
+  removeBotFromChannel(channelId: string): void {
+    this.channelRecord(channelId).botIsMember = false;
+  }
+
+  addBotToChannel(channelId: string): void {
+    this.channelRecord(channelId).botIsMember = true;
+  }
+
+  createChannel(c: NewChannel): string {
+    const id = c.id ?? slackId('C');
+    if (this.channels.has(id)) throw new Error(`slack fake: channel ${id} exists`);
+    this.channels.set(id, {
+      id,
+      name: c.name,
+      kind: c.isPrivate ? 'private' : 'public',
+      botIsMember: c.botIsMember ?? false,
+      members: [...(c.members ?? this.defaultMembers(id))],
+      created: Math.floor(this.now() / 1000),
+    });
+    return id;
+  }
+
+  addChannelMember(channelId: string, userId: string): void {
+    const c = this.channelRecord(channelId);
+    if (!c.members.includes(userId)) c.members.push(userId);
+  }
+
+  removeChannelMember(channelId: string, userId: string): void {
+    const c = this.channelRecord(channelId);
+    c.members = c.members.filter((m) => m !== userId);
+  }
+
+  private channelRecord(channelId: string): ChannelRecord {
+    const c = this.channels.get(channelId);
+    if (!c) throw new Error(`slack fake: no channel ${channelId}`);
+    return c;
+  }
+
   thread(channel: string, threadTs: string): FakeMessage[] {
     return this.store
       .filter((m) => m.channel === channel && (m.ts === threadTs || m.thread_ts === threadTs))
@@ -326,15 +493,17 @@ export class SlackFakeServer implements SlackFake {
     if (!current || !this.viewIsOpen(viewId)) return;
     const body = isObj(ack) ? ack : {};
     const action = body.response_action;
-    if (action === 'errors') return;
+    if (action === 'errors') return this.checkErrorsAck(current, body.errors);
     if (action === 'clear') return this.closeView(viewId, true);
     if (action !== 'update' && action !== 'push') return this.closeView(viewId, false);
-    const errors = checkView(body.view);
+    const errors = checkView(body.view, 'modal');
     if (!errors.ok)
       throw new Error(
         `slack fake: the view in response_action "${action}" is one Slack would refuse: ${errors.messages.join('; ')}`,
       );
     const input = body.view as Obj;
+    if (input.type !== 'modal')
+      throw new Error(`slack fake: response_action "${action}" needs a view of type modal`);
     if (action === 'update') {
       this.views.set(
         viewId,
@@ -350,6 +519,27 @@ export class SlackFakeServer implements SlackFake {
     const id = slackId('V');
     this.views.set(id, this.buildView(input, id, current.root_view_id, viewId, { values: {} }));
     stack.push(id);
+  }
+
+  /**
+   * `response_action: errors` must name input blocks of the submitted view; Slack refuses anything else
+   * and the user sees "We had some trouble connecting" (docs.slack.dev surfaces/modals, "Displaying errors
+   * in views"; bolt-js #1208).
+   */
+  private checkErrorsAck(view: FakeView, errors: unknown): void {
+    if (!isObj(errors) || Object.keys(errors).length === 0)
+      throw new Error('slack fake: response_action "errors" needs a non-empty errors object');
+    const inputs = new Set(
+      view.blocks.filter((b) => b.type === 'input' && typeof b.block_id === 'string').map((b) => b.block_id),
+    );
+    for (const [blockId, message] of Object.entries(errors)) {
+      if (!inputs.has(blockId))
+        throw new Error(
+          `slack fake: response_action "errors" names "${blockId}", which is not an input block of view ${view.id}`,
+        );
+      if (typeof message !== 'string')
+        throw new Error(`slack fake: the error for "${blockId}" must be a string`);
+    }
   }
 
   /** Closes a view and any pushed above it; the root (or `all`) closes the whole stack. */
@@ -386,10 +576,13 @@ export class SlackFakeServer implements SlackFake {
     this.lastStackRoot = undefined;
     this.pendingUploads.clear();
     this.responseUrls.clear();
+    this.homeViews.clear();
+    this.socketMode.reset();
     this.resetChannels();
   }
 
   async close(): Promise<void> {
+    await this.socketMode.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -432,6 +625,9 @@ export class SlackFakeServer implements SlackFake {
 
   /** Applies injected delays and failures, runs the handler, records the call and writes the reply. */
   private async answer(res: ServerResponse, method: string, prepared: Prepared, url?: string): Promise<void> {
+    // The distance to Slack comes first: the request travels before anything happens.
+    const distance = this.latency.for(method);
+    if (distance > 0) await new Promise((r) => setTimeout(r, distance));
     const delay = this.delays.get(method)?.shift();
     if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
     const failure = this.failures.get(method)?.shift();
@@ -489,8 +685,9 @@ export class SlackFakeServer implements SlackFake {
       }
     }
     const exec = (): Reply => {
-      const scopeHeader = { 'x-oauth-scopes': this.scopes.join(',') };
-      const needed = METHOD_SCOPES[method];
+      const appLevel = method === 'apps.connections.open';
+      const scopeHeader = { 'x-oauth-scopes': (appLevel ? this.appTokenScopes : this.scopes).join(',') };
+      const needed = appLevel ? 'connections:write' : METHOD_SCOPES[method];
       const accepted: Record<string, string> = needed ? { 'x-accepted-oauth-scopes': needed } : {};
       const fail = (err: SlackApiError): Reply => ({
         status: 200,
@@ -499,6 +696,26 @@ export class SlackFakeServer implements SlackFake {
       });
       if (!parsed.wellFormed) return fail(new SlackApiError('invalid_form_data'));
       if (token === undefined || token === '') return fail(new SlackApiError('not_authed'));
+      // An app-level token (xapp-) only opens Socket Mode connections; apps.connections.open takes
+      // nothing else (docs.slack.dev "Using Socket Mode", "App-level tokens").
+      if (appLevel) {
+        if (token === this.botToken || token.startsWith('xox'))
+          return fail(new SlackApiError('not_allowed_token_type'));
+        if (token !== this.appToken) return fail(new SlackApiError('invalid_auth'));
+        if (!this.appTokenScopes.includes('connections:write'))
+          return fail(
+            new SlackApiError('missing_scope', {
+              needed: 'connections:write',
+              provided: this.appTokenScopes.join(','),
+            }),
+          );
+        return {
+          status: 200,
+          body: { ok: true, url: this.socketMode.issueUrl(this.url) },
+          headers: { ...scopeHeader, ...accepted },
+        };
+      }
+      if (token === this.appToken) return fail(new SlackApiError('not_allowed_token_type'));
       if (token !== this.botToken) return fail(new SlackApiError('invalid_auth'));
       const handler = this.handlers[method];
       if (!handler) return fail(new SlackApiError('unknown_method', { req_method: method }));
@@ -537,13 +754,30 @@ export class SlackFakeServer implements SlackFake {
   private resolveChannel(ref: string | undefined): ChannelRecord {
     if (!ref) throw new SlackApiError('channel_not_found');
     const direct = this.channels.get(ref);
-    if (direct) return direct;
-    // Posting to a user id lands in the bot's DM with that user (the app's Messages tab).
-    if (/^[UW]/.test(ref) && this.users.has(ref)) return this.openDm(ref).channel;
+    if (direct) return this.visible(direct);
+    // Posting to a user id lands in the bot's DM with that user, the app's Messages tab
+    // (docs.slack.dev chat.postMessage, "Begin a conversation in a user's App Home"). "You will receive a
+    // channel_not_found error if your app doesn't have permission to enter into a DM with the intended
+    // user": the fake counts deactivated users, bots and users of another workspace among those.
+    if (/^[UW]/.test(ref) && this.users.has(ref)) {
+      const u = this.users.get(ref)!;
+      if (u.deleted || u.isBot || !this.ownTeam(u)) throw new SlackApiError('channel_not_found');
+      return this.openDm(ref).channel;
+    }
     const name = ref.replace(/^#/, '');
     for (const c of this.channels.values())
-      if (c.name === name && (c.kind === 'public' || c.kind === 'private')) return c;
+      if (c.name === name && (c.kind === 'public' || c.kind === 'private')) return this.visible(c);
     throw new SlackApiError('channel_not_found');
+  }
+
+  /** A private channel the bot is not in does not exist as far as the bot can tell. */
+  private visible(c: ChannelRecord): ChannelRecord {
+    if (c.kind === 'private' && !c.botIsMember) throw new SlackApiError('channel_not_found');
+    return c;
+  }
+
+  private ownTeam(u: FakeUser): boolean {
+    return u.teamId === undefined || u.teamId === this.teamId;
   }
 
   private postable(ref: string | undefined): ChannelRecord {
@@ -551,6 +785,8 @@ export class SlackFakeServer implements SlackFake {
     // The manifest asks for chat:write, not chat:write.public: the bot posts only where it was invited.
     if (!c.botIsMember && !this.scopes.includes('chat:write.public'))
       throw new SlackApiError('not_in_channel');
+    // DMs from the app live in its Messages tab; with the tab off Slack refuses (chat.postMessage errors).
+    if (c.kind === 'im' && !this.messagesTabEnabled) throw new SlackApiError('messages_tab_disabled');
     return c;
   }
 
@@ -685,6 +921,7 @@ export class SlackFakeServer implements SlackFake {
     if (m.metadata) out.metadata = m.metadata;
     if (m.files) out.files = m.files;
     if (m.edited) out.edited = m.edited;
+    if (m.subtype) out.subtype = m.subtype;
     return out;
   }
 
@@ -751,7 +988,7 @@ export class SlackFakeServer implements SlackFake {
       image_72: 'https://a.slack-edge.com/avatar-72.png',
       image_192: 'https://a.slack-edge.com/avatar-192.png',
       image_512: 'https://a.slack-edge.com/avatar-512.png',
-      team: this.teamId,
+      team: u.teamId ?? this.teamId,
     };
     // Slack leaves the email out unless the token also has users:read.email.
     if (u.email && this.scopes.includes('users:read.email')) profile.email = u.email;
@@ -761,7 +998,7 @@ export class SlackFakeServer implements SlackFake {
     }
     return {
       id: u.id,
-      team_id: this.teamId,
+      team_id: u.teamId ?? this.teamId,
       name: u.name,
       deleted: u.deleted ?? false,
       color: '9f69e7',
@@ -773,8 +1010,8 @@ export class SlackFakeServer implements SlackFake {
       is_admin: u.isAdmin ?? false,
       is_owner: false,
       is_primary_owner: false,
-      is_restricted: false,
-      is_ultra_restricted: false,
+      is_restricted: u.isRestricted ?? false,
+      is_ultra_restricted: u.isUltraRestricted ?? false,
       is_bot: u.isBot ?? false,
       updated: 1700000000,
       is_app_user: false,
@@ -795,9 +1032,9 @@ export class SlackFakeServer implements SlackFake {
     return trigger;
   }
 
-  private checkedView(args: Args): Obj {
+  private checkedView(args: Args, surface: Surface | 'any'): Obj {
     if (args.view === undefined) throw missing('view');
-    const errors = checkView(args.view);
+    const errors = checkView(args.view, surface);
     if (!errors.ok) throw blockError('invalid_arguments', errors);
     if (Buffer.byteLength(JSON.stringify(args.view)) > LIMITS.viewBytes)
       throw new SlackApiError('view_too_large');
@@ -833,6 +1070,10 @@ export class SlackFakeServer implements SlackFake {
       app_installed_team_id: this.teamId,
       bot_id: this.botId,
     };
+  }
+
+  private isCurrentHome(viewId: string): boolean {
+    return [...this.homeViews.values()].includes(viewId);
   }
 
   private assertExternalIdFree(input: Obj, exceptViewId?: string): void {
@@ -941,12 +1182,17 @@ export class SlackFakeServer implements SlackFake {
     'chat.postMessage': (args) => {
       const channel = this.postable(optStr(args, 'channel'));
       const body = this.messageBody(args, { maxText: 40_000, requireContent: true });
+      const threadTs = optStr(args, 'thread_ts');
       const msg = this.addMessage({
         channel: channel.id,
         ts: this.nextTs(),
-        thread_ts: optStr(args, 'thread_ts'),
+        thread_ts: threadTs,
         ...body,
         metadata: this.metadataOf(args.metadata),
+        // reply_broadcast is "used in conjunction with thread_ts": the reply also shows in the channel.
+        ...(threadTs !== undefined && bool(args.reply_broadcast)
+          ? { subtype: 'thread_broadcast' as const }
+          : {}),
         source: 'chat.postMessage',
       });
       return { channel: channel.id, ts: msg.ts, message: this.messageJson(msg) };
@@ -1021,7 +1267,13 @@ export class SlackFakeServer implements SlackFake {
       } else {
         if (ids.length === 0) throw new SlackApiError('users_list_not_supplied');
         if (ids.length > 8) throw new SlackApiError('too_many_users');
-        ids.forEach((id) => this.user(id));
+        for (const id of ids) {
+          const u = this.user(id);
+          // conversations.open errors: user_disabled for a deactivated account; the fake answers
+          // user_not_visible for another workspace's user (no shared channel to meet in).
+          if (u.deleted) throw new SlackApiError('user_disabled');
+          if (!this.ownTeam(u)) throw new SlackApiError('user_not_visible');
+        }
         if (ids.length === 1) {
           ({ channel, existed } = this.openDm(ids[0]!));
         } else {
@@ -1087,7 +1339,7 @@ export class SlackFakeServer implements SlackFake {
     },
 
     'views.open': (args) => {
-      const input = this.checkedView(args);
+      const input = this.checkedView(args, 'modal');
       this.assertExternalIdFree(input);
       this.consumeTrigger(args);
       const id = slackId('V');
@@ -1099,7 +1351,7 @@ export class SlackFakeServer implements SlackFake {
     },
 
     'views.push': (args) => {
-      const input = this.checkedView(args);
+      const input = this.checkedView(args, 'modal');
       this.assertExternalIdFree(input);
       const trigger = optStr(args, 'trigger_id') ?? optStr(args, 'interactivity_pointer');
       const fromView = trigger ? this.triggerViews.get(trigger) : undefined;
@@ -1121,12 +1373,17 @@ export class SlackFakeServer implements SlackFake {
       const externalId = optStr(args, 'external_id');
       if (!viewId && !externalId)
         throw invalidArguments('[ERROR] must provide either view_id or external_id');
-      const input = this.checkedView(args);
+      const input = this.checkedView(args, 'any');
       const current = viewId
         ? this.views.get(viewId)
         : [...this.views.values()].find((v) => v.external_id === externalId);
       // A closed modal is gone: updating it after the submission ack closed it fails like in Slack.
-      if (!current || !this.viewIsOpen(current.id)) throw new SlackApiError('not_found');
+      // A published Home tab stays until it is published again.
+      const live =
+        current && (current.type === 'home' ? this.isCurrentHome(current.id) : this.viewIsOpen(current.id));
+      if (!current || !live) throw new SlackApiError('not_found');
+      if (input.type !== current.type)
+        throw invalidArguments(`[ERROR] must be ${current.type} for this view [json-pointer:/view/type]`);
       const hash = optStr(args, 'hash');
       if (hash !== undefined && hash !== current.hash) throw new SlackApiError('hash_conflict');
       this.assertExternalIdFree(input, current.id);
@@ -1138,7 +1395,28 @@ export class SlackFakeServer implements SlackFake {
         current.state,
       );
       this.views.set(current.id, view);
-      this.lastStackRoot = current.root_view_id;
+      if (current.type !== 'home') this.lastStackRoot = current.root_view_id;
+      return { view };
+    },
+
+    // docs.slack.dev views.publish: user_id and a view of type home; optional hash; errors not_enabled
+    // (the app has no Home tab), hash_conflict, duplicate_external_id, view_too_large, invalid_arguments
+    // with "invalid `user_id`" (slack-api-ref's example). The Home tab of a user keeps its view id.
+    'views.publish': (args) => {
+      const userId = optStr(args, 'user_id');
+      if (!userId) throw missing('user_id');
+      const input = this.checkedView(args, 'home');
+      const user = this.users.get(userId);
+      if (!user || !this.ownTeam(user)) throw invalidArguments('invalid `user_id`');
+      if (!this.homeTabEnabled) throw new SlackApiError('not_enabled');
+      const current = this.homeView(userId);
+      const hash = optStr(args, 'hash');
+      if (hash !== undefined && current && hash !== current.hash) throw new SlackApiError('hash_conflict');
+      this.assertExternalIdFree(input, current?.id);
+      const id = current?.id ?? slackId('V');
+      const view = this.buildView(input, id, id, null, current?.state ?? { values: {} });
+      this.views.set(id, view);
+      this.homeViews.set(userId, id);
       return { view };
     },
 

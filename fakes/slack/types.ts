@@ -1,15 +1,34 @@
+import type { LatencyOptions, LatencySpec } from './latency';
 import type { FakeChannel, FakeUser } from './seed';
+import type { SocketModeControl, SocketModeOptions } from './socket';
 
 export type { FakeChannel, FakeUser };
 
 export type Block = Record<string, unknown>;
 export type TextObject = { type: string; text: string; emoji?: boolean };
 
-export interface SlackFakeOptions {
+export interface SlackFakeOptions extends LatencyOptions {
   /** default 0: a free port */
   port?: number;
   /** default 'xoxb-test-token' */
   botToken?: string;
+  /** The app-level token (Socket Mode). Default 'xapp-1-A0PCBOT001-1-fake'. */
+  appToken?: string;
+  /** The app-level token's scopes. Default ['connections:write'], what apps.connections.open needs. */
+  appTokenScopes?: string[];
+  /** Socket Mode server knobs (ack timeout, retry waits, connection lifetime, …); Slack's values by default. */
+  socketMode?: SocketModeOptions;
+  /** App Home's Home tab (views.publish answers `not_enabled` without it). Default: the manifest's `features.app_home.home_tab_enabled`. */
+  homeTabEnabled?: boolean;
+  /** App Home's Messages tab (DMs from the bot answer `messages_tab_disabled` without it). Default: the manifest's `features.app_home.messages_tab_enabled`. */
+  messagesTabEnabled?: boolean;
+  /**
+   * What the app subscribes to. Slack sends only the slash commands, shortcuts and bot events the app's
+   * configuration declares, so SlackInbound refuses to send anything else. Default: read from manifest.yml
+   * (`features.slash_commands`, `features.shortcuts`, `settings.event_subscriptions.bot_events`); give
+   * lists to replace them, or `false` to send anything.
+   */
+  declared?: Partial<Declared> | false;
   /** added to (and by id replacing) the seeded users */
   users?: FakeUser[];
   /** added to (and by id replacing) the seeded user groups */
@@ -62,10 +81,12 @@ export interface FakeMessage {
   files?: Array<{ id: string; name: string; title: string }>;
   reply_count: number;
   edited?: { user: string; ts: string };
+  /** a thread reply posted with reply_broadcast: it shows in the channel too */
+  subtype?: 'thread_broadcast';
   /** earlier versions, oldest first, each replaced by chat.update or a response_url replace_original */
   history: Array<{ text: string; blocks?: Block[]; at: number }>;
   /** how it got there */
-  source: 'chat.postMessage' | 'response_url' | 'files.completeUploadExternal';
+  source: 'chat.postMessage' | 'response_url' | 'files.completeUploadExternal' | 'command_response';
 }
 
 export interface FakeEphemeral {
@@ -76,7 +97,7 @@ export interface FakeEphemeral {
   thread_ts?: string;
   text: string;
   blocks?: Block[];
-  source: 'chat.postEphemeral' | 'response_url';
+  source: 'chat.postEphemeral' | 'response_url' | 'command_response';
 }
 
 /** A view as Slack returns it from views.open/push/update (and embeds in view_submission payloads). */
@@ -130,6 +151,23 @@ export interface ResponseUrlBinding {
   threadTs?: string;
 }
 
+export interface Declared {
+  commands: string[];
+  shortcuts: Array<{ callback_id: string; type: 'global' | 'message' }>;
+  botEvents: string[];
+}
+
+export interface NewChannel {
+  /** default: a fresh C… id */
+  id?: string;
+  name: string;
+  isPrivate?: boolean;
+  /** default false: a channel the bot was never invited to */
+  botIsMember?: boolean;
+  /** default: every full member of the team */
+  members?: string[];
+}
+
 export interface SlackFake {
   url: string;
   apiUrl: string;
@@ -138,6 +176,16 @@ export interface SlackFake {
   botId: string;
   appId: string;
   botToken: string;
+  /** the app-level token apps.connections.open accepts */
+  appToken: string;
+  /** what Slack may send the app (see SlackFakeOptions.declared); undefined when checks are off */
+  declared: Declared | undefined;
+  /** Socket Mode: connections, frames, delivering envelopes, disconnects */
+  socketMode: SocketModeControl;
+  /** Changes the latency of every call, or of one method's. */
+  setLatency(spec: number | LatencySpec, method?: string): void;
+  /** number of recorded calls of `method` (every call counts, failed or not) */
+  count(method: string): number;
   calls: RecordedCall[];
   callsTo(method: string): RecordedCall[];
   waitFor(
@@ -150,13 +198,28 @@ export interface SlackFake {
   delayNext(method: string, ms: number, count?: number): void;
   /** `viewId`: the view the interaction happened in, which is the stack views.push adds to */
   issueTriggerId(opts?: { viewId?: string }): string;
+  /** every message the fake holds, thread replies included */
   messages(channel?: string): FakeMessage[];
+  /** what a member sees in the channel itself: top-level messages and broadcast thread replies, oldest first */
+  channelMessages(channel: string): FakeMessage[];
   thread(channel: string, threadTs: string): FakeMessage[];
   ephemerals(channel?: string, user?: string): FakeEphemeral[];
   /** the DM channel id between the bot and `userId` (the one conversations.open gives) */
   dmChannelId(userId: string): string;
-  /** every view ever opened, pushed or updated, by id (closed ones stay, see viewIsOpen) */
+  /** every view ever opened, pushed, updated or published, by id (closed ones stay, see viewIsOpen) */
   views: Map<string, FakeView>;
+  /** the Home tab views.publish last gave `userId` */
+  homeView(userId: string): FakeView | undefined;
+  /** What Slack does with the answer to a slash command: text or blocks show as an ephemeral for the user, or in the channel with `response_type: in_channel`. SlackInbound.command calls this for you. */
+  applyCommandAck(at: { channel: string; user: string }, ack: unknown): void;
+  /** Membership: the bot leaves (or is removed from) a channel. */
+  removeBotFromChannel(channelId: string): void;
+  /** Membership: someone runs /invite @bot in the channel. */
+  addBotToChannel(channelId: string): void;
+  /** A channel made after the app was installed; the bot is not in it unless `botIsMember`. Returns its id. */
+  createChannel(channel: NewChannel): string;
+  addChannelMember(channelId: string, userId: string): void;
+  removeChannelMember(channelId: string, userId: string): void;
   /** false once the user closed it or a submission ack closed it */
   viewIsOpen(viewId: string): boolean;
   /**

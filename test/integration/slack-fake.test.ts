@@ -239,13 +239,21 @@ describe('messages', () => {
     expect(await platformError(slack.apiCall('chat.postMessage', { channel: 'C0GENERAL' }))).toMatchObject({
       error: 'no_text',
     });
+    // A public channel the bot was not invited to: not_in_channel. A private one it is not in does not
+    // exist as far as the bot can see: channel_not_found.
     const locked = await startSlackFake({
-      channels: [{ id: 'C0PRIVATE1', name: 'board', isPrivate: true, botIsMember: false }],
+      channels: [
+        { id: 'C0PUBLIC01', name: 'lobby', botIsMember: false },
+        { id: 'C0PRIVATE1', name: 'board', isPrivate: true, botIsMember: false },
+      ],
     });
     try {
       expect(
-        await platformError(client(locked).chat.postMessage({ channel: 'C0PRIVATE1', text: 'hi' })),
+        await platformError(client(locked).chat.postMessage({ channel: 'C0PUBLIC01', text: 'hi' })),
       ).toMatchObject({ error: 'not_in_channel' });
+      expect(
+        await platformError(client(locked).chat.postMessage({ channel: 'C0PRIVATE1', text: 'hi' })),
+      ).toMatchObject({ error: 'channel_not_found' });
     } finally {
       await locked.close();
     }
@@ -522,8 +530,24 @@ describe('view submission acks', () => {
   });
 
   it('replaces the view on response_action update, stacks one on push, and keeps it on errors', async () => {
-    const view = await open();
+    const quantity = {
+      type: 'input',
+      block_id: 'quantity',
+      label: { type: 'plain_text', text: 'Quantity' },
+      element: { type: 'number_input', action_id: 'quantity', is_decimal_allowed: false },
+    };
+    const view = (
+      await slack.views.open({
+        trigger_id: fake.issueTriggerId(),
+        view: modal([quantity], { submit: { type: 'plain_text', text: 'Go' } }),
+      })
+    ).view!;
     fake.applyViewAck(view.id!, { response_action: 'errors', errors: { quantity: 'x' } });
+    expect(fake.viewIsOpen(view.id!)).toBe(true);
+    // Slack refuses errors keyed by anything but an input block of the view.
+    expect(() => fake.applyViewAck(view.id!, { response_action: 'errors', errors: { nope: 'x' } })).toThrow(
+      /not an input block/,
+    );
     fake.applyViewAck(view.id!, { response_action: 'update', view: modal([section('step 2')]) });
     expect(fake.views.get(view.id!)?.blocks[0]).toMatchObject({ text: { text: 'step 2' } });
     expect(fake.views.get(view.id!)?.hash).not.toBe(view.hash);
