@@ -198,7 +198,7 @@ describe('attestation', () => {
     view = w.slack.views.get(view.id)!;
     const ticked = await submitForm(w, view, { ...SOFTWARE, attestation: true });
     expect((ticked.json as { response_action: string }).response_action).toBe('update');
-    const id = await waitFor(async () => {
+    const id = await waitFor(() => {
       const card = w.slack
         .messages('C0APPROVALS')
         .find((m) => !m.thread_ts && /The requester accepted/.test(JSON.stringify(m.blocks)));
