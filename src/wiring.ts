@@ -154,8 +154,7 @@ export interface Services {
 export function createServices(a: Adapters): Services {
   const { config, log, now } = a;
   const catalogSettings = {
-    defaultSegment:
-      config.partnerCenter.cloud === 'usgov' ? ('government' as const) : ('commercial' as const),
+    forcedSegment: config.partnerCenter.cloud === 'usgov' ? ('government' as const) : undefined,
     shortTtlMs: 60_000,
   };
   const catalog = new CatalogService(a.pc, a.cache, catalogSettings);

@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { orderOutcome, orderSummary } from '../partner-center/facts';
 import type { CheckoutAnswer, PurchaseLine } from '../partner-center/client';
 import { msRequestId, type WriteStep } from '../purchases/idempotency';
-import { findRequestOrder, taggedFriendlyName } from '../purchases/matching';
+import { findRequestOrder, taggedFriendlyName, taggedOrder } from '../purchases/matching';
 import {
   ordersOf,
   subscriptionOf,
@@ -241,7 +241,7 @@ export class OrderingService {
       catalogItemId: availability.catalogItemId,
       quantity: 1,
       billingCycle: 'one_time',
-      friendlyName: taggedFriendlyName(r.id, 'Azure plan'),
+      friendlyName: taggedFriendlyName(r.id, 'Azure plan', 'plan'),
     };
   }
 
@@ -476,14 +476,10 @@ export class OrderingService {
   /** The request's order among the customer's one-time orders, if Partner Center lists one already. */
   private async existingOrder(r: OrderingRequest, scope: CartScope): Promise<OrderSummary | undefined> {
     const list = await this.deps.pc.listOrdersByBillingType(r.customerId, 'one_time');
-    const orders = list.items.map(orderSummary);
-    const target =
-      scope === 'plan'
-        ? { id: r.id, productId: AZURE_PLAN_PRODUCT, skuId: AZURE_PLAN_SKU, quantity: 1 }
-        : { id: r.id, productId: r.productId, skuId: r.skuId, quantity: r.quantity };
     // Only the exact (tagged) rule here: before any cart of ours exists, a structural match could be
-    // an order someone else placed.
-    return orders.find((o) => o.lineItems.some((l) => l.friendlyName.startsWith(`${target.id} `)));
+    // an order someone else placed. The plan's tag and the purchase's differ, so one is never taken
+    // for the other.
+    return taggedOrder(list.items.map(orderSummary), r.id, scope === 'plan' ? 'plan' : 'purchase');
   }
 
   private async outcomeUnknown(
@@ -523,8 +519,8 @@ export class OrderingService {
     if (!due) return { kind: 'wait', step: 'search', delayMs: this.deps.settings.orderListDelayMs, polls: 0 };
     const planPending = r.progress.plan && r.progress.plan.stage === 'cart';
     const target = planPending
-      ? { id: r.id, productId: AZURE_PLAN_PRODUCT, skuId: AZURE_PLAN_SKU, quantity: 1 }
-      : { id: r.id, productId: r.productId, skuId: r.skuId, quantity: r.quantity };
+      ? { id: r.id, part: 'plan' as const, productId: AZURE_PLAN_PRODUCT, skuId: AZURE_PLAN_SKU, quantity: 1 }
+      : { id: r.id, part: 'purchase' as const, productId: r.productId, skuId: r.skuId, quantity: r.quantity };
     const list = await this.deps.pc.listOrdersByBillingType(r.customerId, 'one_time');
     // Created after the cart: the attention began after the cart, so allow a margin of a day before it.
     const found = findRequestOrder(list.items.map(orderSummary), target, r.attention.since - 86_400_000);
