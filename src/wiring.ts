@@ -277,17 +277,18 @@ export function createServices(a: Adapters): Services {
     slack: a.slack,
     log: log.child({ module: 'home' }),
   });
+  const options = new OptionsService({ catalog, access, markets: a.markets });
   const forms = new FormService({
     intake,
     access,
     catalog,
+    options,
     notifier,
     slack: a.slack,
     maxQuantity: config.policy.maxQuantity,
     log: log.child({ module: 'forms' }),
   });
   const commands = new CommandService({ requests: a.requests, access, approvals, finance });
-  const options = new OptionsService({ catalog, access, markets: a.markets });
   const channelHealth = new ChannelHealth({
     slack: a.slack,
     channels: config.channels,

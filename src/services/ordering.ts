@@ -147,11 +147,34 @@ export class OrderingService {
     }
     const plan = r.progress.plan;
     if (plan && plan.stage !== 'ready') return this.planStep(r, polls);
+    // The reads before the cart do not depend on each other: the registration status, the
+    // request's order if one exists already, and the current catalog item run at the same time.
+    // (Only on the first look: while a registration is pending, its polls alone go out.)
+    const reads =
+      r.progress.cart.stage === 'none' && polls === 0
+        ? this.beforeCart(r, 'purchase', () => this.purchaseLine(r))
+        : undefined;
     if (r.kind === 'azure_reservation' && r.progress.cart.stage === 'none' && step !== 'order') {
       const waiting = await this.registration(r, polls);
-      if (waiting) return waiting;
+      if (waiting) {
+        reads?.catch(() => undefined);
+        return waiting;
+      }
     }
-    return this.orderStep(r);
+    return this.orderStep(r, reads);
+  }
+
+  /** The reads a cart needs, started together: an order that already exists wins over making a line. */
+  private async beforeCart(
+    r: OrderingRequest,
+    scope: CartScope,
+    makeLine: () => Promise<PurchaseLine>,
+  ): Promise<{ existing: OrderSummary } | { line: PurchaseLine }> {
+    const [existing, line] = await Promise.allSettled([this.existingOrder(r, scope), makeLine()]);
+    if (existing.status === 'rejected') throw existing.reason;
+    if (existing.value) return { existing: existing.value };
+    if (line.status === 'rejected') throw line.reason;
+    return { line: line.value };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -248,8 +271,11 @@ export class OrderingService {
   // -------------------------------------------------------------------------------------------------
   // The purchase
 
-  private async orderStep(r: OrderingRequest): Promise<StepOutcome> {
-    const bought = await this.buy(r, 'purchase', r.progress.cart, () => this.purchaseLine(r));
+  private async orderStep(
+    r: OrderingRequest,
+    reads?: Promise<{ existing: OrderSummary } | { line: PurchaseLine }>,
+  ): Promise<StepOutcome> {
+    const bought = await this.buy(r, 'purchase', r.progress.cart, () => this.purchaseLine(r), reads);
     if (bought.kind === 'unknown') return this.outcomeUnknown(r, bought);
     if (bought.orders.length === 0) {
       const e = bought.refusedGroups[0];
@@ -359,6 +385,7 @@ export class OrderingService {
     scope: CartScope,
     initial: CartProgress,
     makeLine: () => Promise<PurchaseLine>,
+    reads?: Promise<{ existing: OrderSummary } | { line: PurchaseLine }>,
   ): Promise<BuyOutcome> {
     const steps: { cart: WriteStep; checkout: WriteStep } =
       scope === 'plan'
@@ -370,9 +397,9 @@ export class OrderingService {
     if (cart.stage === 'none') {
       // A Redis that lost its last writes may have forgotten a cart this request already checked
       // out: look for the request's order before making a new cart (the tag in its friendly name).
-      const existing = await this.existingOrder(r, scope);
-      if (existing) return { kind: 'ordered', orders: [existing], refusedGroups: [] };
-      const line = await makeLine();
+      const before = await (reads ?? this.beforeCart(r, scope, makeLine));
+      if ('existing' in before) return { kind: 'ordered', orders: [before.existing], refusedGroups: [] };
+      const line = before.line;
       const created = await this.call(current, scope, () =>
         this.deps.pc.createPurchaseCart(r.customerId, line, {
           requestId: msRequestId(r.id, steps.cart, cart.attempt),
