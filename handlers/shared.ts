@@ -10,7 +10,8 @@ export async function openForm(
   metadata: ModalMetadata,
   prefill?: FormValues,
 ): Promise<void> {
-  const opened = await deps.forms.open(userId, metadata, prefill);
-  await deps.slack.openView(triggerId, opened.view);
-  if (opened.after) deps.background('prefetch the form', opened.after);
+  const form = await deps.forms.open(userId, metadata, prefill);
+  const opened = await deps.slack.openView(triggerId, form.view);
+  const after = form.after;
+  if (after) deps.background('finish opening the form', () => after(opened));
 }

@@ -1,6 +1,7 @@
 import { SEED } from '../fakes/partner-center';
 import { inputValues, stateValue, type StateValues } from '../fakes/slack/inbound';
 import type { FakeMessage, FakeView } from '../fakes/slack/types';
+import { OPENING_FORM_TEXT } from '../src/slack/messages';
 import { waitFor } from './processes';
 import type { World as FullWorld } from './world';
 
@@ -64,9 +65,12 @@ export async function openModal(w: World, user = 'U0REQUEST1'): Promise<FakeView
   if (res.status !== 200) throw new Error(`/purchase answered ${res.status}`);
   const call = await waitFor(() => w.slack.callsTo('views.open')[before]);
   const id = (call.response as { view?: { id?: string } }).view?.id;
-  const view = id ? w.slack.views.get(id) : undefined;
-  if (!view) throw new Error(`views.open failed: ${JSON.stringify(call.response)}`);
-  return view;
+  if (!id || !w.slack.views.get(id)) throw new Error(`views.open failed: ${JSON.stringify(call.response)}`);
+  // A requester the bot has not met yet sees a placeholder until Slack says who they are.
+  return waitFor(() => {
+    const view = w.slack.views.get(id);
+    return view && !JSON.stringify(view.blocks).includes(OPENING_FORM_TEXT) ? view : undefined;
+  }, 15_000);
 }
 
 /**

@@ -3,7 +3,7 @@ import { startBot, type Bot, type BotOverrides } from '../src/main';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../fakes/partner-center';
 import { SlackInbound } from '../fakes/slack/inbound';
 import { startSlackFake } from '../fakes/slack';
-import type { SlackFake } from '../fakes/slack/types';
+import type { SlackFake, SlackFakeOptions } from '../fakes/slack/types';
 import { testConfig } from './env';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
@@ -21,6 +21,8 @@ export async function startWorld(
   opts: {
     env?: Record<string, string | undefined>;
     sim?: SimulatorOptions;
+    /** The Slack fake's options (its latency, say). */
+    slack?: SlackFakeOptions;
     prefix?: string;
     /** The bot's own overrides (its clock, a dispatcher trusting the simulator's authority…). */
     bot?: Omit<BotOverrides, 'logger'>;
@@ -37,7 +39,7 @@ export async function startWorld(
     orderListDelayMs: 800,
     ...opts.sim,
   });
-  const slack = await startSlackFake();
+  const slack = await startSlackFake(opts.slack ?? {});
   const config = testConfig({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,

@@ -23,6 +23,12 @@ export interface AccessSettings {
 
 export type RequestRight = { ok: true } | { ok: false; reason: 'guest' | 'not_requester' };
 
+function rightOf(user: SlackUser, inRequesterGroup: boolean): RequestRight {
+  if (user.isRestricted || user.isUltraRestricted || user.deleted || user.isBot)
+    return { ok: false, reason: 'guest' };
+  return inRequesterGroup ? { ok: true } : { ok: false, reason: 'not_requester' };
+}
+
 export class AccessService {
   private readonly groups = new Map<string, { members: string[]; at: number }>();
   private readonly users = new Map<string, { user: SlackUser; at: number }>();
@@ -45,13 +51,20 @@ export class AccessService {
   /** Guests (restricted and ultra-restricted users) cannot request; a requester group narrows further. */
   async canRequest(userId: string): Promise<RequestRight> {
     const user = await this.user(userId);
-    if (user.isRestricted || user.isUltraRestricted || user.deleted || user.isBot)
-      return { ok: false, reason: 'guest' };
     const group = this.settings.requesterGroupId;
-    if (group && !(await this.members(group, this.settings.profileCacheMs)).includes(userId)) {
-      return { ok: false, reason: 'not_requester' };
-    }
-    return { ok: true };
+    const member = group ? (await this.members(group, this.settings.profileCacheMs)).includes(userId) : true;
+    return rightOf(user, member);
+  }
+
+  /** The right to request from what is in memory, or undefined when Slack must be asked. */
+  knownRight(userId: string): RequestRight | undefined {
+    const hit = this.users.get(userId);
+    if (!hit || this.now() - hit.at >= this.settings.profileCacheMs) return undefined;
+    const group = this.settings.requesterGroupId;
+    if (!group) return rightOf(hit.user, true);
+    const members = this.groups.get(group);
+    if (!members || this.now() - members.at >= this.settings.profileCacheMs) return undefined;
+    return rightOf(hit.user, members.members.includes(userId));
   }
 
   /** Read when a decision is made: someone removed from the group cannot approve for long. */

@@ -3,10 +3,17 @@ import type { Logger } from 'pino';
 import { FIELDS, type Field, type FieldProblems } from '../purchases/policy';
 import { buildNoticeModal, buildRequestModal } from '../slack/blocks';
 import type { FormValues, ModalMetadata } from '../slack/codecs';
-import { GUEST_TEXT, NOT_REQUESTER_TEXT, problemText, submittedText } from '../slack/messages';
+import {
+  FORM_UNAVAILABLE_TEXT,
+  GUEST_TEXT,
+  NOT_REQUESTER_TEXT,
+  OPENING_FORM_TEXT,
+  problemText,
+  submittedText,
+} from '../slack/messages';
 import type { SlackPort } from '../slack/port';
 import { slackErrorCode } from '../slack/port';
-import type { AccessService } from './access';
+import type { AccessService, RequestRight } from './access';
 import type { CatalogService } from './catalog';
 import type { Evaluation, IntakeService } from './intake';
 import type { OptionsService } from './options';
@@ -19,8 +26,16 @@ export type SubmitAck =
 
 export interface OpenedForm {
   view: View;
-  /** Work to run once the modal is open (warming the caches the option lists read). */
-  after?: (() => Promise<void>) | undefined;
+  /**
+   * Work to run once the modal is open, given its id: the requester's right to request when it was
+   * not known yet (the form replaces the placeholder, or the refusal does), then warming the caches
+   * the option lists read.
+   */
+  after?: ((opened: { id: string; hash: string }) => Promise<void>) | undefined;
+}
+
+function refusal(right: Exclude<RequestRight, { ok: true }>): View {
+  return buildNoticeModal('Purchase request', right.reason === 'guest' ? GUEST_TEXT : NOT_REQUESTER_TEXT);
 }
 
 /**
@@ -43,24 +58,39 @@ export class FormService {
     },
   ) {}
 
-  /** The form for a requester, prefilled when sent again, or why they cannot request. */
+  /**
+   * The form for a requester, prefilled when sent again, or why they cannot request. Slack's
+   * trigger lasts 3 seconds, so nothing is asked of Slack before the modal opens: when the
+   * requester's profile is not in memory a placeholder opens at once and the form (or the refusal)
+   * replaces it once Slack has said who they are.
+   */
   async open(userId: string, metadata: ModalMetadata, prefill?: FormValues): Promise<OpenedForm> {
-    const right = await this.deps.access.canRequest(userId);
-    if (!right.ok) {
-      return {
-        view: buildNoticeModal(
-          'Purchase request',
-          right.reason === 'guest' ? GUEST_TEXT : NOT_REQUESTER_TEXT,
-        ),
-      };
-    }
     const values = prefill ?? {};
-    return {
-      view: this.render(values, { ...metadata, kind: values.kind }, {}),
+    const form = (): View => this.render(values, { ...metadata, kind: values.kind }, {});
+    const warm = async () => {
       // The customer list is what the first keystroke asks for: have it ready.
-      after: async () => {
-        await this.deps.catalog.customers();
-        if (prefill) await this.deps.intake.prefetch(prefill);
+      await this.deps.catalog.customers();
+      if (prefill) await this.deps.intake.prefetch(prefill);
+    };
+    const known = this.deps.access.knownRight(userId);
+    if (known && !known.ok) return { view: refusal(known) };
+    if (known) return { view: form(), after: warm };
+    return {
+      view: buildNoticeModal('Purchase request', OPENING_FORM_TEXT),
+      after: async (opened) => {
+        let right: RequestRight;
+        try {
+          right = await this.deps.access.canRequest(userId);
+        } catch (err) {
+          this.deps.log.warn({ err }, 'could not read the requester profile');
+          await this.deps.slack.updateView(
+            opened.id,
+            buildNoticeModal('Purchase request', FORM_UNAVAILABLE_TEXT),
+          );
+          return;
+        }
+        await this.deps.slack.updateView(opened.id, right.ok ? form() : refusal(right), opened.hash);
+        if (right.ok) await warm();
       },
     };
   }

@@ -154,12 +154,11 @@ export class OrderingService {
       r.progress.cart.stage === 'none' && polls === 0
         ? this.beforeCart(r, 'purchase', () => this.purchaseLine(r))
         : undefined;
+    // Awaited below, after the registration; until then a failure must not go unhandled.
+    reads?.catch(() => undefined);
     if (r.kind === 'azure_reservation' && r.progress.cart.stage === 'none' && step !== 'order') {
       const waiting = await this.registration(r, polls);
-      if (waiting) {
-        reads?.catch(() => undefined);
-        return waiting;
-      }
+      if (waiting) return waiting;
     }
     return this.orderStep(r, reads);
   }

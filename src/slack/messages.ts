@@ -487,6 +487,9 @@ export const GUEST_TEXT =
   'Guests cannot request purchases. Ask a member of your organisation to request it for you.';
 export const NOT_REQUESTER_TEXT =
   'Only members of the requesters group can request purchases. Ask your administrator to add you.';
+export const OPENING_FORM_TEXT = 'Opening the request form…';
+export const FORM_UNAVAILABLE_TEXT =
+  'Sorry, the form could not be opened: Slack did not answer in time. Close this and try again in a minute.';
 export const SOMETHING_FAILED_TEXT =
   'Sorry, that failed on our side and nothing was changed. Try again in a minute.';
 
