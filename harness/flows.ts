@@ -190,6 +190,9 @@ export async function requestPurchase(w: World, choice: FormChoice, user = 'U0RE
   );
   const id = /PR-[A-F0-9]+/.exec(card.text)?.[0];
   if (!id) throw new Error(`no request id in card: ${card.text}`);
+  // The requester's thread follows the card (it links to it); a person clicks after both.
+  const dm = w.slack.dmChannelId(user);
+  await waitFor(() => w.slack.messages(dm).find((m) => !m.thread_ts && m.text.includes(id)), 10_000);
   return id;
 }
 

@@ -196,7 +196,9 @@ export class Notifier implements RequestNotifier {
     await Promise.all(jobs);
   }
 
-  private async tellRequester(r: PurchaseRequest, notice: Notice): Promise<void> {
+  private async tellRequester(request: PurchaseRequest, notice: Notice): Promise<void> {
+    // A decision read before the requester's thread was saved: the thread may be there by now.
+    const r = request.slack.threadTs ? request : ((await this.deps.requests.get(request.id)) ?? request);
     const text = noticeText(notice, r, 'requester');
     if ((notice.kind === 'ordered' || notice.kind === 'order_found') && this.cancellable(r)) {
       await this.postOrderMessage(r, text);
