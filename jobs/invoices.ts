@@ -23,6 +23,8 @@ export interface StepIo {
   save(work: InvoiceJob): Promise<void>;
   /** Resumes the job later with this data (BullMQ: moveToDelayed, then DelayedError). */
   wait(work: InvoiceJob, delayMs: number): Promise<string>;
+  /** Resumes the job later with whatever data it then has (another worker holds the invoice). */
+  later(delayMs: number): Promise<string>;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function runInvoiceSteps(
     const out = await announcer.step(current);
     if (out.kind === 'done') return 'settled';
     if (out.kind === 'wait') return io.wait(out.work, out.delayMs);
+    if (out.kind === 'busy') return io.later(out.delayMs);
     current = out.work;
     await io.save(current);
   }
@@ -58,6 +61,7 @@ export function invoiceStepProcessor(deps: { announcer: InvoiceAnnouncer; log: L
       return await runInvoiceSteps(deps.announcer, work, {
         save: (w) => job.updateData(w),
         wait: (w, delayMs) => delayJob(job, token, now() + delayMs, w),
+        later: (delayMs) => delayJob(job, token, now() + delayMs),
       });
     } catch (err) {
       if (err instanceof DelayedError) throw err;

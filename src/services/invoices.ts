@@ -47,8 +47,13 @@ import type { RequestNotifier } from './notifier';
 
 export type InvoiceStepOutcome =
   | { kind: 'next'; work: InvoiceJob }
-  /** Resume later: the PDF is retried quietly, or another worker holds the invoice. */
-  | { kind: 'wait'; work: InvoiceJob; delayMs: number; reason: 'pdf_later' | 'busy' }
+  /** Resume later with this data: the PDF is retried quietly. */
+  | { kind: 'wait'; work: InvoiceJob; delayMs: number }
+  /**
+   * Another worker holds the invoice (a stalled job's first run still working): try again later
+   * with the data as it will then be, never with this caller's copy, which may be a step behind.
+   */
+  | { kind: 'busy'; delayMs: number }
   | { kind: 'done' };
 
 export interface InvoiceAnnouncerSettings {
@@ -87,7 +92,7 @@ export class InvoiceAnnouncer {
       this.deps.settings.lockMs,
       () => this.stepLocked(work),
     );
-    if (!locked.acquired) return { kind: 'wait', work, delayMs: 1000, reason: 'busy' };
+    if (!locked.acquired) return { kind: 'busy', delayMs: 1000 };
     return locked.value;
   }
 
@@ -139,7 +144,6 @@ export class InvoiceAnnouncer {
               kind: 'wait',
               work: { ...w, step: 'pdf' },
               delayMs: this.deps.settings.pdfRetryMs,
-              reason: 'pdf_later',
             }
         : { kind: 'next', work: { ...w, step: 'reconcile' } };
     let bytes: Buffer;
@@ -234,7 +238,6 @@ export class InvoiceAnnouncer {
           kind: 'wait',
           work: { ...done, step: 'pdf' },
           delayMs: this.deps.settings.pdfRetryMs,
-          reason: 'pdf_later',
         };
   }
 }
