@@ -849,7 +849,7 @@ function entitlementLine(v: EntitlementView): string {
     const name = r.displayName ? ` “${escapeMrkdwn(truncate(r.displayName, 120))}”` : '';
     const order = r.reservationOrderId ? `reservation order ${code(r.reservationOrderId)}, ` : '';
     const term = reservationTerm(r);
-    return `      reservation${name}: ${order}${scopeText(r)}, quantity ${r.quantity ?? 'unknown'}, ${term ? `${humanTerm(term)} term` : 'term unknown'}, expires ${day(r.expiryDateTime)}${r.provisioningState ? ` (${escapeMrkdwn(r.provisioningState)})` : ''}`;
+    return `      reservation${name}: ${order}${scopeText(r)}, quantity ${r.quantity ?? 'unknown'}, ${term ? `term ${humanTerm(term)}` : 'term unknown'}, expires ${day(r.expiryDateTime)}${r.provisioningState ? ` (${escapeMrkdwn(r.provisioningState)})` : ''}`;
   });
   const problem = reservationProblemText(v.reservationProblem);
   const note = problem ? [`      _${problem}_`] : [];

@@ -391,7 +391,7 @@ describe('entitlements with reservation details', () => {
     expect(text).toContain('reservation order `ri-order-9`');
     expect(text).toContain('single scope (/subscriptions/sub-1)');
     expect(text).toContain('quantity 2');
-    expect(text).toContain('3 years term');
+    expect(text).toContain('term 3 years');
     expect(text).toContain('expires 2029-01-15');
     expect(text).toContain('order `pc-order-1`');
     expectValid(answer.blocks);
