@@ -84,8 +84,7 @@ export interface EntitlementFacts {
   fulfillmentState?: string | undefined;
   expiryDate?: string | undefined;
   entitledArtifacts?:
-    | readonly { link?: { uri: string } | undefined; resourceId?: string | undefined }[]
-    | undefined;
+    readonly { link?: { uri: string } | undefined; resourceId?: string | undefined }[] | undefined;
   includedEntitlements?: readonly EntitlementFacts[] | undefined;
 }
 
@@ -109,8 +108,7 @@ export interface BalanceFacts {
   lastPaymentAmount?: number | undefined;
   latestInvoiceDate?: string | undefined;
   details?:
-    | readonly { invoiceType: string; summary: { balanceAmount: number; currencyCode: string } }[]
-    | undefined;
+    readonly { invoiceType: string; summary: { balanceAmount: number; currencyCode: string } }[] | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
