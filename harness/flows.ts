@@ -1,6 +1,6 @@
 import { SEED } from '../fakes/partner-center';
 import { inputValues, stateValue, type StateValues } from '../fakes/slack/inbound';
-import type { FakeView } from '../fakes/slack/types';
+import type { FakeMessage, FakeView } from '../fakes/slack/types';
 import { waitFor } from './processes';
 import type { World as FullWorld } from './world';
 
@@ -16,6 +16,8 @@ export interface FormChoice {
   quantity?: number | string;
   azureSubscription?: string;
   justification?: string;
+  /** The attestation checkbox, ticked (only for SKUs that enforce attestation). */
+  attestation?: boolean;
 }
 
 export const RESERVATION: FormChoice = {
@@ -51,6 +53,7 @@ export function formValues(c: Partial<FormChoice>): StateValues {
   if (c.azureSubscription !== undefined)
     v.azure_subscription = stateValue.externalSelect(c.azureSubscription);
   v.justification = stateValue.plainText(c.justification ?? null);
+  if (c.attestation) v.attestation = stateValue.checkboxes(['accepted']);
   return inputValues(v);
 }
 
@@ -96,13 +99,20 @@ export async function choose(
     state: formValues(state),
   });
   if (res.status !== 200) throw new Error(`${field} action answered ${res.status}`);
-  await waitFor(
+  const update = await waitFor(
     () =>
       w.slack.callsTo('views.update').filter((c) => (c.args as { view_id?: string }).view_id === view.id)[
         before
       ],
     20_000,
   );
+  // Slack refusing the bot's re-rendered form is a bug to surface here, not a step to skip.
+  const answer = update.response as { ok?: boolean; error?: string; response_metadata?: unknown };
+  if (!answer.ok) {
+    throw new Error(
+      `views.update after ${field} refused: ${answer.error} ${JSON.stringify(answer.response_metadata)}`,
+    );
+  }
   return w.slack.views.get(view.id)!;
 }
 
@@ -177,4 +187,64 @@ export async function requestPurchase(w: World, choice: FormChoice, user = 'U0RE
   const id = /PR-[A-F0-9]+/.exec(card.text)?.[0];
   if (!id) throw new Error(`no request id in card: ${card.text}`);
   return id;
+}
+
+/** The flows that read the bot's saved state too. */
+type WithBot = Pick<FullWorld, 'slack' | 'inbound' | 'bot'>;
+
+// ------------------------------------------------------------------ after the request
+
+export function cardOf(w: WithBot, id: string): FakeMessage {
+  const card = w.slack.messages('C0APPROVALS').find((m) => !m.thread_ts && m.text.includes(id));
+  if (!card) throw new Error(`no card for ${id}`);
+  return card;
+}
+
+export async function click(
+  w: WithBot,
+  id: string,
+  action: 'approve_request' | 'reject_request' | 'cancel_order',
+  user: string,
+) {
+  return w.inbound.action({
+    action_id: action,
+    message: cardOf(w, id),
+    channel_id: 'C0APPROVALS',
+    user,
+    value: id,
+  });
+}
+
+export async function finalState(
+  w: WithBot,
+  id: string,
+  states = ['confirmed', 'failed', 'rejected', 'expired', 'cancelled'],
+  timeoutMs = 20_000,
+) {
+  return waitFor(async () => {
+    const r = await w.bot.repo.get(id);
+    return r && states.includes(r.status) ? r : undefined;
+  }, timeoutMs);
+}
+
+/**
+ * The request's DM thread once it says all of `until`: messages are posted after the state is saved,
+ * so they can land a moment after the state a test waited for. On timeout, the text as it is.
+ */
+export function threadText(w: WithBot, id: string, ...until: RegExp[]): Promise<string> {
+  const read = () =>
+    w.bot.repo.get(id).then((r) => {
+      const ch = r?.slack.threadChannel;
+      const ts = r?.slack.threadTs;
+      return ch && ts
+        ? w.slack
+            .thread(ch, ts)
+            .map((m) => m.text)
+            .join('\n')
+        : '';
+    });
+  return waitFor(async () => {
+    const text = await read();
+    return until.every((p) => p.test(text)) ? text : undefined;
+  }).catch(read);
 }

@@ -264,6 +264,7 @@ export function createServices(a: Adapters): Services {
     requests: a.requests,
     notifier,
     log: log.child({ module: 'confirm' }),
+    readProvisioning: a.pricingApi !== undefined,
   });
   const lifecycle = new LifecycleService({
     pc: a.pc,

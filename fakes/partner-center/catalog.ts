@@ -80,6 +80,8 @@ export class Catalog {
   private readonly index = new Map<string, AvailabilityRef>();
   /** productId → ARM regions with no stock. */
   private readonly noStock = new Map<string, Set<string>>();
+  /** `PRODUCT:SKU` → attestation properties set by the test control (POST /_sim/catalog/attestation). */
+  private readonly attestations = new Map<string, NonNullable<SkuDef['attestationProperties']>>();
 
   constructor(opts: CatalogOptions = {}) {
     const extraSkus = opts.extraSkus ?? 0;
@@ -105,6 +107,7 @@ export class Catalog {
   reset(): void {
     this.generations.clear();
     this.noStock.clear();
+    this.attestations.clear();
     // The seeded out-of-stock region: the inventory-check product and the documented check-inventory example.
     this.setStock(SEED.inventoryCheck.productId, SEED.inventoryCheck.outOfStockRegion, false);
     this.setStock('DZH318Z0BQ3P', 'japanwest', false);
@@ -117,12 +120,34 @@ export class Catalog {
   sku(product: ProductDef, skuId: string): SkuDef | undefined {
     if (this.generated.isGenerated(product)) return this.generated.sku(product, skuId);
     const wanted = upper(skuId);
-    return product.skus.find((s) => upper(s.id) === wanted);
+    const found = product.skus.find((s) => upper(s.id) === wanted);
+    return found ? this.withAttestation(product, found) : undefined;
+  }
+
+  /**
+   * A test control: make a SKU enforce attestation (or stop), as Windows 365 does (D
+   * product-resources.md AttestationProperties). The bot's three kinds have no documented SKU that
+   * enforces attestation, so tests turn it on for one of theirs.
+   */
+  setAttestation(
+    productId: string,
+    skuId: string,
+    props: NonNullable<SkuDef['attestationProperties']> | undefined,
+  ): void {
+    const key = `${upper(productId)}:${upper(skuId)}`;
+    if (props) this.attestations.set(key, props);
+    else this.attestations.delete(key);
+  }
+
+  private withAttestation(product: ProductDef, s: SkuDef): SkuDef {
+    const props = this.attestations.get(`${upper(product.id)}:${upper(s.id)}`);
+    return props ? { ...s, attestationProperties: props } : s;
   }
 
   /** A product's SKUs (generated ones are made on each call, never kept). */
   skusOf(product: ProductDef): SkuDef[] {
-    return this.generated.isGenerated(product) ? this.generated.skus(product) : product.skus;
+    if (this.generated.isGenerated(product)) return this.generated.skus(product);
+    return product.skus.map((s) => this.withAttestation(product, s));
   }
 
   /**

@@ -573,6 +573,24 @@ export class Pipeline {
         }
         return json(200, { ok: true });
       }
+      case 'POST /_sim/catalog/attestation': {
+        const parsed = z
+          .object({
+            productId: z.string(),
+            skuId: z.string(),
+            attestationType: z.string().default('Windows365'),
+            enforceAttestation: z.boolean().default(true),
+          })
+          .safeParse(body);
+        if (!parsed.success) return bad(parsed.error);
+        const { productId, skuId, attestationType, enforceAttestation } = parsed.data;
+        this.state.catalog.setAttestation(
+          productId,
+          skuId,
+          enforceAttestation ? { attestationType, enforceAttestation } : undefined,
+        );
+        return json(200, { ok: true });
+      }
       case 'POST /_sim/inventory': {
         const parsed = z
           .object({ productId: z.string(), region: z.string(), inStock: z.boolean() })

@@ -357,6 +357,34 @@ export class CatalogService {
     );
     return found ?? [];
   }
+
+  /**
+   * Every segment's availabilities (no targetSegment: "all segments except nonprofit"), to tell a
+   * requester that a term is for another segment rather than gone.
+   */
+  async availabilitiesOfAnySegment(
+    productId: string,
+    skuId: string,
+    country: string,
+    opts: { azurePlan: boolean; kind: Kind },
+  ): Promise<AvailabilityInfo[]> {
+    const scope = scopeOf(opts.kind, opts.azurePlan);
+    const found = await this.cache.get(
+      'availabilities-any',
+      `${country}:${productId}:${skuId}:${scope ?? '-'}`,
+      () =>
+        orMissing(async () => {
+          const res = await this.pc.listAvailabilities(
+            productId,
+            skuId,
+            country,
+            scope ? { reservationScope: scope } : {},
+          );
+          return res.items.map(availabilityInfo);
+        }),
+    );
+    return found ?? [];
+  }
 }
 
 /** Reservations on an Azure plan are read with reservationScope=AzurePlan; nothing else takes a scope. */

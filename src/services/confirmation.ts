@@ -16,10 +16,15 @@ export type ConfirmOutcome = 'confirmed' | 'retry' | 'attention' | 'skip';
 export class ConfirmationService {
   constructor(
     private readonly deps: {
-      pc: Pick<PartnerCenterApi, 'getOrder' | 'listOrders' | 'listOrdersByBillingType'>;
+      pc: Pick<
+        PartnerCenterApi,
+        'getOrder' | 'listOrders' | 'listOrdersByBillingType' | 'getOrderProvisioningStatus'
+      >;
       requests: RequestStore;
       notifier: RequestNotifier;
       log: Logger;
+      /** Provisioning status is App+User only: read it (to name unfulfilled lines) when the bot may. */
+      readProvisioning: boolean;
     },
   ) {}
 
@@ -70,9 +75,10 @@ export class ConfirmationService {
   }
 
   private async needsAction(r: PurchaseRequest, order: OrderSummary): Promise<ConfirmOutcome> {
+    const lines = await this.affectedLines(r, order);
     const res = await this.deps.requests.apply(
       r.id,
-      { type: 'order_status', orderId: order.id, orderStatus: order.status, lines: order.lineItems },
+      { type: 'order_status', orderId: order.id, orderStatus: order.status, lines },
       'pipeline',
       order.status,
     );
@@ -86,10 +92,32 @@ export class ConfirmationService {
         kind: 'order_status',
         orderId: order.id,
         orderStatus: order.status,
-        lines: order.lineItems,
+        lines,
       });
     }
     return 'attention';
+  }
+
+  /**
+   * The line items Microsoft did not fulfil ("Get order provisioning status": Unfulfilled, or still
+   * PrefulfillmentPending), when the bot may read it; otherwise every line of the order.
+   */
+  private async affectedLines(r: PurchaseRequest, order: OrderSummary): Promise<OrderSummary['lineItems']> {
+    if (!this.deps.readProvisioning) return order.lineItems;
+    try {
+      const status = await this.deps.pc.getOrderProvisioningStatus(r.customerId, order.id);
+      const unfulfilled = new Set(
+        status.items.filter((s) => s.status !== 'fulfilled').map((s) => s.lineItemNumber),
+      );
+      const lines = order.lineItems.filter((l, i) => unfulfilled.has(l.lineItemNumber ?? i));
+      return lines.length > 0 ? lines : order.lineItems;
+    } catch (err) {
+      this.deps.log.warn(
+        { err, requestId: r.id, orderId: order.id },
+        'could not read the provisioning status',
+      );
+      return order.lineItems;
+    }
   }
 }
 

@@ -18,6 +18,7 @@ export interface FactSource extends Pick<
   | 'product'
   | 'sku'
   | 'availabilities'
+  | 'availabilitiesOfAnySegment'
   | 'inventory'
   | 'registration'
 > {
@@ -33,6 +34,7 @@ export function factSource(catalog: CatalogService, pricing: PriceLookup): FactS
     product: (p, c, o) => catalog.product(p, c, o),
     sku: (p, s, c, o) => catalog.sku(p, s, c, o),
     availabilities: (p, s, c, o) => catalog.availabilities(p, s, c, o),
+    availabilitiesOfAnySegment: (p, s, c, o) => catalog.availabilitiesOfAnySegment(p, s, c, o),
     inventory: (q) => catalog.inventory(q),
     registration: (c, s) => catalog.registration(c, s),
     price: (q, currency) => pricing.price(q, currency),

@@ -177,7 +177,10 @@ export class IntakeService {
     const [inventory, registration] = await Promise.all([
       sku.needsInventoryCheck &&
       availability &&
-      (kind !== 'azure_reservation' || subscriptionId || choice === NEW_AZURE_PLAN)
+      // Checked in the context of a usable subscription only: another is refused anyway.
+      (kind !== 'azure_reservation' ||
+        (chosenSub !== undefined && chosenSub.type !== 'other' && chosenSub.active) ||
+        choice === NEW_AZURE_PLAN)
         ? facts.inventory({
             country,
             customerId: customer.id,
@@ -187,7 +190,9 @@ export class IntakeService {
             region: sku.region,
           })
         : Promise.resolve(undefined),
-      subscriptionId ? facts.registration(customer.id, subscriptionId) : Promise.resolve(undefined),
+      subscriptionId && chosenSub?.type !== 'other' && chosenSub?.active
+        ? facts.registration(customer.id, subscriptionId)
+        : Promise.resolve(undefined),
     ]);
 
     const quantity =
@@ -214,6 +219,13 @@ export class IntakeService {
     const all: FieldProblems = { ...ruleProblems, ...problems };
     if (!availability && otherScope.some((a) => a.id === form.availability?.value)) {
       all.availability = { code: 'scope_mismatch' };
+    } else if (!availability && form.availability) {
+      const elsewhere = (
+        await facts.availabilitiesOfAnySegment(form.product.value, form.sku.value, country, opts)
+      ).find((a) => a.id === form.availability?.value);
+      if (elsewhere?.segment && elsewhere.segment !== segment) {
+        all.availability = { code: 'segment_mismatch', segment, offered: elsewhere.segment };
+      }
     }
     if (Object.keys(all).length > 0 || !availability) {
       return { complete: true, problems: all, attestationText: attestation, newPlanFor };

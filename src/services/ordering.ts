@@ -5,6 +5,7 @@ import type { CheckoutAnswer, PurchaseLine } from '../partner-center/client';
 import { msRequestId, type WriteStep } from '../purchases/idempotency';
 import { findRequestOrder, taggedFriendlyName } from '../purchases/matching';
 import {
+  ordersOf,
   subscriptionOf,
   type CartProgress,
   type Failure,
@@ -269,7 +270,40 @@ export class OrderingService {
       orders: bought.orders,
       refusedGroups: bought.refusedGroups,
     });
+    await this.finalStatusNow(ordered);
     return { kind: 'done' };
+  }
+
+  /**
+   * The order read by id right after checkout (a GET by id has no list delay): an order that
+   * already ended in a status that needs people (error, pending review…) says so now, not after
+   * the confirmation delay. A failed read changes nothing: the confirmation reads it again.
+   */
+  private async finalStatusNow(r: PurchaseRequest): Promise<void> {
+    const current = await Promise.all(
+      ordersOf(r).map((o) =>
+        this.deps.pc
+          .getOrder(r.customerId, o.id)
+          .then(orderSummary)
+          .catch(() => o),
+      ),
+    );
+    const problem = current.find((o) => orderOutcome(o.status) === 'needs_action');
+    if (!problem) return;
+    const res = await this.deps.requests.apply(
+      r.id,
+      { type: 'order_status', orderId: problem.id, orderStatus: problem.status, lines: problem.lineItems },
+      'pipeline',
+      problem.status,
+    );
+    if (!res.ok || !res.changed) return;
+    await this.deps.notifier.refresh(res.request);
+    await this.deps.notifier.notify(res.request, {
+      kind: 'order_status',
+      orderId: problem.id,
+      orderStatus: problem.status,
+      lines: problem.lineItems,
+    });
   }
 
   /** The cart line, with the catalog item read again just before buying (ids are reissued). */

@@ -174,29 +174,26 @@ export function buildRequestModal(state: ModalState): View {
   });
   verdict('quantity');
   if (state.attestationText) {
+    // The statement is longer than a checkbox label may be (75 characters): shown above the box.
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(
+        `*Microsoft requires this statement for this product:*\n${quote(state.attestationText, 1500)}`,
+      ),
+    });
+    const accept = {
+      text: plain('I accept the statement above', LIMITS.optionText),
+      value: ATTESTATION_ACCEPTED,
+    };
     blocks.push({
       type: 'input',
       block_id: IDS.blocks.attestation,
-      label: plain('Microsoft requires this statement'),
+      label: plain('Attestation'),
       element: {
         type: 'checkboxes',
         action_id: IDS.blocks.attestation,
-        options: [
-          {
-            text: mrkdwn(escapeMrkdwn(truncate(state.attestationText, 150)), 150),
-            value: ATTESTATION_ACCEPTED,
-          },
-        ],
-        ...(v.attestation
-          ? {
-              initial_options: [
-                {
-                  text: mrkdwn(escapeMrkdwn(truncate(state.attestationText, 150)), 150),
-                  value: ATTESTATION_ACCEPTED,
-                },
-              ],
-            }
-          : {}),
+        options: [accept],
+        ...(v.attestation ? { initial_options: [accept] } : {}),
       },
     });
     verdict('attestation');

@@ -1,60 +1,17 @@
 import { SEED } from '../../fakes/partner-center';
-import type { FakeMessage } from '../../fakes/slack/types';
-import { requestPurchase, RESERVATION, SOFTWARE } from '../../harness/flows';
+import {
+  cardOf,
+  click,
+  finalState,
+  requestPurchase,
+  RESERVATION,
+  SOFTWARE,
+  threadText,
+} from '../../harness/flows';
 import { waitFor } from '../../harness/processes';
 import { ordersOf } from '../../src/purchases/model';
 import { injectFault, simControl, simOrders, simOrdersOf } from '../../harness/sim';
 import { startWorld, type World } from '../../harness/world';
-
-function cardOf(w: World, id: string): FakeMessage {
-  const card = w.slack.messages('C0APPROVALS').find((m) => !m.thread_ts && m.text.includes(id));
-  if (!card) throw new Error(`no card for ${id}`);
-  return card;
-}
-
-async function click(w: World, id: string, action: 'approve_request' | 'reject_request', user: string) {
-  return w.inbound.action({
-    action_id: action,
-    message: cardOf(w, id),
-    channel_id: 'C0APPROVALS',
-    user,
-    value: id,
-  });
-}
-
-async function finalState(
-  w: World,
-  id: string,
-  states = ['confirmed', 'failed', 'rejected', 'expired', 'cancelled'],
-  timeoutMs = 20_000,
-) {
-  return waitFor(async () => {
-    const r = await w.bot.repo.get(id);
-    return r && states.includes(r.status) ? r : undefined;
-  }, timeoutMs);
-}
-
-/**
- * The request's DM thread once it says all of `until`: messages are posted after the state is saved,
- * so they can land a moment after the state a test waited for. On timeout, the text as it is.
- */
-function threadText(w: World, id: string, ...until: RegExp[]): Promise<string> {
-  const read = () =>
-    w.bot.repo.get(id).then((r) => {
-      const ch = r?.slack.threadChannel;
-      const ts = r?.slack.threadTs;
-      return ch && ts
-        ? w.slack
-            .thread(ch, ts)
-            .map((m) => m.text)
-            .join('\n')
-        : '';
-    });
-  return waitFor(async () => {
-    const text = await read();
-    return until.every((p) => p.test(text)) ? text : undefined;
-  }).catch(read);
-}
 
 async function ordersFor(w: World, id: string) {
   return simOrdersOf(w.sim.url, id);
