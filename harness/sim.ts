@@ -30,9 +30,22 @@ export async function injectFault(simUrl: string, rule: Record<string, unknown>)
   await simControl(simUrl, '/_sim/faults', rule);
 }
 
-/** The simulator's orders a request made: every cart line the bot makes starts with the request id. */
-export async function simOrdersOf(simUrl: string, requestId: string): Promise<SimOrder[]> {
+/**
+ * The simulator's orders a request made: every cart line the bot makes starts with the request id
+ * (`PR-X ` for the purchase, `PR-X-plan ` for an Azure plan bought first). `part` narrows to one.
+ */
+export async function simOrdersOf(
+  simUrl: string,
+  requestId: string,
+  part?: 'purchase' | 'plan',
+): Promise<SimOrder[]> {
+  const tags =
+    part === 'plan'
+      ? [`${requestId}-plan `]
+      : part === 'purchase'
+        ? [`${requestId} `]
+        : [`${requestId} `, `${requestId}-plan `];
   return (await simOrders(simUrl)).filter((o) =>
-    o.lineItems.some((l) => (l.friendlyName ?? '').startsWith(`${requestId} `)),
+    o.lineItems.some((l) => tags.some((t) => (l.friendlyName ?? '').startsWith(t))),
   );
 }

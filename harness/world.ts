@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { startBot, type Bot } from '../src/main';
+import { startBot, type Bot, type BotOverrides } from '../src/main';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../fakes/partner-center';
 import { SlackInbound } from '../fakes/slack/inbound';
 import { startSlackFake } from '../fakes/slack';
@@ -18,7 +18,17 @@ export interface World {
 }
 
 export async function startWorld(
-  opts: { env?: Record<string, string | undefined>; sim?: SimulatorOptions; prefix?: string } = {},
+  opts: {
+    env?: Record<string, string | undefined>;
+    sim?: SimulatorOptions;
+    prefix?: string;
+    /** The bot's own overrides (its clock, a dispatcher trusting the simulator's authority…). */
+    bot?: Omit<BotOverrides, 'logger'>;
+    /** Environment computed from the running simulator (its authority URLs, say). */
+    envFromSim?: (sim: Simulator) => Record<string, string | undefined>;
+    /** Overrides that need the running simulator (a dispatcher trusting its authority's certificate). */
+    botFromSim?: (sim: Simulator) => Omit<BotOverrides, 'logger'>;
+  } = {},
 ): Promise<World> {
   const sim = await startSimulator({
     port: 0,
@@ -41,10 +51,13 @@ export async function startWorld(
     REGISTRATION_POLL_CAP_MS: '400',
     PURCHASE_RETRY_BASE_MS: '200',
     ...opts.env,
+    ...opts.envFromSim?.(sim),
   });
   const bot = await startBot(config, {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     partnerCenterTimeoutMs: 5000,
+    ...opts.bot,
+    ...opts.botFromSim?.(sim),
   });
   const inbound = new SlackInbound(`${bot.url}/slack/events`, SIGNING_SECRET, { fake: slack });
   return {

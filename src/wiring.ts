@@ -168,8 +168,7 @@ export interface Services {
 export function createServices(a: Adapters): Services {
   const { config, log, now } = a;
   const catalogSettings = {
-    defaultSegment:
-      config.partnerCenter.cloud === 'usgov' ? ('government' as const) : ('commercial' as const),
+    forcedSegment: config.partnerCenter.cloud === 'usgov' ? ('government' as const) : undefined,
     shortTtlMs: 60_000,
   };
   const catalog = new CatalogService(a.pc, a.cache, catalogSettings);
@@ -339,17 +338,18 @@ export function createServices(a: Adapters): Services {
     slack: a.slack,
     log: log.child({ module: 'home' }),
   });
+  const options = new OptionsService({ catalog, access, markets: a.markets });
   const forms = new FormService({
     intake,
     access,
     catalog,
+    options,
     notifier,
     slack: a.slack,
     maxQuantity: config.policy.maxQuantity,
     log: log.child({ module: 'forms' }),
   });
   const commands = new CommandService({ requests: a.requests, access, approvals, finance, audit });
-  const options = new OptionsService({ catalog, access, markets: a.markets });
   const channelHealth = new ChannelHealth({
     slack: a.slack,
     channels: config.channels,

@@ -773,8 +773,11 @@ async function statement(ctx: Ctx): Promise<SimResponse> {
 
 function subscriptionsOfCustomer(ctx: Ctx): SimResponse {
   const customer = customerOf(ctx);
+  // D get-a-list-of-subscriptions-by-order.md: `?order_id=` lists the subscriptions an order created.
+  const orderId = queryParam(ctx.url, 'order_id');
   const items = [...ctx.state.subscriptions.values()]
     .filter((s) => s.customerId.toLowerCase() === customer.id.toLowerCase())
+    .filter((s) => orderId === undefined || s.orderId === orderId)
     .sort((a, b) => a.createdAt - b.createdAt || a.friendlyName.localeCompare(b.friendlyName))
     .map(renderSubscription);
   return json(200, collection(items, `/customers/${customer.id}/subscriptions`));

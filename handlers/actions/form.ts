@@ -30,6 +30,7 @@ export function registerFormActions(app: App, deps: HandlerDeps): void {
             metadata: decodeMetadata(view.private_metadata),
           },
           field,
+          body.user.id,
         ),
       );
     });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { startBot, type Bot } from '../../src/main';
+import { tagOf } from '../../src/purchases/matching';
 import { isFinal, type PurchaseRequest } from '../../src/purchases/model';
 import { SEED, startSimulator, type Simulator } from '../../fakes/partner-center';
 import { startSlackFake } from '../../fakes/slack';
@@ -836,13 +837,17 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   const orders = (await simOrders(sim.url)).filter((o) => !seededOrders.has(o.id));
   // Every cart line the bot makes starts with its request id, so a request's orders are known even
   // when a rollback made the bot forget its cart.
+  // The purchase's orders and a new Azure plan's orders are told apart by their tags.
   const ordersByRequest = new Map<string, SimOrder[]>();
+  const planOrdersByRequest = new Map<string, SimOrder[]>();
   for (const o of orders) {
-    const key = /^(PR-[A-Z0-9]+) /.exec(o.lineItems[0]?.friendlyName ?? '')?.[1] ?? '';
-    ordersByRequest.set(key, [...(ordersByRequest.get(key) ?? []), o]);
+    const tag = tagOf(o.lineItems[0]?.friendlyName);
+    const into = tag?.part === 'plan' ? planOrdersByRequest : ordersByRequest;
+    const key = tag?.requestId ?? '';
+    into.set(key, [...(into.get(key) ?? []), o]);
   }
   const orphanOrders = orders.filter((o) => {
-    const key = /^(PR-[A-Z0-9]+) /.exec(o.lineItems[0]?.friendlyName ?? '')?.[1];
+    const key = tagOf(o.lineItems[0]?.friendlyName)?.requestId;
     return !key || !requests.has(key);
   });
 
@@ -854,7 +859,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   for (const r of requests.values()) {
     byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
     const mine = ordersByRequest.get(r.id) ?? [];
-    if (mine.length > 1) {
+    if (mine.length > 1 || (planOrdersByRequest.get(r.id) ?? []).length > 1) {
       duplicateOrders++;
       problems.push(await problemOf(ctx, r.id, 'duplicate_order', r, mine));
     }

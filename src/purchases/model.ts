@@ -209,6 +209,8 @@ export interface SlackRefs {
   approverDms?: Record<string, { channel: string; ts: string }> | undefined;
   /** Set when the card could not be posted (e.g. the bot is not in the approvals channel). */
   cardUndeliverable?: boolean | undefined;
+  /** The thread message about a software order, carrying Cancel order while the window is open. */
+  orderMessageTs?: string | undefined;
 }
 
 /** A software order's cancellation through Partner Center, inside Microsoft's window. */

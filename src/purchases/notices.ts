@@ -28,6 +28,7 @@ export type Notice =
   | { kind: 'card_undeliverable' }
   | { kind: 'cancel_window_closing'; until: number }
   | { kind: 'order_cancelled'; by: string }
+  | { kind: 'cancel_refused'; by: string; windowClosed: boolean; pcMessage?: string | undefined }
   | {
       kind: 'invoiced';
       invoiceId: string;
@@ -50,4 +51,5 @@ export const APPROVER_ALARMS: ReadonlySet<NoticeKind> = new Set<NoticeKind>([
   'withdrawn',
   'cancel_window_closing',
   'order_cancelled',
+  'cancel_refused',
 ]);

@@ -1,5 +1,4 @@
 import { isAppError } from '../errors';
-import { PartnerCenterError } from '../partner-center/errors';
 import type { Availability, Customer, Product, Sku, Subscription } from '../partner-center/schemas';
 import { KIND_TARGET_VIEW, type Kind, type RegistrationState, type Segment } from '../purchases/model';
 import type { SubscriptionFact } from '../purchases/policy';
@@ -118,8 +117,8 @@ export interface InventoryQuery {
 }
 
 export interface CatalogSettings {
-  /** The segment catalogs are read for when the customer's own is not known (US Government: government). */
-  defaultSegment: Segment;
+  /** Every customer's segment, when the cloud decides it (US Government: government). */
+  forcedSegment?: Segment | undefined;
   /** Page size when walking every customer (Partner Center's list pages). */
   customerPageSize?: number;
   /** How long an inventory or registration answer is reused: they change within minutes. */
@@ -193,10 +192,9 @@ export class CatalogService {
         const list = await this.pc.getCustomerAgreements(customerId, 'MicrosoftCustomerAgreement');
         return { accepted: list.items.length > 0 };
       } catch (err) {
-        if (
-          isAppError(err, 'pc_credentials_missing') ||
-          (err instanceof PartnerCenterError && err.appOnlyRefused)
-        ) {
+        // Partner Center cannot tell us (no App+User sign-in, or the read is refused): checkout then
+        // refuses with 403/13605 and the requester gets the same next step.
+        if (isAppError(err, 'pc_credentials_missing') || isAppError(err, 'pc_auth')) {
           return { accepted: null };
         }
         throw err;
@@ -253,6 +251,8 @@ export class CatalogService {
   }
 
   async segment(customerId: string): Promise<Segment> {
+    // Partner Center for Microsoft Cloud for US Government sells to government customers only.
+    if (this.settings.forcedSegment) return this.settings.forcedSegment;
     return this.cache.get('segment', customerId, async () =>
       segmentOf(await this.pc.getCustomerQualifications(customerId)),
     );

@@ -9,6 +9,7 @@ import { slackErrorCode } from '../slack/port';
 import type { AccessService } from './access';
 import type { CatalogService } from './catalog';
 import type { Evaluation, IntakeService } from './intake';
+import type { OptionsService } from './options';
 import type { RequestNotifier } from './notifier';
 
 /** How Slack should be answered when the form is submitted, and what to do after. */
@@ -34,6 +35,7 @@ export class FormService {
       intake: IntakeService;
       access: AccessService;
       catalog: CatalogService;
+      options: Pick<OptionsService, 'warm'>;
       notifier: RequestNotifier;
       slack: Pick<SlackPort, 'updateView'>;
       maxQuantity: number;
@@ -70,12 +72,17 @@ export class FormService {
   async choiceMade(
     view: { id: string; hash: string; values: FormValues; metadata: ModalMetadata },
     changed: string,
+    userId: string,
   ): Promise<void> {
     const values = fitting(view.values, view.metadata, changed);
-    const evaluation = await this.deps.intake.prefetch(values).catch((err: unknown) => {
-      this.deps.log.warn({ err }, 'form checks failed');
-      return undefined;
-    });
+    // The next fields' lists and this choice's checks, at the same time.
+    const [evaluation] = await Promise.all([
+      this.deps.intake.prefetch(values).catch((err: unknown) => {
+        this.deps.log.warn({ err }, 'form checks failed');
+        return undefined;
+      }),
+      this.deps.options.warm(values, userId),
+    ]);
     const problems = evaluation ? earlyProblems(evaluation.problems, values) : {};
     const next = this.render(values, { ...view.metadata, kind: values.kind }, problems, evaluation);
     try {

@@ -177,10 +177,10 @@ export class IntakeService {
     const [inventory, registration] = await Promise.all([
       sku.needsInventoryCheck &&
       availability &&
-      // Checked in the context of a usable subscription only: another is refused anyway.
+      // Checked in the context of a usable subscription only: another is refused anyway, and a new
+      // Azure plan does not exist yet (its reservation's cart says 10003 when there is no stock).
       (kind !== 'azure_reservation' ||
-        (chosenSub !== undefined && chosenSub.type !== 'other' && chosenSub.active) ||
-        choice === NEW_AZURE_PLAN)
+        (chosenSub !== undefined && chosenSub.type !== 'other' && chosenSub.active))
         ? facts.inventory({
             country,
             customerId: customer.id,

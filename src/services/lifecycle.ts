@@ -96,7 +96,22 @@ export class LifecycleService {
       const decision = decideRetry(err);
       if (decision.kind === 'refused') {
         this.deps.log.warn({ requestId, pcCode: decision.pcCode }, 'Partner Center refused the cancellation');
-        return decision.pcCode === '900117' ? 'cancel_window_closed' : 'not_cancellable';
+        const windowClosed = decision.pcCode === '900117';
+        // The window is over for this order either way: the Cancel order button goes.
+        const closed = await this.deps.requests.apply(
+          r.id,
+          { type: 'window_notice', notice: 'closed' },
+          'pipeline',
+        );
+        const current = closed.ok ? closed.request : r;
+        await this.deps.notifier.refresh(current);
+        await this.deps.notifier.notify(current, {
+          kind: 'cancel_refused',
+          by: r.orderCancellation.by,
+          windowClosed,
+          pcMessage: decision.pcMessage,
+        });
+        return windowClosed ? 'cancel_window_closed' : 'not_cancellable';
       }
       if (decision.kind === 'retry' && decision.answered)
         await this.deps.requests.apply(r.id, { type: 'cancel_order_answered' }, 'pipeline');

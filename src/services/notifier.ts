@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
-import type { PurchaseRequest, SlackRefs } from '../purchases/model';
+import { CANCELLATION } from '../purchases/lifecycle';
+import { ordersOf, type PurchaseRequest, type SlackRefs } from '../purchases/model';
 import { APPROVER_ALARMS, type Notice } from '../purchases/notices';
-import { buildApprovalCard, buildApproverDm, buildRequesterMessage, type Message } from '../slack/blocks';
+import {
+  buildApprovalCard,
+  buildApproverDm,
+  buildOrderMessage,
+  buildRequesterMessage,
+  type Message,
+} from '../slack/blocks';
 import { noticeText } from '../slack/messages';
 import { slackErrorCode, type SlackPort } from '../slack/port';
 import type { Locks } from '../store/lock';
@@ -86,7 +93,7 @@ export class Notifier implements RequestNotifier {
     }
     if (!r.slack.threadTs) {
       const dm = await this.slack.openDm(r.requesterId);
-      const msg = buildRequesterMessage(r, await this.cardLink(r), this.now());
+      const msg = buildRequesterMessage(r, await this.cardLink(r));
       const posted = await this.slack.postMessage({ channel: dm, text: msg.text, blocks: msg.blocks });
       r = await this.refs(r, { threadChannel: posted.channel, threadTs: posted.ts });
       if (r.slack.cardUndeliverable) await this.tellRequester(r, { kind: 'card_undeliverable' });
@@ -141,8 +148,20 @@ export class Notifier implements RequestNotifier {
       jobs.push(this.update(r, r.slack.cardChannel, r.slack.cardTs, card, 'approval card'));
     }
     if (r.slack.threadChannel && r.slack.threadTs) {
-      const msg = buildRequesterMessage(r, undefined, this.now());
+      const msg = buildRequesterMessage(r);
       jobs.push(this.update(r, r.slack.threadChannel, r.slack.threadTs, msg, "requester's message"));
+    }
+    if (r.slack.threadChannel && r.slack.orderMessageTs && ordersOf(r).length > 0) {
+      const intro = noticeText({ kind: 'ordered', orders: ordersOf(r), refusedGroups: [] }, r, 'requester');
+      jobs.push(
+        this.update(
+          r,
+          r.slack.threadChannel,
+          r.slack.orderMessageTs,
+          buildOrderMessage(r, intro, this.now()),
+          'order message',
+        ),
+      );
     }
     for (const dm of Object.values(r.slack.approverDms ?? {})) {
       jobs.push(this.update(r, dm.channel, dm.ts, buildApproverDm(r, undefined), 'approver DM'));
@@ -179,6 +198,10 @@ export class Notifier implements RequestNotifier {
 
   private async tellRequester(r: PurchaseRequest, notice: Notice): Promise<void> {
     const text = noticeText(notice, r, 'requester');
+    if ((notice.kind === 'ordered' || notice.kind === 'order_found') && this.cancellable(r)) {
+      await this.postOrderMessage(r, text);
+      return;
+    }
     try {
       if (r.slack.threadChannel && r.slack.threadTs) {
         await this.slack.postMessage({ channel: r.slack.threadChannel, threadTs: r.slack.threadTs, text });
@@ -187,6 +210,27 @@ export class Notifier implements RequestNotifier {
       }
     } catch (err) {
       this.deps.log.warn({ err, requestId: r.id, notice: notice.kind }, 'could not message the requester');
+    }
+  }
+
+  private cancellable(r: PurchaseRequest): boolean {
+    return CANCELLATION[r.kind].kind === 'partner_center';
+  }
+
+  /** A software order's message in the thread, with Cancel order while the window is open (kept up to date by refresh). */
+  private async postOrderMessage(r: PurchaseRequest, intro: string): Promise<void> {
+    if (!r.slack.threadChannel || !r.slack.threadTs || r.slack.orderMessageTs) return;
+    const msg = buildOrderMessage(r, intro, this.now());
+    try {
+      const posted = await this.slack.postMessage({
+        channel: r.slack.threadChannel,
+        threadTs: r.slack.threadTs,
+        text: msg.text,
+        blocks: msg.blocks,
+      });
+      await this.refs(r, { orderMessageTs: posted.ts });
+    } catch (err) {
+      this.deps.log.warn({ err, requestId: r.id }, 'could not post the order message');
     }
   }
 

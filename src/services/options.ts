@@ -122,6 +122,15 @@ export class OptionsService {
     return { kind: 'items', items: [] };
   }
 
+  /**
+   * Loads, into the shared cache, the lists the form will ask for next (subscriptions, products,
+   * SKUs, terms), so the first keystroke in each select is answered from memory.
+   */
+  async warm(form: FormValues, userId: string): Promise<void> {
+    const next = [IDS.blocks.azureSubscription, IDS.blocks.product, IDS.blocks.sku, IDS.blocks.availability];
+    await Promise.all(next.map((field) => this.list(field, form, '', userId).catch(() => undefined)));
+  }
+
   /** The reservation catalog to read: Azure plan, unless the chosen subscription is a legacy one. */
   private async azurePlan(form: FormValues, customerId: string): Promise<boolean> {
     if (form.kind !== 'azure_reservation') return false;

@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { orderOutcome, orderSummary } from '../partner-center/facts';
 import type { CheckoutAnswer, PurchaseLine } from '../partner-center/client';
 import { msRequestId, type WriteStep } from '../purchases/idempotency';
-import { findRequestOrder, taggedFriendlyName } from '../purchases/matching';
+import { findRequestOrder, taggedFriendlyName, taggedOrder } from '../purchases/matching';
 import {
   ordersOf,
   subscriptionOf,
@@ -147,11 +147,34 @@ export class OrderingService {
     }
     const plan = r.progress.plan;
     if (plan && plan.stage !== 'ready') return this.planStep(r, polls);
+    // The reads before the cart do not depend on each other: the registration status, the
+    // request's order if one exists already, and the current catalog item run at the same time.
+    // (Only on the first look: while a registration is pending, its polls alone go out.)
+    const reads =
+      r.progress.cart.stage === 'none' && polls === 0
+        ? this.beforeCart(r, 'purchase', () => this.purchaseLine(r))
+        : undefined;
     if (r.kind === 'azure_reservation' && r.progress.cart.stage === 'none' && step !== 'order') {
       const waiting = await this.registration(r, polls);
-      if (waiting) return waiting;
+      if (waiting) {
+        reads?.catch(() => undefined);
+        return waiting;
+      }
     }
-    return this.orderStep(r);
+    return this.orderStep(r, reads);
+  }
+
+  /** The reads a cart needs, started together: an order that already exists wins over making a line. */
+  private async beforeCart(
+    r: OrderingRequest,
+    scope: CartScope,
+    makeLine: () => Promise<PurchaseLine>,
+  ): Promise<{ existing: OrderSummary } | { line: PurchaseLine }> {
+    const [existing, line] = await Promise.allSettled([this.existingOrder(r, scope), makeLine()]);
+    if (existing.status === 'rejected') throw existing.reason;
+    if (existing.value) return { existing: existing.value };
+    if (line.status === 'rejected') throw line.reason;
+    return { line: line.value };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -241,15 +264,18 @@ export class OrderingService {
       catalogItemId: availability.catalogItemId,
       quantity: 1,
       billingCycle: 'one_time',
-      friendlyName: taggedFriendlyName(r.id, 'Azure plan'),
+      friendlyName: taggedFriendlyName(r.id, 'Azure plan', 'plan'),
     };
   }
 
   // -------------------------------------------------------------------------------------------------
   // The purchase
 
-  private async orderStep(r: OrderingRequest): Promise<StepOutcome> {
-    const bought = await this.buy(r, 'purchase', r.progress.cart, () => this.purchaseLine(r));
+  private async orderStep(
+    r: OrderingRequest,
+    reads?: Promise<{ existing: OrderSummary } | { line: PurchaseLine }>,
+  ): Promise<StepOutcome> {
+    const bought = await this.buy(r, 'purchase', r.progress.cart, () => this.purchaseLine(r), reads);
     if (bought.kind === 'unknown') return this.outcomeUnknown(r, bought);
     if (bought.orders.length === 0) {
       const e = bought.refusedGroups[0];
@@ -359,6 +385,7 @@ export class OrderingService {
     scope: CartScope,
     initial: CartProgress,
     makeLine: () => Promise<PurchaseLine>,
+    reads?: Promise<{ existing: OrderSummary } | { line: PurchaseLine }>,
   ): Promise<BuyOutcome> {
     const steps: { cart: WriteStep; checkout: WriteStep } =
       scope === 'plan'
@@ -370,9 +397,9 @@ export class OrderingService {
     if (cart.stage === 'none') {
       // A Redis that lost its last writes may have forgotten a cart this request already checked
       // out: look for the request's order before making a new cart (the tag in its friendly name).
-      const existing = await this.existingOrder(r, scope);
-      if (existing) return { kind: 'ordered', orders: [existing], refusedGroups: [] };
-      const line = await makeLine();
+      const before = await (reads ?? this.beforeCart(r, scope, makeLine));
+      if ('existing' in before) return { kind: 'ordered', orders: [before.existing], refusedGroups: [] };
+      const line = before.line;
       const created = await this.call(current, scope, () =>
         this.deps.pc.createPurchaseCart(r.customerId, line, {
           requestId: msRequestId(r.id, steps.cart, cart.attempt),
@@ -476,14 +503,10 @@ export class OrderingService {
   /** The request's order among the customer's one-time orders, if Partner Center lists one already. */
   private async existingOrder(r: OrderingRequest, scope: CartScope): Promise<OrderSummary | undefined> {
     const list = await this.deps.pc.listOrdersByBillingType(r.customerId, 'one_time');
-    const orders = list.items.map(orderSummary);
-    const target =
-      scope === 'plan'
-        ? { id: r.id, productId: AZURE_PLAN_PRODUCT, skuId: AZURE_PLAN_SKU, quantity: 1 }
-        : { id: r.id, productId: r.productId, skuId: r.skuId, quantity: r.quantity };
     // Only the exact (tagged) rule here: before any cart of ours exists, a structural match could be
-    // an order someone else placed.
-    return orders.find((o) => o.lineItems.some((l) => l.friendlyName.startsWith(`${target.id} `)));
+    // an order someone else placed. The plan's tag and the purchase's differ, so one is never taken
+    // for the other.
+    return taggedOrder(list.items.map(orderSummary), r.id, scope === 'plan' ? 'plan' : 'purchase');
   }
 
   private async outcomeUnknown(
@@ -523,8 +546,8 @@ export class OrderingService {
     if (!due) return { kind: 'wait', step: 'search', delayMs: this.deps.settings.orderListDelayMs, polls: 0 };
     const planPending = r.progress.plan && r.progress.plan.stage === 'cart';
     const target = planPending
-      ? { id: r.id, productId: AZURE_PLAN_PRODUCT, skuId: AZURE_PLAN_SKU, quantity: 1 }
-      : { id: r.id, productId: r.productId, skuId: r.skuId, quantity: r.quantity };
+      ? { id: r.id, part: 'plan' as const, productId: AZURE_PLAN_PRODUCT, skuId: AZURE_PLAN_SKU, quantity: 1 }
+      : { id: r.id, part: 'purchase' as const, productId: r.productId, skuId: r.skuId, quantity: r.quantity };
     const list = await this.deps.pc.listOrdersByBillingType(r.customerId, 'one_time');
     // Created after the cart: the attention began after the cart, so allow a margin of a day before it.
     const found = findRequestOrder(list.items.map(orderSummary), target, r.attention.since - 86_400_000);

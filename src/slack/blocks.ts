@@ -486,11 +486,7 @@ export function openQuestion(r: PurchaseRequest): string | undefined {
   return last?.role === 'approver' ? last.text : undefined;
 }
 
-export function buildRequesterMessage(
-  r: PurchaseRequest,
-  cardLink?: string,
-  now: number = Date.now(),
-): Message {
+export function buildRequesterMessage(r: PurchaseRequest, cardLink?: string): Message {
   const link = cardLink ? ` (<${cardLink}|approval card>)` : '';
   const text = truncate(
     `Your purchase request ${r.id} — ${r.quantity} × ${r.skuTitle} for ${r.customerName}: ${statusWords(r)}`,
@@ -526,11 +522,30 @@ export function buildRequesterMessage(
       text: plain('Submit again'),
       value: r.id,
     });
-  if (canCancelOrder(r, now)) buttons.push(cancelOrderButton(r));
+  // Cancel order lives on the order's own message in this thread (buildOrderMessage) and on the card.
   if (buttons.length) blocks.push({ type: 'actions', block_id: 'requester', elements: buttons });
-  if (canCancelOrder(r, now))
-    blocks.push({ type: 'context', elements: [mrkdwn(windowText(cancellableUntil(r) ?? now))] });
   return { text, blocks };
+}
+
+/**
+ * The message in the requester's thread about a software order: the order, and Cancel order (with a
+ * confirm dialog) while Microsoft's cancellation window is open; re-rendered as the request moves.
+ */
+export function buildOrderMessage(r: PurchaseRequest, intro: string, now: number = Date.now()): Message {
+  const orders = ordersOf(r);
+  const lines = [intro];
+  if (r.status === 'order_cancelled')
+    lines.push(':leftwards_arrow_with_hook: This order was cancelled in Partner Center.');
+  else if (canCancelOrder(r, now)) lines.push(`${windowText(cancellableUntil(r) ?? now)}.`);
+  else if (cancellableUntil(r) !== undefined && !('orderCancellation' in r && r.orderCancellation)) {
+    lines.push('The cancellation window has closed.');
+  }
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: mrkdwn(lines.filter(Boolean).join('\n'), LIMITS.sectionText) },
+  ];
+  if (canCancelOrder(r, now))
+    blocks.push({ type: 'actions', block_id: 'order_actions', elements: [cancelOrderButton(r)] });
+  return { text: truncate(`${intro} ${orders.map((o) => o.id).join(', ')}`, LIMITS.fallbackText), blocks };
 }
 
 /** The DM an approver named by id gets: the request in short and a link to the card. */

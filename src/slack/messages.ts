@@ -395,6 +395,8 @@ export function noticeText(n: Notice, r: PurchaseRequest, audience: Audience): s
       return `:hourglass: Request ${id}: the order can be cancelled with a refund until ${slackDate(n.until)}. After that it cannot be cancelled here.`;
     case 'order_cancelled':
       return `:leftwards_arrow_with_hook: ${user(n.by)} cancelled the order of request ${id} (${what}) in Partner Center. Microsoft refunds it prorated.`;
+    case 'cancel_refused':
+      return `:no_entry: Partner Center refused to cancel the order of request ${id}${n.pcMessage ? `: “${escapeMrkdwn(truncate(n.pcMessage, 300))}”` : ''}. ${n.windowClosed ? 'The cancellation window has closed, so the order stays.' : 'This order cannot be cancelled here.'}`;
     case 'invoiced':
       return `:receipt: ${audience === 'requester' ? `Your request ${id}` : `Request ${id}`} (${what}) was charged on invoice \`${escapeMrkdwn(n.invoiceId)}\` dated ${escapeMrkdwn(n.invoiceDate)}: ${amount(n.amount, n.currency)}.`;
     default: {

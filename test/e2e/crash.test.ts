@@ -29,7 +29,11 @@ describe('the pipeline survives a worker killed at every step', () => {
       JOB_LOCK_MS: '1500',
       JOB_STALLED_INTERVAL_MS: '500',
     };
-    w = await startWorld({ prefix, env: { ROLE: 'web', ...common }, sim: { registrationDelayMs: 2500 } });
+    w = await startWorld({
+      prefix,
+      env: { ROLE: 'web', ...common },
+      sim: { registrationDelayMs: 2500, planProvisioningDelayMs: 2500 },
+    });
     workerEnv = baseEnv({
       ...common,
       ROLE: 'worker',
@@ -163,6 +167,17 @@ describe('the pipeline survives a worker killed at every step', () => {
     );
     expect(r.status).toBe('confirmed');
     expect(await ordersOf(r)).toHaveLength(1);
+  }, 90_000);
+
+  it('buys the new Azure plan once and the reservation once when killed between them', async () => {
+    const r = await approveAndKill(
+      { ...RESERVATION, customer: SEED.customers.noAzure.id, azureSubscription: 'new-azure-plan' },
+      (x) => x.status === 'ordering' && x.progress.plan?.stage === 'ordered',
+      300,
+    );
+    expect(r.status).toBe('confirmed');
+    expect(await simOrdersOf(w.sim.url, r.id, 'plan')).toHaveLength(1);
+    expect(await simOrdersOf(w.sim.url, r.id, 'purchase')).toHaveLength(1);
   }, 90_000);
 
   it('still confirms the order after a kill while the confirmation waits', async () => {

@@ -138,7 +138,6 @@ function service(
     reader,
     access,
     catalog: new CatalogService(client, new RedisCache(conn, keys, { ttlMs: 60_000 }), {
-      defaultSegment: 'commercial',
       shortTtlMs: 60_000,
     }),
     slack,

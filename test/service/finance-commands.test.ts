@@ -91,10 +91,7 @@ describe('finance commands and the audit report (service)', () => {
       pc,
       reader: new BillingReader(pc, requests),
       access,
-      catalog: new CatalogService(pc, new RedisCache(redis, keys, { ttlMs: 60_000 }), {
-        defaultSegment: 'commercial',
-        shortTtlMs: 60_000,
-      }),
+      catalog: new CatalogService(pc, new RedisCache(redis, keys, { ttlMs: 60_000 }), { shortTtlMs: 60_000 }),
       slack,
       financeGroupId: 'S0FINANCE',
       log,

@@ -61,7 +61,6 @@ describe('orders nobody approved (service)', () => {
 
   function reconciliation(settings: { settleMs?: number } = {}): OrderReconciliation {
     const catalog = new CatalogService(pc, new RedisCache(redis, keys, { ttlMs: 60_000 }), {
-      defaultSegment: 'commercial',
       shortTtlMs: 60_000,
     });
     return new OrderReconciliation({
