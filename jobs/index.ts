@@ -7,8 +7,10 @@ import type { RequestStore } from '../src/store/requests';
 import type { Services } from '../src/wiring';
 import { cancelProcessor } from './cancel';
 import { confirmProcessor } from './confirm';
+import { invoicePollProcessor, invoiceStepProcessor } from './invoices';
 import { Backoff, sweep } from './maintenance';
 import { onPurchaseExhausted, purchaseProcessor } from './purchase';
+import { orderReconciliationProcessor } from './reconcile';
 
 export interface WorkerDeps {
   config: Config;
@@ -115,7 +117,32 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
       ),
     1,
   );
-  const invoices = make(QUEUES.invoices, async () => services.finance.pollInvoices(), 1);
+  const invoices = make(
+    QUEUES.invoices,
+    invoicePollProcessor({
+      poller: services.invoicePoller,
+      onFailure: (ids) => deps.metrics.financeFailures.inc({ step: 'invoice_enqueue' }, ids.length),
+    }),
+    1,
+  );
+  const invoice = make(
+    QUEUES.invoice,
+    invoiceStepProcessor({
+      announcer: services.invoiceAnnouncer,
+      log: log.child({ module: 'invoice-job' }),
+      now: deps.now,
+    }),
+    2,
+  );
+  const orderReconciliation = make(
+    QUEUES.orderReconciliation,
+    orderReconciliationProcessor({
+      reconciliation: services.orderReconciliation,
+      onOrphans: (n) => deps.metrics.orphanOrders.inc(n),
+      onFailures: (n) => deps.metrics.financeFailures.inc({ step: 'order_reconciliation' }, n),
+    }),
+    1,
+  );
 
   // Job schedulers are upserted by id: every worker process may call this, one schedule results.
   await producers.maintenance.upsertJobScheduler(
@@ -129,7 +156,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
     { name: 'invoice-poll', opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
 
-  const workers = [purchase, confirm, cancel, maintenance, invoices];
+  await producers.orderReconciliation.upsertJobScheduler(
+    'order-reconciliation',
+    { every: config.timings.orderReconciliationIntervalMs },
+    { name: 'order-reconciliation', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+
+  const workers = [purchase, confirm, cancel, maintenance, invoices, invoice, orderReconciliation];
   return {
     workers,
     running: () => workers.every((w) => w.isRunning()),

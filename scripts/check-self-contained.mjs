@@ -41,6 +41,17 @@ const outside = (p) => {
   return rel === '..' || rel.startsWith(`..${sep}`) || resolve(p) === resolve(root, '..');
 };
 
+/** A module of the repository itself: inside the root, and there (with any script extension). */
+const ownModule = (p) =>
+  !outside(p) &&
+  ['.ts', '.js', '.mjs', '/index.ts'].some((ext) => {
+    try {
+      return statSync(`${p}${ext}`).isFile();
+    } catch {
+      return false;
+    }
+  });
+
 const problems = [];
 for (const file of files()) {
   if (!CODE.test(file) || SKIP.test(file)) continue;
@@ -58,7 +69,13 @@ for (const file of files()) {
   const lines = text.split('\n');
   lines.forEach((line, i) => {
     const where = `${file}:${i + 1}`;
-    if (/(^|[^\w-])(\.\.\/)+shared\b|\bshared\/(fixtures|data|seeds|research)\b/.test(line)) {
+    // `../shared` is the workspace's folder unless it names a module of the repository's own
+    // (handlers/shared.ts, imported as '../shared').
+    const upShared = /(?:^|[^\w-])((?:\.\.\/)+shared)\b/.exec(line);
+    if (
+      /\bshared\/(fixtures|data|seeds|research)\b/.test(line) ||
+      (upShared && !ownModule(resolve(dirname(abs), upShared[1])))
+    ) {
       problems.push(`${where} names the workspace's shared folder: ${line.trim()}`);
       return;
     }

@@ -165,6 +165,8 @@ export const envSchema = z.object({
   ORDER_CONFIRMATION_ATTEMPTS: int(4, 1),
   // Invoices appear monthly; hourly is plenty and far inside any rate limit.
   INVOICE_POLL_INTERVAL_MS: int(3_600_000, 1000),
+  // Orders nobody approved are looked for hourly: one order-list call per customer each time.
+  ORDER_RECONCILIATION_INTERVAL_MS: int(3_600_000, 100),
   // 72 h: long enough for a weekend, well inside a cart's 7-day life.
   APPROVAL_TTL_MS: int(259_200_000, 1000),
   // Remind approvers a day before a request expires.
@@ -298,6 +300,7 @@ export interface Config {
     orderConfirmationDelayMs: number;
     orderConfirmationAttempts: number;
     invoicePollIntervalMs: number;
+    orderReconciliationIntervalMs: number;
     approvalTtlMs: number;
     approvalReminderBeforeMs: number;
     catalogCacheTtlMs: number;
@@ -390,6 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       orderConfirmationDelayMs: e.ORDER_CONFIRMATION_DELAY_MS,
       orderConfirmationAttempts: e.ORDER_CONFIRMATION_ATTEMPTS,
       invoicePollIntervalMs: e.INVOICE_POLL_INTERVAL_MS,
+      orderReconciliationIntervalMs: e.ORDER_RECONCILIATION_INTERVAL_MS,
       approvalTtlMs: e.APPROVAL_TTL_MS,
       approvalReminderBeforeMs: e.APPROVAL_REMINDER_BEFORE_MS,
       catalogCacheTtlMs: e.CATALOG_CACHE_TTL_MS,

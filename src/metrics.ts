@@ -7,6 +7,8 @@ export class Metrics {
   readonly registry = new Registry();
   readonly jobOutcomes: Counter<'queue' | 'outcome'>;
   readonly sweepFailures: Counter<'step'>;
+  readonly orphanOrders: Counter;
+  readonly financeFailures: Counter<'step'>;
 
   constructor(queues: Queue[], repo: RequestStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pcbot_' });
@@ -49,6 +51,17 @@ export class Metrics {
     this.sweepFailures = new Counter({
       name: 'pcbot_sweep_failures_total',
       help: 'Requests a sweep could not handle (retried later with backoff), by sweep step',
+      labelNames: ['step'],
+      registers: [this.registry],
+    });
+    this.orphanOrders = new Counter({
+      name: 'pcbot_orphan_orders_total',
+      help: 'One-time orders in Partner Center that no approved request explains, raised in the approvals channel',
+      registers: [this.registry],
+    });
+    this.financeFailures = new Counter({
+      name: 'pcbot_finance_failures_total',
+      help: 'Invoices the poller could not enqueue and customers or orders the reconciliation could not check (retried on the next run), by step',
       labelNames: ['step'],
       registers: [this.registry],
     });

@@ -19,7 +19,11 @@ import { ApprovalService } from './services/approvals';
 import { CatalogService } from './services/catalog';
 import { ConfirmationService } from './services/confirmation';
 import { factSource } from './services/facts';
-import { FinanceService } from './services/finance-service';
+import { AuditService } from './services/audit';
+import { BillingReader } from './services/billing';
+import { FinanceCommandService } from './services/finance';
+import { InvoiceAnnouncer, InvoicePoller } from './services/invoices';
+import { OrderReconciliation } from './services/orphan-orders';
 import { ChannelHealth } from './services/channel-health';
 import { CommandService } from './services/commands';
 import { FormService } from './services/forms';
@@ -34,6 +38,7 @@ import { RegistrationService } from './services/registration';
 import { WebClientSlackPort } from './slack/adapter';
 import type { SlackPort } from './slack/port';
 import { cachedOnly, RedisCache } from './store/cache';
+import { RedisInvoiceLedger, RedisOrderLedger } from './store/finance';
 import { RedisLocks } from './store/lock';
 import { RedisOnceRecords } from './store/once';
 import { RedisPriceSheets } from './store/price-sheets';
@@ -67,6 +72,9 @@ export interface Adapters {
   requests: RequestRepository;
   once: RedisOnceRecords;
   locks: RedisLocks;
+  /** Finance ledgers: settled invoices and their baseline, requesters told; the orders' baseline and alarms. */
+  invoiceLedger: RedisInvoiceLedger;
+  orderLedger: RedisOrderLedger;
   cache: RedisCache;
   producers: Producers;
   markets: MarketRules;
@@ -120,6 +128,8 @@ export function createAdapters(config: Config, overrides: BotOverrides = {}): Ad
     requests: new RequestRepository(redis, keys, now),
     once: new RedisOnceRecords(redis, keys),
     locks: new RedisLocks(redis, keys, (err, key) => log.warn({ err, key }, 'could not renew a lock')),
+    invoiceLedger: new RedisInvoiceLedger(redis, keys),
+    orderLedger: new RedisOrderLedger(redis, keys),
     cache: new RedisCache(redis, keys, { ttlMs: config.timings.catalogCacheTtlMs, now }),
     producers,
     markets: loadMarketRules(config.marketRulesFile),
@@ -142,7 +152,11 @@ export interface Services {
   ordering: OrderingService;
   confirmation: ConfirmationService;
   lifecycle: LifecycleService;
-  finance: FinanceService;
+  finance: FinanceCommandService;
+  invoicePoller: InvoicePoller;
+  invoiceAnnouncer: InvoiceAnnouncer;
+  orderReconciliation: OrderReconciliation;
+  audit: AuditService;
   home: HomeService;
   forms: FormService;
   commands: CommandService;
@@ -260,15 +274,62 @@ export function createServices(a: Adapters): Services {
     log: log.child({ module: 'lifecycle' }),
     now,
   });
-  const finance = new FinanceService({
+  const billing = new BillingReader(a.pc, a.requests);
+  const finance = new FinanceCommandService({
     pc: a.pc,
+    reader: billing,
+    access,
+    catalog,
     slack: a.slack,
-    repo: a.requests,
-    redis: a.redis,
-    prefix: a.keys.prefix,
-    notifier,
-    config,
+    financeGroupId: config.finance.usergroupId,
     log: log.child({ module: 'finance' }),
+  });
+  const invoicePoller = new InvoicePoller({
+    reader: billing,
+    ledger: a.invoiceLedger,
+    enqueue: (work) => a.producers.enqueueInvoice(work),
+    log: log.child({ module: 'invoice-poll' }),
+    now,
+  });
+  const invoiceAnnouncer = new InvoiceAnnouncer({
+    pc: a.pc,
+    reader: billing,
+    requests: a.requests,
+    ledger: a.invoiceLedger,
+    locks: a.locks,
+    slack: a.slack,
+    notifier,
+    settings: {
+      financeChannel: config.channels.finance,
+      pdfRetryMs: config.timings.invoicePollIntervalMs,
+      // Long enough for a PDF download, an upload and a walk of the line items; renewed meanwhile.
+      lockMs: 5 * 60_000,
+    },
+    log: log.child({ module: 'invoices' }),
+    now,
+  });
+  const orderReconciliation = new OrderReconciliation({
+    pc: a.pc,
+    customers: async () => (await catalog.customers()).map((c) => ({ id: c.id, name: c.name })),
+    requests: a.requests,
+    ledger: a.orderLedger,
+    locks: a.locks,
+    slack: a.slack,
+    settings: {
+      approvalsChannel: config.channels.approvals,
+      approverGroupId: config.approvers.usergroupId,
+      settleMs: config.timings.orderConfirmationDelayMs,
+      lockMs: 5 * 60_000,
+    },
+    log: log.child({ module: 'orphan-orders' }),
+    now,
+  });
+  const audit = new AuditService({
+    requests: a.requests,
+    access,
+    slack: a.slack,
+    log: log.child({ module: 'audit' }),
+    now,
   });
   const home = new HomeService({
     requests: a.requests,
@@ -288,7 +349,7 @@ export function createServices(a: Adapters): Services {
     maxQuantity: config.policy.maxQuantity,
     log: log.child({ module: 'forms' }),
   });
-  const commands = new CommandService({ requests: a.requests, access, approvals, finance });
+  const commands = new CommandService({ requests: a.requests, access, approvals, finance, audit });
   const channelHealth = new ChannelHealth({
     slack: a.slack,
     channels: config.channels,
@@ -308,6 +369,10 @@ export function createServices(a: Adapters): Services {
     confirmation,
     lifecycle,
     finance,
+    invoicePoller,
+    invoiceAnnouncer,
+    orderReconciliation,
+    audit,
     home,
     forms,
     commands,

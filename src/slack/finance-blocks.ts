@@ -1,22 +1,38 @@
 import type { KnownBlock } from '@slack/types';
-import type {
-  Customer,
-  Entitlement,
-  Invoice,
-  InvoiceSummary,
-  OneTimeInvoiceLineItem,
-  Order,
-  Reservation,
-} from '../partner-center/schemas';
+import {
+  calendarDay,
+  chargeBreakdown as chargeBreakdownOf,
+  currencyOf,
+  customerName,
+  isNever,
+  lineAmount,
+  orderTotal,
+  reservationTerm,
+  sumLines,
+  type Amount,
+  type BalanceFacts,
+  type ChargeBreakdown,
+  type ChargeLine,
+  type CustomerFacts,
+  type EntitlementFacts,
+  type InvoiceFacts,
+  type OrderFacts,
+  type ReservationFacts,
+} from '../purchases/billing';
 import type { PurchaseRequest } from '../purchases/model';
-import { amount, escapeMrkdwn, mrkdwn, plain, truncate } from './text';
+import { toCsv } from './csv';
+import { amount, escapeMrkdwn, humanTerm, mrkdwn, plain, plural, truncate } from './text';
+
+export { toCsv } from './csv';
 
 /**
- * Block Kit for the finance side, as pure functions of data: the invoice announcement and its
- * reconciliation, the note to a requester, and every finance command's answer. Slack's limits
- * (section text 3000, field 2000, header 150, 50 blocks per message) are kept here: long lists are
- * packed into several sections, and what does not fit is counted and said to be in an attached CSV
- * or on the next page, never dropped silently.
+ * Block Kit and words for the finance side, as pure functions of billing facts
+ * (src/purchases/billing.ts): the invoice announcement and its reconciliation, the orphan-order
+ * alarm, and every finance command's answer. Nothing here imports Partner Center or the store:
+ * Partner Center's types satisfy the facts structurally. Slack's limits (section text 3000, field
+ * 2000, header 150, 50 blocks per message) are kept here: long lists are packed into several
+ * sections, and what does not fit is counted and said to be in an attached CSV or on the next page,
+ * never dropped silently. No environment variable name reaches a reader: operator hints go to logs.
  */
 export const FINANCE_LIMITS = {
   sectionText: 3000,
@@ -50,57 +66,21 @@ export interface Message {
 // ---------------------------------------------------------------------------------------------------
 // Small formatting helpers
 
-const NEVER_PREFIX = '0001-01-01';
-
 /** A calendar day (UTC), the way invoices and billing periods are dated; "never" for Partner Center's zero date. */
-export function day(iso: string | undefined): string {
-  if (!iso) return 'unknown';
-  if (iso.startsWith(NEVER_PREFIX)) return 'never';
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Date(ms).toISOString().slice(0, 10);
-}
-
-function dayMs(iso: string | undefined): number {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? 0 : ms;
-}
-
-/** Newest first: by invoice date, then by id so equal dates keep a stable order. */
-export function sortInvoicesNewestFirst(invoices: readonly Invoice[]): Invoice[] {
-  return [...invoices].sort(
-    (a, b) => dayMs(b.invoiceDate) - dayMs(a.invoiceDate) || b.id.localeCompare(a.id),
-  );
-}
+export const day = calendarDay;
 
 function code(text: string): string {
   // Backticks inside inline code would end it; ids never contain them, but user input might.
   return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
 }
 
-/** What a one-time line charged: the customer's total (tax included) when given, else the subtotal. */
-export function lineAmount(line: OneTimeInvoiceLineItem): number | undefined {
-  return (
-    line.totalForCustomer ??
-    line.subtotal ??
-    (line.unitPrice !== undefined && line.quantity !== undefined ? line.unitPrice * line.quantity : undefined)
-  );
-}
-
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
-}
-
-export function sumLines(lines: readonly OneTimeInvoiceLineItem[]): number {
-  return round2(lines.reduce((sum, l) => sum + (lineAmount(l) ?? 0), 0));
-}
-
-function productOf(line: OneTimeInvoiceLineItem): string {
+function productOf(line: ChargeLine): string {
   const name = [line.productName, line.skuName].filter((s): s is string => Boolean(s)).join(' — ');
   return name || [line.productId, line.skuId].filter(Boolean).join(':') || 'unnamed product';
 }
 
 /** One line item as one mrkdwn line: order, customer, product, quantity and amount. */
-export function lineItemText(line: OneTimeInvoiceLineItem, explainedBy?: string): string {
+export function lineItemText(line: ChargeLine, explainedBy?: string): string {
   const qty = line.quantity !== undefined ? `${line.quantity} × ` : '';
   const who = line.customerName ? ` for ${escapeMrkdwn(line.customerName)}` : '';
   const req =
@@ -183,48 +163,7 @@ const PROVIDER_LABELS: Record<string, string> = {
   none: 'No provider',
 };
 
-/** The billing providers an invoice's details name, e.g. `['one_time']` or `['office']`. */
-export function invoiceProviders(invoice: Invoice): string[] {
-  const providers = (invoice.invoiceDetails ?? [])
-    .map((d) => d.billingProvider)
-    .filter((p): p is string => Boolean(p));
-  return [...new Set(providers)];
-}
-
-/** Whether the invoice carries one-time (OneTime provider) line items worth walking. */
-export function hasOneTimeCharges(invoice: Invoice): boolean {
-  const providers = invoiceProviders(invoice);
-  if (providers.length > 0) return providers.includes('one_time');
-  return invoice.invoiceType !== 'recurring';
-}
-
-export interface ChargeBreakdown {
-  oneTime?: { amount: number; count: number } | undefined;
-  recurring?: { providers: string[]; amount: number | undefined } | undefined;
-}
-
-/**
- * One-time and recurring charges of an invoice, from its `invoiceDetails`: the one-time part is the
- * sum of its one-time line items; the recurring part (Office, Azure) is what the total leaves.
- */
-export function chargeBreakdown(
-  invoice: Invoice,
-  oneTimeLines: readonly OneTimeInvoiceLineItem[] | undefined,
-): ChargeBreakdown {
-  const providers = invoiceProviders(invoice);
-  const recurringProviders = providers.filter((p) => p !== 'one_time');
-  const out: ChargeBreakdown = {};
-  if (oneTimeLines !== undefined && hasOneTimeCharges(invoice))
-    out.oneTime = { amount: sumLines(oneTimeLines), count: oneTimeLines.length };
-  if (recurringProviders.length > 0 || invoice.invoiceType === 'recurring') {
-    const total = invoice.totalCharges;
-    const amount = total === undefined ? undefined : round2(total - (out.oneTime?.amount ?? 0));
-    out.recurring = { providers: recurringProviders, amount };
-  }
-  return out;
-}
-
-function chargeLines(invoice: Invoice, charges: ChargeBreakdown): string[] {
+function chargeLines(invoice: InvoiceFacts, charges: ChargeBreakdown): string[] {
   const lines: string[] = [];
   if (charges.oneTime) {
     const n = charges.oneTime.count;
@@ -242,12 +181,12 @@ function chargeLines(invoice: Invoice, charges: ChargeBreakdown): string[] {
   return lines;
 }
 
-function period(invoice: Invoice): string {
+function period(invoice: InvoiceFacts): string {
   return `${day(invoice.billingPeriodStartDate)} to ${day(invoice.billingPeriodEndDate)}`;
 }
 
 /** The finance channel's message for a new invoice; its thread gets the PDF and the reconciliation. */
-export function buildInvoiceAnnouncement(invoice: Invoice, charges: ChargeBreakdown): Message {
+export function buildInvoiceAnnouncement(invoice: InvoiceFacts, charges: ChargeBreakdown): Message {
   const total = amount(invoice.totalCharges, invoice.currencyCode);
   const blocks: KnownBlock[] = [
     header(`New invoice ${invoice.id}`),
@@ -269,10 +208,42 @@ export function buildInvoiceAnnouncement(invoice: Invoice, charges: ChargeBreakd
   };
 }
 
-/** Said in the thread when the PDF needs App+User credentials that are not configured. */
-export function buildStatementUnavailable(invoiceId: string, reason: string): string {
+// ---------------------------------------------------------------------------------------------------
+// Partner Center's troubles, in words
+
+/**
+ * Why Partner Center could not give something: the bot lacks the user sign-in Microsoft requires
+ * for it (App+User: invoice by id, PDF, summaries, entitlements), or Partner Center failed and said
+ * why. The operator's fix (which setting) is logged, never shown here.
+ */
+export type Trouble =
+  { kind: 'needs_user_sign_in' } | { kind: 'failed'; said: string; retryAfterMs?: number | undefined };
+
+/** What the sign-in is needed for, as the sentence names it. */
+export type SignInTopic =
+  'invoices' | 'invoice PDFs' | 'invoice summaries per currency' | 'entitlements' | 'reservation details';
+
+export function troubleText(t: Trouble, topic: SignInTopic): string {
+  switch (t.kind) {
+    case 'needs_user_sign_in':
+      return `the bot is not signed in to Partner Center with a user account, which Microsoft requires for ${topic}; ask the bot's operator.`;
+    case 'failed': {
+      const wait = t.retryAfterMs
+        ? ` Partner Center asked to wait ${Math.ceil(t.retryAfterMs / 1000)} s.`
+        : '';
+      return `Partner Center could not answer: ${escapeMrkdwn(t.said.slice(0, 500))}${wait} Please try again in a few minutes.`;
+    }
+    default: {
+      const unreachable: never = t;
+      throw new Error(`Unhandled trouble ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** Said once in the invoice's thread when the PDF cannot be fetched for lack of a user sign-in. */
+export function buildStatementUnavailable(invoiceId: string): string {
   return fallback(
-    `I could not attach the PDF statement of ${invoiceId}: ${reason} I will attach it once I can fetch it.`,
+    `I could not attach the PDF statement of ${invoiceId}: ${troubleText({ kind: 'needs_user_sign_in' }, 'invoice PDFs')} I will attach it once I can fetch it.`,
   );
 }
 
@@ -281,15 +252,15 @@ export function buildStatementUnavailable(invoiceId: string, reason: string): st
 
 export interface ExplainedCharge {
   request: Pick<PurchaseRequest, 'id' | 'requesterId' | 'customerName' | 'skuTitle' | 'quantity'>;
-  lines: OneTimeInvoiceLineItem[];
+  lines: readonly ChargeLine[];
 }
 
 export interface Reconciliation {
   invoiceId: string;
   currency: string | undefined;
   total: number;
-  explained: ExplainedCharge[];
-  unexplained: OneTimeInvoiceLineItem[];
+  explained: readonly ExplainedCharge[];
+  unexplained: readonly ChargeLine[];
 }
 
 /** The reconciliation summary; `attachCsv` says whether the unexplained charges need a CSV to be complete. */
@@ -363,40 +334,64 @@ export function buildReconciliationMessage(r: Reconciliation): Message & { attac
 /** The note in a requester's thread saying which invoice charged their purchase. */
 export function buildRequesterInvoiceNote(
   request: Pick<PurchaseRequest, 'id' | 'quantity' | 'skuTitle' | 'customerName'>,
-  invoice: Pick<Invoice, 'id' | 'invoiceDate' | 'currencyCode'>,
-  lines: readonly OneTimeInvoiceLineItem[],
+  invoice: Pick<InvoiceFacts, 'id' | 'invoiceDate' | 'currencyCode'>,
+  lines: readonly ChargeLine[],
 ): string {
-  const currency = lines.find((l) => l.currency)?.currency ?? invoice.currencyCode;
+  const currency = currencyOf(lines, invoice.currencyCode);
   return fallback(
     `:receipt: Your request ${code(request.id)} (${request.quantity} × ${escapeMrkdwn(request.skuTitle)} for ${escapeMrkdwn(request.customerName)}) was charged on invoice ${code(invoice.id)} dated ${day(invoice.invoiceDate)}: ${amount(sumLines(lines), currency)}.`,
   );
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Orders nobody approved (approvals channel)
+
+export interface OrphanOrder {
+  customer: { id: string; name: string };
+  order: OrderFacts;
+  /** A request id one of its lines names, which the bot has no approved record of. */
+  namedRequestId?: string | undefined;
+}
+
+function orderItems(o: OrderFacts): string {
+  return (
+    o.lineItems.map((l) => `${l.quantity} × ${escapeMrkdwn(l.friendlyName ?? l.offerId)}`).join(', ') ||
+    'no line items'
+  );
+}
+
+/**
+ * Raised once per order in the approvals channel: a one-time order in Partner Center that no
+ * approved request explains (bought in the portal, by another tool, or after the bot lost its record).
+ */
+export function buildOrphanOrderAlarm(o: OrphanOrder, approverGroupId: string | undefined): Message {
+  const mention = approverGroupId ? `<!subteam^${approverGroupId}> ` : '';
+  const total = amount(orderTotal(o.order), o.order.currencyCode);
+  const named = o.namedRequestId
+    ? ` Its line names request ${code(o.namedRequestId)}, which the bot has no approved record of.`
+    : '';
+  const head = `:rotating_light: ${mention}Order ${code(o.order.id)} for ${escapeMrkdwn(o.customer.name)} was not approved through the purchase bot.`;
+  return {
+    text: fallback(`${head} ${total}, placed ${day(o.order.creationDate)}: ${orderItems(o.order)}.${named}`),
+    blocks: [
+      section(head),
+      fields([
+        ['Customer', `${escapeMrkdwn(o.customer.name)}\n${code(o.customer.id)}`],
+        ['Order', code(o.order.id)],
+        ['Placed', day(o.order.creationDate)],
+        ['Amount', total],
+        ['Items', truncate(orderItems(o.order), FINANCE_LIMITS.line * 2)],
+        ['Status', escapeMrkdwn(o.order.status ?? 'unknown')],
+      ]),
+      context(
+        `It was bought in the Partner Center portal, by another tool, or the bot lost its record of the request.${named} Check it in Partner Center, and cancel it there if nobody wanted it.`,
+      ),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // CSV (attachments for long lists)
-
-function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let s =
-    typeof value === 'string'
-      ? value
-      : typeof value === 'number' || typeof value === 'boolean'
-        ? String(value)
-        : JSON.stringify(value);
-  // A text cell starting with = + - @ is a formula to a spreadsheet: make it text. Numbers stay
-  // numbers, and so do plain tokens such as Partner Center's order ids, which may start with "-"
-  // (base64url) and can call nothing.
-  if (
-    typeof value === 'string' &&
-    (/^[=\t\r]/.test(s) || (/^[+\-@]/.test(s) && !/^[+\-@][A-Za-z0-9_.:-]*$/.test(s)))
-  )
-    s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(headerRow: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [headerRow, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
 
 const LINE_ITEM_COLUMNS = [
   'invoiceNumber',
@@ -419,12 +414,12 @@ const LINE_ITEM_COLUMNS = [
   'reservationOrderId',
   'chargeStartDate',
   'chargeEndDate',
-] as const;
+] as const satisfies readonly (keyof ChargeLine)[];
 
 /** Every one-time line item, one row each, with the request that explains it (empty when none does). */
-export function lineItemsCsv(
-  lines: readonly OneTimeInvoiceLineItem[],
-  explainedBy: (line: OneTimeInvoiceLineItem) => string | undefined,
+export function lineItemsCsv<L extends ChargeLine>(
+  lines: readonly L[],
+  explainedBy: (line: L) => string | undefined,
 ): string {
   return toCsv(
     [...LINE_ITEM_COLUMNS, 'approvedRequest'],
@@ -432,18 +427,7 @@ export function lineItemsCsv(
   );
 }
 
-function orderTotal(o: Order): number | undefined {
-  if (o.totalPrice !== undefined) return o.totalPrice;
-  const prices = o.lineItems.map(
-    (l) =>
-      l.pricing?.extendedPrice ?? (l.pricing?.price !== undefined ? l.pricing.price * l.quantity : undefined),
-  );
-  return prices.every((p) => p !== undefined) && prices.length > 0
-    ? round2(prices.reduce<number>((s, p) => s + (p ?? 0), 0))
-    : undefined;
-}
-
-export function ordersCsv(orders: readonly Order[]): string {
+export function ordersCsv(orders: readonly OrderFacts[]): string {
   const rows: unknown[][] = [];
   for (const o of orders) {
     for (const l of o.lineItems) {
@@ -482,13 +466,42 @@ export function ordersCsv(orders: readonly Order[]): string {
   );
 }
 
+/** A reservation as the entitlements answer shows it: its details and its Azure reservation order. */
+export interface ReservationView extends ReservationFacts {
+  /** The Azure reservation order id (the artifact's resource id; invoices call it reservationOrderId). */
+  reservationOrderId?: string | undefined;
+}
+
 export interface EntitlementView {
-  entitlement: Entitlement;
+  entitlement: EntitlementFacts;
+  /** Catalog names of the product and SKU, when the catalog still knows them. */
+  names?: { product: string; sku?: string | undefined } | undefined;
   /** Nesting depth: included entitlements (bundles) are shown under their parent. */
   depth: number;
-  reservations: Reservation[];
+  reservations: ReservationView[];
   /** Why reservation details are missing, when they are. */
-  reservationNote?: string | undefined;
+  reservationProblem?: { kind: 'no_link' } | Trouble | undefined;
+}
+
+function reservationProblemText(p: EntitlementView['reservationProblem']): string {
+  if (!p) return '';
+  if (p.kind === 'no_link') return 'Partner Center gives no reservation details link yet.';
+  return `Reservation details unavailable: ${troubleText(p, 'reservation details')}`;
+}
+
+function productName(v: EntitlementView): string {
+  const e = v.entitlement;
+  if (!v.names) return `${e.productId}:${e.skuId}`;
+  const sku = v.names.sku;
+  return sku && !sku.toLowerCase().startsWith(v.names.product.toLowerCase())
+    ? `${v.names.product} — ${sku}`
+    : (sku ?? v.names.product);
+}
+
+function scopeText(r: ReservationFacts): string {
+  const kind = r.scopeType ? `${r.scopeType.replace(/_/g, ' ')} scope` : 'scope unknown';
+  const applied = (r.appliedScopes ?? []).filter(Boolean);
+  return applied.length > 0 ? `${kind} (${applied.map(escapeMrkdwn).join(', ')})` : kind;
 }
 
 export function entitlementsCsv(views: readonly EntitlementView[]): string {
@@ -499,20 +512,26 @@ export function entitlementsCsv(views: readonly EntitlementView[]): string {
       e.referenceOrder.id,
       e.productId,
       e.skuId,
+      v.names?.product ?? '',
+      v.names?.sku ?? '',
       e.entitlementType,
       e.quantity,
       e.fulfillmentState,
       e.expiryDate,
       v.depth > 0 ? 'included' : '',
     ];
-    if (v.reservations.length === 0) rows.push([...base, '', '', '', '', '', v.reservationNote ?? '']);
+    if (v.reservations.length === 0)
+      rows.push([...base, '', '', '', '', '', '', '', '', reservationProblemText(v.reservationProblem)]);
     for (const r of v.reservations)
       rows.push([
         ...base,
+        r.reservationOrderId,
         r.reservationId,
         r.displayName,
         r.scopeType,
+        (r.appliedScopes ?? []).join(' '),
         r.quantity,
+        reservationTerm(r),
         r.expiryDateTime,
         r.provisioningState,
       ]);
@@ -522,15 +541,20 @@ export function entitlementsCsv(views: readonly EntitlementView[]): string {
       'orderId',
       'productId',
       'skuId',
+      'productName',
+      'skuName',
       'entitlementType',
       'quantity',
       'fulfillmentState',
       'expiryDate',
       'included',
+      'reservationOrderId',
       'reservationId',
       'reservationName',
       'scope',
+      'appliedScopes',
       'reservationQuantity',
+      'term',
       'reservationExpiry',
       'provisioningState',
     ],
@@ -550,18 +574,81 @@ export function usageAnswer(usage: string, problem?: string): Answer {
   return { text: fallback(`${problem ? `${problem}\n` : ''}Usage: \`${usage}\``) };
 }
 
+export const FINANCE_USAGE = {
+  invoices: '/purchase invoices [page]',
+  invoice: '/purchase invoice <invoice id>',
+  orders: '/purchase orders <customer id or name> [OneTime|Recurring]',
+  entitlements: '/purchase entitlements <customer id or name>',
+} as const;
+
 export function refusalAnswer(usergroupId: string | undefined): Answer {
   const who = usergroupId ? `the finance team (<!subteam^${usergroupId}>)` : 'the finance team';
   return {
-    text: `Sorry, finance commands are only for ${who}. Ask a Slack admin to add you to FINANCE_USER_IDS${usergroupId ? ' or to the group' : ' or FINANCE_USERGROUP_ID'} if you need them.`,
+    text: `Sorry, finance commands are only for ${who}. Ask the bot's operator to add you if you need them.`,
   };
 }
 
-function summaryLines(s: InvoiceSummary): string[] {
+/** When Slack could not say whether the asker is in the finance user group. */
+export const FINANCE_GROUP_UNKNOWN_TEXT =
+  'I could not check whether you are in the finance user group (Slack did not answer). Please try again in a minute.';
+
+export function notFinanceVerbAnswer(verb: string, verbs: readonly string[]): Answer {
+  return {
+    text: `\`${escapeMrkdwn(truncate(verb, 40))}\` is not a finance command. Try ${verbs.map((x) => `\`${x}\``).join(', ')}.`,
+  };
+}
+
+/** A whole command that Partner Center could not answer. */
+export function troubleAnswer(verb: string, t: Trouble, topic: SignInTopic): Answer {
+  return t.kind === 'needs_user_sign_in'
+    ? { text: `I can't answer \`${verb}\`: ${troubleText(t, topic)}` }
+    : { text: troubleText(t, topic) };
+}
+
+export function notAPageAnswer(raw: string): Answer {
+  return usageAnswer(FINANCE_USAGE.invoices, `“${escapeMrkdwn(truncate(raw, 40))}” is not a page number.`);
+}
+
+export function onlyPagesAnswer(pages: number, invoices: number): Answer {
+  return {
+    text: `There ${pages === 1 ? 'is only 1 page' : `are only ${pages} pages`} of invoices (${plural(invoices, 'invoice')}, ${FINANCE_LIMITS.invoicesPerPage} per page).`,
+  };
+}
+
+export function noSuchInvoiceAnswer(raw: string, malformed: boolean): Answer {
+  return malformed
+    ? {
+        text: `There is no invoice ${code(truncate(raw, 64))}: invoice ids are letters and digits, like G000024135.`,
+      }
+    : { text: `There is no invoice ${code(truncate(raw, 64))}. \`/purchase invoices\` lists them.` };
+}
+
+export function noSuchCustomerAnswer(query: string, byId: boolean): Answer {
+  return byId
+    ? { text: `There is no customer ${code(truncate(query, 64))}.` }
+    : {
+        text: `There is no customer whose name starts with “${escapeMrkdwn(truncate(query, 100))}”. Give the name's start or the customer id.`,
+      };
+}
+
+/** Where a file went: the asker's DM, or why not. */
+export type Delivery = { ok: true } | { ok: false; trouble: Trouble } | { ok: false; slackError: string };
+
+function deliveryText(d: Delivery, what: string, topic: SignInTopic): string {
+  if (d.ok) return `${what} was sent to you in a direct message.`;
+  if ('trouble' in d) return `${what} is not available: ${troubleText(d.trouble, topic)}`;
+  return `${what} could not be sent (Slack said ${escapeMrkdwn(d.slackError)}); please try again.`;
+}
+
+/** The note under an answer about the CSV of everything the answer could not list. */
+export function csvNote(d: Delivery, what: string): string {
+  return deliveryText(d, `The CSV with ${what}`, 'invoices');
+}
+
+function summaryLines(s: BalanceFacts): string[] {
   const lines = [`*${amount(s.balanceAmount, s.currencyCode)}* outstanding`];
-  if (s.latestInvoiceDate && !s.latestInvoiceDate.startsWith(NEVER_PREFIX))
-    lines.push(`Latest invoice: ${day(s.latestInvoiceDate)}`);
-  if (s.lastPaymentDate && !s.lastPaymentDate.startsWith(NEVER_PREFIX)) {
+  if (!isNever(s.latestInvoiceDate)) lines.push(`Latest invoice: ${day(s.latestInvoiceDate)}`);
+  if (!isNever(s.lastPaymentDate)) {
     lines.push(`Last payment: ${amount(s.lastPaymentAmount, s.currencyCode)} on ${day(s.lastPaymentDate)}`);
   } else lines.push('No payment recorded');
   for (const d of s.details ?? []) {
@@ -574,12 +661,16 @@ function summaryLines(s: InvoiceSummary): string[] {
 
 /** `balance`: the account balance, then one summary per currency (or why those are missing). */
 export function buildBalanceAnswer(
-  balance: InvoiceSummary,
-  summaries: readonly InvoiceSummary[] | { unavailable: string },
+  balance: BalanceFacts,
+  summaries: readonly BalanceFacts[] | { unavailable: Trouble },
 ): Answer {
   const blocks: KnownBlock[] = [header('Account balance'), section(summaryLines(balance).join('\n'))];
   if ('unavailable' in summaries) {
-    blocks.push(context(`Summaries per currency are not available: ${summaries.unavailable}`));
+    blocks.push(
+      context(
+        `Summaries per currency are not available: ${troubleText(summaries.unavailable, 'invoice summaries per currency')}`,
+      ),
+    );
   } else if (summaries.length === 0) {
     blocks.push(context('Partner Center lists no invoice summaries per currency.'));
   } else {
@@ -603,7 +694,7 @@ export function buildBalanceAnswer(
 
 /** `invoices [page]`: one page of invoices, newest first, with where the next page is. */
 export function buildInvoiceListAnswer(
-  page: readonly Invoice[],
+  page: readonly InvoiceFacts[],
   pageNumber: number,
   pages: number,
   totalInvoices: number,
@@ -624,21 +715,21 @@ export function buildInvoiceListAnswer(
   return { text: fallback(`Invoices, page ${pageNumber} of ${pages}.${next}`), blocks };
 }
 
-export interface InvoiceAnswerInput {
-  invoice: Invoice;
-  lines: readonly OneTimeInvoiceLineItem[];
+export interface InvoiceAnswerInput<L extends ChargeLine = ChargeLine> {
+  invoice: InvoiceFacts;
+  lines: readonly L[];
   oneTime: boolean;
-  explainedBy: (line: OneTimeInvoiceLineItem) => string | undefined;
-  /** What happened to the PDF (sent to the DM, or why not). */
-  pdfNote: string;
+  explainedBy: (line: L) => string | undefined;
+  /** What happened to the PDF: sent to the DM, or why not. */
+  pdf: Delivery;
   /** What happened to the CSV of line items, when there are any. */
-  csvNote?: string | undefined;
+  csv?: Delivery | undefined;
 }
 
 /** `invoice <id>`: the summary, the first one-time line items and where the rest are. */
-export function buildInvoiceAnswer(input: InvoiceAnswerInput): Answer {
+export function buildInvoiceAnswer<L extends ChargeLine>(input: InvoiceAnswerInput<L>): Answer {
   const { invoice, lines } = input;
-  const charges = chargeBreakdown(invoice, input.oneTime ? lines : undefined);
+  const charges = chargeBreakdownOf(invoice, input.oneTime ? lines : undefined);
   const blocks: KnownBlock[] = [
     header(`Invoice ${invoice.id}`),
     fields([
@@ -651,7 +742,7 @@ export function buildInvoiceAnswer(input: InvoiceAnswerInput): Answer {
         ? [['Document', invoice.documentType.replace(/_/g, ' ')] as const]
         : []),
     ]),
-    context(`PDF: ${input.pdfNote}`),
+    context(deliveryText(input.pdf, 'The PDF statement', 'invoice PDFs')),
   ];
   if (input.oneTime) {
     const explained = lines.filter((l) => input.explainedBy(l)).length;
@@ -665,7 +756,14 @@ export function buildInvoiceAnswer(input: InvoiceAnswerInput): Answer {
         ),
         ...packLines(shown.map((l) => lineItemText(l, input.explainedBy(l) ?? ''))).map(section),
       );
-      if (input.csvNote) blocks.push(context(input.csvNote));
+      if (input.csv)
+        blocks.push(
+          context(
+            input.csv.ok
+              ? `All ${lines.length} line items are in the CSV sent to you in a direct message.`
+              : deliveryText(input.csv, `The CSV of all ${lines.length} line items`, 'invoices'),
+          ),
+        );
     }
   } else {
     blocks.push(context('This invoice has no one-time charges (it bills recurring charges only).'));
@@ -678,12 +776,12 @@ export function buildInvoiceAnswer(input: InvoiceAnswerInput): Answer {
   };
 }
 
-export function customerLabel(c: Customer): string {
-  return c.companyProfile?.companyName ?? c.billingProfile?.companyName ?? c.id;
+export function customerLabel(c: CustomerFacts): string {
+  return customerName(c);
 }
 
 /** The answer when a name prefix matches several customers. */
-export function buildAmbiguousCustomerAnswer(query: string, matches: readonly Customer[]): Answer {
+export function buildAmbiguousCustomerAnswer(query: string, matches: readonly CustomerFacts[]): Answer {
   const shown = matches.slice(0, FINANCE_LIMITS.listedItems);
   const more =
     matches.length > shown.length
@@ -696,29 +794,20 @@ export function buildAmbiguousCustomerAnswer(query: string, matches: readonly Cu
   };
 }
 
-function orderLine(o: Order): string {
-  const items = o.lineItems
-    .map((l) => `${l.quantity} × ${escapeMrkdwn(l.friendlyName ?? l.offerId)}`)
-    .join(', ');
+function orderLine(o: OrderFacts): string {
   const cycle = o.billingCycle ? o.billingCycle.replace(/_/g, '-') : 'unknown cycle';
   return truncate(
-    `• ${code(o.id)} ${day(o.creationDate)} — ${o.status ?? 'status unknown'}, ${cycle}, ${amount(orderTotal(o), o.currencyCode)}: ${items || 'no line items'}`,
+    `• ${code(o.id)} ${day(o.creationDate)} — ${o.status ?? 'status unknown'}, ${cycle}, ${amount(orderTotal(o), o.currencyCode)}: ${orderItems(o)}`,
     FINANCE_LIMITS.line,
-  );
-}
-
-export function sortOrdersNewestFirst(orders: readonly Order[]): Order[] {
-  return [...orders].sort(
-    (a, b) => dayMs(b.creationDate) - dayMs(a.creationDate) || b.id.localeCompare(a.id),
   );
 }
 
 /** `orders <customer> [billing type]`: the newest orders, the rest in an attached CSV. */
 export function buildOrdersAnswer(
-  customer: Customer,
-  orders: readonly Order[],
+  customer: CustomerFacts,
+  orders: readonly OrderFacts[],
   billingType: string | undefined,
-  csvNote?: string,
+  csv?: Delivery,
 ): Answer {
   const name = customerLabel(customer);
   const kind = billingType ? ` (${billingType === 'one_time' ? 'one-time' : billingType})` : '';
@@ -730,11 +819,12 @@ export function buildOrdersAnswer(
     };
   }
   const shown = orders.slice(0, FINANCE_LIMITS.listedItems);
+  const note = csv ? csvNote(csv, `all ${orders.length} orders`) : '';
   const blocks: KnownBlock[] = [
     header(truncate(`Orders of ${name}${kind}`, FINANCE_LIMITS.headerText)),
     ...packLines(shown.map(orderLine)).map(section),
     context(
-      `${orders.length} order${orders.length === 1 ? '' : 's'}, newest first${shown.length < orders.length ? `; the ${shown.length} newest are shown. ${csvNote ?? ''}` : '.'} Orders placed in the last 15 minutes may not be listed yet.`,
+      `${orders.length} order${orders.length === 1 ? '' : 's'}, newest first${shown.length < orders.length ? `; the ${shown.length} newest are shown. ${note}` : '.'} Orders placed in the last 15 minutes may not be listed yet.`,
     ),
   ];
   return {
@@ -743,36 +833,51 @@ export function buildOrdersAnswer(
   };
 }
 
+const ENTITLEMENT_TYPES: Record<string, string> = {
+  software: 'software',
+  reserved_instance: 'reservation',
+  virtual_machine_reserved_instance: 'VM reservation',
+};
+
 function entitlementLine(v: EntitlementView): string {
   const e = v.entitlement;
   const indent = v.depth > 0 ? '    ↳ ' : '• ';
-  const type = e.entitlementType.replace(/_/g, ' ');
+  const type = ENTITLEMENT_TYPES[e.entitlementType] ?? e.entitlementType.replace(/_/g, ' ');
   const expiry = e.expiryDate ? `, expires ${day(e.expiryDate)}` : '';
-  const head = `${indent}${code(`${e.productId}:${e.skuId}`)} ${type}, quantity ${e.quantity}${expiry} — order ${code(e.referenceOrder.id)}`;
-  const reservations = v.reservations.map(
-    (r) =>
-      `      reservation ${code(r.reservationId)}${r.displayName ? ` “${escapeMrkdwn(r.displayName)}”` : ''}: ${r.quantity ?? '?'} × ${r.scopeType ?? 'scope unknown'} scope, ${r.provisioningState ?? 'state unknown'}, ${day(r.effectiveDateTime)} to ${day(r.expiryDateTime)}`,
-  );
-  const note = v.reservationNote ? [`      _${escapeMrkdwn(v.reservationNote)}_`] : [];
+  const head = `${indent}*${escapeMrkdwn(truncate(productName(v), 200))}* — ${type}, quantity ${e.quantity}${expiry}, order ${code(e.referenceOrder.id)}`;
+  const reservations = v.reservations.map((r) => {
+    const name = r.displayName ? ` “${escapeMrkdwn(truncate(r.displayName, 120))}”` : '';
+    const order = r.reservationOrderId ? `reservation order ${code(r.reservationOrderId)}, ` : '';
+    const term = reservationTerm(r);
+    return `      reservation${name}: ${order}${scopeText(r)}, quantity ${r.quantity ?? 'unknown'}, ${term ? `term ${humanTerm(term)}` : 'term unknown'}, expires ${day(r.expiryDateTime)}${r.provisioningState ? ` (${escapeMrkdwn(r.provisioningState)})` : ''}`;
+  });
+  const problem = reservationProblemText(v.reservationProblem);
+  const note = problem ? [`      _${problem}_`] : [];
   return truncate([head, ...reservations, ...note].join('\n'), FINANCE_LIMITS.line * 3);
 }
 
-/** `entitlements <customer>`: entitlements, reservation details under each reservation. */
+/** `entitlements <customer>`: entitlements by product name, reservation details under each reservation. */
 export function buildEntitlementsAnswer(
-  customer: Customer,
+  customer: CustomerFacts,
   views: readonly EntitlementView[],
-  csvNote?: string,
+  csv?: Delivery,
 ): Answer {
   const name = customerLabel(customer);
   if (views.length === 0) return { text: fallback(`${name} has no entitlements in Partner Center.`) };
   const shown = views.slice(0, FINANCE_LIMITS.listedItems);
   const top = views.filter((v) => v.depth === 0).length;
+  const note = csv ? csvNote(csv, `all ${views.length} entitlements`) : '';
   const blocks: KnownBlock[] = [
     header(truncate(`Entitlements of ${name}`, FINANCE_LIMITS.headerText)),
     ...packLines(shown.map(entitlementLine)).map(section),
     context(
-      `${top} entitlement${top === 1 ? '' : 's'}${views.length > top ? ` (${views.length - top} included in bundles)` : ''}.${shown.length < views.length ? ` The first ${shown.length} are shown. ${csvNote ?? ''}` : ''}`,
+      `${top} entitlement${top === 1 ? '' : 's'}${views.length > top ? ` (${views.length - top} included in bundles)` : ''}.${shown.length < views.length ? ` The first ${shown.length} are shown. ${note}` : ''}`,
     ),
   ];
   return { text: fallback(`${top} entitlement${top === 1 ? '' : 's'} of ${name}.`), blocks };
+}
+
+/** Totals per currency, the way the audit answer states them. */
+export function amountsText(sums: readonly Amount[]): string {
+  return sums.length === 0 ? 'none' : sums.map((s) => amount(s.amount, s.currency)).join(', ');
 }

@@ -1,8 +1,10 @@
+import { Writable } from 'node:stream';
 import { WebClient, LogLevel } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { PDFDocument } from 'pdf-lib';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { Agent, request } from 'undici';
+import { runInvoiceSteps } from '../../jobs/invoices';
 import type { Config } from '../../src/config';
 import {
   MsalTokenProvider,
@@ -12,10 +14,17 @@ import {
 } from '../../src/partner-center';
 import type { PurchaseRequest } from '../../src/purchases/model';
 import type { PurchaseEvent } from '../../src/purchases/state-machine';
-import { FinanceService, type FinanceServiceDeps } from '../../src/services/finance-service';
+import type { InvoiceJob } from '../../src/queues';
+import { AccessService } from '../../src/services/access';
+import { BillingReader } from '../../src/services/billing';
+import { CatalogService } from '../../src/services/catalog';
+import { FinanceCommandService } from '../../src/services/finance';
+import { InvoiceAnnouncer, InvoicePoller } from '../../src/services/invoices';
 import { Notifier } from '../../src/services/notifier';
 import { startSimulator, SEED, type Simulator } from '../../fakes/partner-center';
 import { WebClientSlackPort } from '../../src/slack/adapter';
+import { RedisCache } from '../../src/store/cache';
+import { RedisInvoiceLedger } from '../../src/store/finance';
 import { RedisLocks } from '../../src/store/lock';
 import { Keys } from '../../src/store/redis';
 import { RequestRepository } from '../../src/store/requests';
@@ -25,6 +34,12 @@ import { startSlackFake, type FakeMessage, type SlackFake } from '../../fakes/sl
  * The finance side end to end on real parts: the Partner Center simulator through the real client,
  * the Slack fake through the real WebClient, real Redis. Each test gets its own key prefix and a
  * freshly seeded simulator and Slack.
+ *
+ * Invoice announcements are BullMQ step jobs in the bot; here a poll runs the poller and then each
+ * job it enqueued through the same step loop the job processor uses (jobs/invoices.ts), with the
+ * job's data kept as BullMQ keeps it (one job per invoice id, its data saved after each step, a
+ * waiting job resumed by the next poll). test/service/invoice-announcements.test.ts runs the same
+ * steps on real BullMQ workers.
  */
 
 const FINANCE_CHANNEL = 'C0FINANCE';
@@ -45,24 +60,137 @@ let notifier: Notifier;
 let counter = 0;
 const extraRedis: Redis[] = [];
 let agent: Agent;
+/** The invoice jobs, as BullMQ would hold them: by job id, with their saved data. */
+let jobs: Map<string, InvoiceJob>;
+/** Jobs a worker is running: BullMQ gives a job to one worker at a time. */
+let active: Set<string>;
 
 const config = (finance: Partial<Config['finance']> = {}): Pick<Config, 'finance' | 'channels'> => ({
   finance: { userIds: [], usergroupId: 'S0FINANCE', ...finance },
   channels: { approvals: 'C0APPROVALS', finance: FINANCE_CHANNEL },
 });
 
-function service(overrides: Partial<FinanceServiceDeps> = {}): FinanceService {
-  return new FinanceService({
-    pc,
-    slack,
-    repo,
-    redis,
-    prefix,
-    notifier,
-    config: config(),
-    log,
-    ...overrides,
+interface FinanceUnderTest {
+  /** One poll, then every job it holds run as a worker would; rejects naming each invoice whose step failed. */
+  pollInvoices(): Promise<{ announced: string[] }>;
+  command: FinanceCommandService['command'];
+}
+
+function service(
+  overrides: {
+    pc?: PartnerCenterClient;
+    redis?: Redis;
+    repo?: RequestRepository;
+    config?: Pick<Config, 'finance' | 'channels'>;
+    lineItemPageSize?: number;
+    invoicePageSize?: number;
+    log?: Logger;
+  } = {},
+): FinanceUnderTest {
+  const conn = overrides.redis ?? redis;
+  const keys = new Keys(prefix);
+  const client = overrides.pc ?? pc;
+  const requests = overrides.repo ?? repo;
+  const logger = overrides.log ?? log;
+  const cfg = overrides.config ?? config();
+  const reader = new BillingReader(client, requests, {
+    lineItemPageSize: overrides.lineItemPageSize ?? 2000,
+    invoicePageSize: overrides.invoicePageSize ?? 100,
   });
+  const ledger = new RedisInvoiceLedger(conn, keys);
+  const poller = new InvoicePoller({
+    reader,
+    ledger,
+    enqueue: (work) => {
+      const id = `invoice-${work.invoice.id}`;
+      if (jobs.has(id)) return Promise.resolve('exists' as const);
+      jobs.set(id, work);
+      return Promise.resolve('added' as const);
+    },
+    log: logger,
+  });
+  const announcer = new InvoiceAnnouncer({
+    pc: client,
+    reader,
+    requests,
+    ledger,
+    locks: new RedisLocks(conn, keys),
+    slack,
+    notifier,
+    settings: { financeChannel: cfg.channels.finance, pdfRetryMs: 3_600_000, lockMs: 30_000 },
+    log: logger,
+  });
+  const access = new AccessService(
+    slack,
+    {
+      teamId: undefined,
+      enterpriseId: undefined,
+      approvers: { userIds: [], usergroupId: undefined },
+      finance: cfg.finance,
+      requesterGroupId: undefined,
+      decisionGroupCacheMs: 5_000,
+      profileCacheMs: 600_000,
+    },
+    logger,
+  );
+  const commands = new FinanceCommandService({
+    pc: client,
+    reader,
+    access,
+    catalog: new CatalogService(client, new RedisCache(conn, keys, { ttlMs: 60_000 }), {
+      shortTtlMs: 60_000,
+    }),
+    slack,
+    financeGroupId: cfg.finance.usergroupId,
+    log: logger,
+  });
+
+  return {
+    command: (verb, args, who) => commands.command(verb, args, who),
+    async pollInvoices() {
+      await poller.poll();
+      const announced: string[] = [];
+      const failures: string[] = [];
+      for (const id of [...jobs.keys()]) {
+        const work = jobs.get(id);
+        if (!work || active.has(id)) continue;
+        active.add(id);
+        try {
+          const end = await runInvoiceSteps(announcer, work, {
+            save: (w) => {
+              if (!jobs.get(id)?.thread && w.thread) announced.push(w.invoice.id);
+              jobs.set(id, w);
+              return Promise.resolve();
+            },
+            wait: (w) => {
+              jobs.set(id, w);
+              return Promise.resolve('waiting');
+            },
+            later: () => Promise.resolve('busy'),
+          });
+          if (end === 'settled') jobs.delete(id);
+        } catch (err) {
+          failures.push(`${work.invoice.id}: ${err instanceof Error ? err.message : String(err)}`);
+        } finally {
+          active.delete(id);
+        }
+      }
+      if (failures.length > 0) throw new Error(`Invoice steps failed (${failures.join('; ')})`);
+      return { announced };
+    },
+  };
+}
+
+/** A logger whose lines the test can read (operator hints go to the log, never to Slack). */
+function capturedLog(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { log: pino({ level: 'warn' }, stream), lines };
 }
 
 function client(tokens: TokenProvider = new NoAuthTokenProvider()): PartnerCenterClient {
@@ -112,6 +240,8 @@ afterAll(async () => {
 beforeEach(() => {
   sim.reset();
   fake.reset();
+  jobs = new Map();
+  active = new Set();
   prefix = `${process.env.TEST_KEY_PREFIX}:${++counter}`;
   pc = client();
   repo = new RequestRepository(redis, new Keys(prefix));
@@ -345,7 +475,7 @@ describe('invoice notifications', () => {
     expect(replies(FINANCE_CHANNEL, ts).filter((m) => !m.files)).toHaveLength(1);
   });
 
-  it('resumes with the PDF upload only after a failure between posting the announcement and uploading', async () => {
+  it('resumes with the PDF upload, without a second announcement, after a failure between posting the announcement and uploading', async () => {
     const finance = service();
     await finance.pollInvoices();
     await buy();
@@ -356,22 +486,27 @@ describe('invoice notifications', () => {
     expect(topLevel(FINANCE_CHANNEL)).toHaveLength(1);
     expect(pdfsIn(FINANCE_CHANNEL)).toHaveLength(0);
     const ts = topLevel(FINANCE_CHANNEL)[0]!.ts;
-    const threadBefore = replies(FINANCE_CHANNEL, ts);
+    // The steps run in order: the reconciliation waits for the PDF step.
+    expect(replies(FINANCE_CHANNEL, ts)).toHaveLength(0);
     const postsBefore = fake.callsTo('chat.postMessage').length;
 
     const restarted = service();
     await expect(restarted.pollInvoices()).resolves.toEqual({ announced: [] });
 
     expect(topLevel(FINANCE_CHANNEL)).toHaveLength(1);
-    expect(fake.callsTo('chat.postMessage')).toHaveLength(postsBefore);
+    // One more post: the reconciliation, into the same thread; no second announcement.
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(postsBefore + 1);
     const pdfs = pdfsIn(FINANCE_CHANNEL);
     expect(pdfs).toHaveLength(1);
     expect(pdfs[0]!.thread_ts).toBe(ts);
     expect(pdfs[0]!.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(replies(FINANCE_CHANNEL, ts).filter((m) => !m.files)).toEqual(threadBefore);
+    const thread = replies(FINANCE_CHANNEL, ts).filter((m) => !m.files);
+    expect(thread).toHaveLength(1);
+    expect(thread[0]!.text).toContain('one-time charges');
 
     await expect(restarted.pollInvoices()).resolves.toEqual({ announced: [] });
     expect(fake.files).toHaveLength(1);
+    expect(replies(FINANCE_CHANNEL, ts).filter((m) => !m.files)).toHaveLength(1);
   });
 
   it('matches one-time charges to the approved requests that ordered them and lists the charges nothing explains', async () => {
@@ -434,8 +569,9 @@ describe('invoice notifications', () => {
     expect((await repo.get('REQ-B2'))?.invoices).toEqual([invoiceId]);
   });
 
-  it('announces the invoice and reconciles it without App+User credentials, and says once that the PDF needs PARTNER_CENTER_REFRESH_TOKEN', async () => {
-    const finance = service({ pc: appOnlyClient() });
+  it('announces the invoice and reconciles it without App+User credentials, says once in words that the PDF needs a user sign-in, and logs the setting for the operator', async () => {
+    const captured = capturedLog();
+    const finance = service({ pc: appOnlyClient(), log: captured.log });
     await finance.pollInvoices();
     await buy();
     const invoiceId = await closeInvoice();
@@ -446,7 +582,13 @@ describe('invoice notifications', () => {
     expect(topLevel(FINANCE_CHANNEL)).toHaveLength(1);
     const ts = topLevel(FINANCE_CHANNEL)[0]!.ts;
     const thread = replies(FINANCE_CHANNEL, ts);
-    expect(thread.filter((m) => m.text.includes('PARTNER_CENTER_REFRESH_TOKEN'))).toHaveLength(1);
+    const notes = thread.filter((m) =>
+      m.text.includes('not signed in to Partner Center with a user account'),
+    );
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.text).toContain("ask the bot's operator");
+    expect(thread.map((m) => m.text).join('\n')).not.toMatch(/PARTNER_CENTER|App\+User/);
+    expect(captured.lines.join('')).toContain('PARTNER_CENTER_REFRESH_TOKEN');
     expect(thread.filter((m) => m.text.includes('one-time charges'))).toHaveLength(1);
     expect(fake.files).toHaveLength(0);
 
@@ -491,11 +633,14 @@ describe('finance commands', () => {
     for (const s of summaries.items) expect(text).toContain(`*${s.currencyCode}*`);
   });
 
-  it('answers balance without the App+User summaries, naming PARTNER_CENTER_REFRESH_TOKEN', async () => {
-    const answer = await service({ pc: appOnlyClient() }).command('balance', [], who());
+  it('answers balance without the App+User summaries, saying a user sign-in is missing and logging the setting', async () => {
+    const captured = capturedLog();
+    const answer = await service({ pc: appOnlyClient(), log: captured.log }).command('balance', [], who());
     const text = answerText(answer);
     expect(text).toContain('Account balance');
-    expect(text).toContain('PARTNER_CENTER_REFRESH_TOKEN');
+    expect(text).toContain('not signed in to Partner Center with a user account');
+    expect(text).not.toContain('PARTNER_CENTER');
+    expect(captured.lines.join('')).toContain('PARTNER_CENTER_REFRESH_TOKEN');
   });
 
   it('pages invoices ten at a time, newest first, and says how to get the next page', async () => {
@@ -598,10 +743,18 @@ describe('finance commands', () => {
     expect(fake.files).toHaveLength(0);
   });
 
-  it('names PARTNER_CENTER_REFRESH_TOKEN when invoice needs App+User credentials that are missing', async () => {
-    const answer = await service({ pc: appOnlyClient() }).command('invoice', [SEED.invoices.oneTime], who());
-    expect(answer.text).toContain('PARTNER_CENTER_REFRESH_TOKEN');
-    expect(answer.text).toContain('App+User');
+  it('says invoice needs a user sign-in the bot lacks, and names the setting only in the log', async () => {
+    const captured = capturedLog();
+    const answer = await service({ pc: appOnlyClient(), log: captured.log }).command(
+      'invoice',
+      [SEED.invoices.oneTime],
+      who(),
+    );
+    expect(answer.text).toContain(
+      "the bot is not signed in to Partner Center with a user account, which Microsoft requires for invoices; ask the bot's operator",
+    );
+    expect(answer.text).not.toMatch(/PARTNER_CENTER|App\+User/);
+    expect(captured.lines.join('')).toContain('PARTNER_CENTER_REFRESH_TOKEN');
   });
 
   it('passes on what Partner Center said, and to try again, when it fails', async () => {
@@ -666,18 +819,21 @@ describe('finance commands', () => {
     const text = answerText(answer);
     const entitlements = (await pc.listEntitlements(SEED.customers.open.id)).items;
     const reservation = entitlements.find((e) => e.entitlementType === 'reserved_instance')!;
-    const details = await pc.getReservationDetails(reservation.entitledArtifacts![0]!.link!);
+    const artifact = reservation.entitledArtifacts![0]!;
+    const details = await pc.getReservationDetails(artifact.link!);
     expect(text).toContain(`Entitlements of ${SEED.customers.open.companyName}`);
-    expect(text).toContain(details.reservations[0]!.reservationId);
+    expect(text).toContain(`reservation order \`${artifact.resourceId}\``);
+    expect(text).toContain(`quantity ${details.reservations[0]!.quantity}`);
     for (const e of entitlements) expect(text).toContain(e.referenceOrder.id);
   });
 
-  it('names PARTNER_CENTER_REFRESH_TOKEN when entitlements need App+User credentials that are missing', async () => {
+  it('says entitlements need a user sign-in the bot lacks, without naming a setting', async () => {
     const answer = await service({ pc: appOnlyClient() }).command(
       'entitlements',
       [SEED.customers.open.id],
       who(),
     );
-    expect(answer.text).toContain('PARTNER_CENTER_REFRESH_TOKEN');
+    expect(answer.text).toContain('which Microsoft requires for entitlements');
+    expect(answer.text).not.toContain('PARTNER_CENTER');
   });
 });

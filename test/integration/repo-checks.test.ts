@@ -31,6 +31,20 @@ describe('the self-contained check (part of npm run lint)', () => {
     expect(res.status).toBe(0);
   });
 
+  it('passes an import of a module of its own named shared', () => {
+    const res = check({
+      'handlers/actions/a.ts': "import { openForm } from '../shared';\n",
+      'handlers/shared.ts': 'export const openForm = 1;\n',
+    });
+    expect(res.status).toBe(0);
+  });
+
+  it("fails on a mention of the workspace's shared folder next to the repository", () => {
+    const res = check({ 'src/a.ts': "// see '../shared/STYLE.md'\n" });
+    expect(res.status).toBe(1);
+    expect(res.output).toMatch(/names the workspace's shared folder/);
+  });
+
   it("fails on a test that reads the workspace's shared folder", () => {
     const res = check({
       'test/unit/a.test.ts': "const f = path.resolve(__dirname, '../../../shared/fixtures/x.json');\n",

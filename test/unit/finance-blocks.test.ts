@@ -9,6 +9,14 @@ import {
   type OneTimeInvoiceLineItem,
 } from '../../src/partner-center/schemas';
 import {
+  chargeBreakdown,
+  hasOneTimeCharges,
+  lineAmount,
+  sortInvoicesNewestFirst,
+} from '../../src/purchases/billing';
+import { auditCsv } from '../../src/slack/audit-report';
+import { sampleRequest } from '../../harness/requests';
+import {
   FINANCE_LIMITS,
   buildBalanceAnswer,
   buildEntitlementsAnswer,
@@ -16,16 +24,14 @@ import {
   buildInvoiceAnswer,
   buildInvoiceListAnswer,
   buildOrdersAnswer,
+  buildOrphanOrderAlarm,
   buildReconciliationMessage,
   buildRequesterInvoiceNote,
-  chargeBreakdown,
+  buildStatementUnavailable,
   day,
-  hasOneTimeCharges,
-  lineAmount,
   lineItemsCsv,
   packLines,
   refusalAnswer,
-  sortInvoicesNewestFirst,
   toCsv,
   type ExplainedCharge,
 } from '../../src/slack/finance-blocks';
@@ -223,8 +229,8 @@ describe('command answers', () => {
       lines,
       oneTime: true,
       explainedBy: (l) => (l.orderId === 'order-0' ? 'REQ-1' : undefined),
-      pdfNote: 'sent to you in a direct message.',
-      csvNote: 'All 25 line items are in the CSV sent to you in a direct message.',
+      pdf: { ok: true },
+      csv: { ok: true },
     });
     const text = allText(answer);
     expect(text).toContain('25 in all, 1 explained by approved requests, 24 not');
@@ -244,10 +250,9 @@ describe('command answers', () => {
     const answer = buildBalanceAnswer(summary('USD'), summaries);
     expectValid(answer.blocks);
     expect(allText(answer)).toContain('No payment recorded');
-    const unavailable = buildBalanceAnswer(summary('USD'), {
-      unavailable: 'needs PARTNER_CENTER_REFRESH_TOKEN',
-    });
-    expect(allText(unavailable)).toContain('PARTNER_CENTER_REFRESH_TOKEN');
+    const unavailable = buildBalanceAnswer(summary('USD'), { unavailable: { kind: 'needs_user_sign_in' } });
+    expect(allText(unavailable)).toContain('not signed in to Partner Center with a user account');
+    expect(allText(unavailable)).not.toMatch(/PARTNER_CENTER|[A-Z]{3,}_[A-Z_]{3,}/);
   });
 
   it('keeps orders and entitlements answers within Slack limits with long names', () => {
@@ -267,7 +272,7 @@ describe('command answers', () => {
         })),
       }),
     );
-    expectValid(buildOrdersAnswer(customer, orders, 'one_time', 'CSV sent.').blocks);
+    expectValid(buildOrdersAnswer(customer, orders, 'one_time', { ok: true }).blocks);
     const entitlement = EntitlementSchema.parse({
       referenceOrder: { id: 'order-1' },
       productId: 'DZH318Z0BQ3Q',
@@ -277,6 +282,7 @@ describe('command answers', () => {
     });
     const views = Array.from({ length: 20 }, (_, i) => ({
       entitlement,
+      names: { product: LONG, sku: LONG },
       depth: i % 2,
       reservations: Array.from({ length: 3 }, (__, n) => ({
         reservationId: `r-${i}-${n}`,
@@ -285,12 +291,23 @@ describe('command answers', () => {
         scopeType: 'shared',
       })),
     }));
-    expectValid(buildEntitlementsAnswer(customer, views, 'CSV sent.').blocks);
+    expectValid(buildEntitlementsAnswer(customer, views, { ok: true }).blocks);
   });
 
-  it('names the finance user group when refusing', () => {
+  it('names the finance user group when refusing, and no setting', () => {
     expect(refusalAnswer('S0FINANCE').text).toContain('<!subteam^S0FINANCE>');
-    expect(refusalAnswer(undefined).text).toContain('FINANCE_USERGROUP_ID');
+    for (const group of ['S0FINANCE', undefined]) {
+      const text = refusalAnswer(group).text;
+      expect(text).toContain("Ask the bot's operator");
+      expect(text).not.toMatch(/FINANCE_USER|[A-Z]{3,}_[A-Z_]{3,}/);
+    }
+  });
+
+  it('says why the PDF is missing in words a finance person can act on, without naming a setting', () => {
+    const text = buildStatementUnavailable('G1');
+    expect(text).toContain('not signed in to Partner Center with a user account');
+    expect(text).toContain("ask the bot's operator");
+    expect(text).not.toMatch(/PARTNER_CENTER|REFRESH_TOKEN|App\+User/);
   });
 });
 
@@ -338,3 +355,190 @@ describe('text helpers', () => {
     expect(rows[2]!.endsWith(',')).toBe(true);
   });
 });
+
+describe('entitlements with reservation details', () => {
+  it("shows each reservation's order, scope, quantity, term and expiry under the product's name", () => {
+    const customer = CustomerSchema.parse({ id: 'c1', companyProfile: { companyName: 'Contoso Ltd' } });
+    const entitlement = EntitlementSchema.parse({
+      referenceOrder: { id: 'pc-order-1' },
+      productId: 'DZH318Z0BQ3Q',
+      skuId: '0001',
+      quantity: 2,
+      entitlementType: 'reservedinstance',
+    });
+    const answer = buildEntitlementsAnswer(customer, [
+      {
+        entitlement,
+        names: { product: 'Virtual Machines Dv3 Series', sku: 'Standard_D2s_v3, US West 2, 3 years' },
+        depth: 0,
+        reservations: [
+          {
+            reservationId: 'r-1',
+            reservationOrderId: 'ri-order-9',
+            scopeType: 'single',
+            appliedScopes: ['/subscriptions/sub-1'],
+            quantity: 2,
+            effectiveDateTime: '2026-01-15T10:00:00Z',
+            expiryDateTime: '2029-01-15T10:00:00',
+            provisioningState: 'Created',
+          },
+        ],
+      },
+    ]);
+    const text = allText(answer);
+    expect(text).toContain('Virtual Machines Dv3 Series — Standard_D2s_v3, US West 2, 3 years');
+    expect(text).not.toContain('DZH318Z0BQ3Q:0001');
+    expect(text).toContain('reservation order `ri-order-9`');
+    expect(text).toContain('single scope (/subscriptions/sub-1)');
+    expect(text).toContain('quantity 2');
+    expect(text).toContain('term 3 years');
+    expect(text).toContain('expires 2029-01-15');
+    expect(text).toContain('order `pc-order-1`');
+    expectValid(answer.blocks);
+  });
+
+  it('keeps the ids when the catalog no longer names the product', () => {
+    const customer = CustomerSchema.parse({ id: 'c1' });
+    const entitlement = EntitlementSchema.parse({
+      referenceOrder: { id: 'o' },
+      productId: 'DG7GMGF0FKZV',
+      skuId: '0001',
+      quantity: 1,
+      entitlementType: 'software',
+    });
+    const text = allText(buildEntitlementsAnswer(customer, [{ entitlement, depth: 0, reservations: [] }]));
+    expect(text).toContain('DG7GMGF0FKZV:0001');
+  });
+});
+
+describe('orphan order alarm', () => {
+  const order = OrderSchema.parse({
+    id: 'order-x',
+    creationDate: '2026-03-02T09:00:00Z',
+    status: 'completed',
+    billingCycle: 'one_time',
+    currencyCode: 'EUR',
+    totalPrice: 1234.5,
+    lineItems: [{ lineItemNumber: 0, offerId: 'A:1:2', friendlyName: '<!channel> SQL Server', quantity: 3 }],
+  });
+
+  it('says what is known: customer, order id, date, items and amount, and mentions the approvers', () => {
+    const alarm = buildOrphanOrderAlarm(
+      { customer: { id: 'c-1', name: 'Fabrikam & Co' }, order },
+      'S0APPROVERS',
+    );
+    const text = allText(alarm);
+    expect(text).toContain('<!subteam^S0APPROVERS>');
+    expect(text).toContain('Fabrikam &amp; Co');
+    expect(text).toContain('c-1');
+    expect(text).toContain('order-x');
+    expect(text).toContain('2026-03-02');
+    expect(text).toContain('3 × &lt;!channel&gt; SQL Server');
+    expect(text).toContain('€1,234.50');
+    expect(text).not.toContain('<!channel>');
+    expectValid(alarm.blocks);
+  });
+
+  it('names the request a line carries when the bot has no approved record of it', () => {
+    const alarm = buildOrphanOrderAlarm(
+      { customer: { id: 'c', name: 'C' }, order, namedRequestId: 'PR-ABCD1234' },
+      undefined,
+    );
+    expect(alarm.text).toContain('PR-ABCD1234');
+    expect(alarm.text).not.toContain('subteam');
+  });
+});
+
+describe('audit CSV', () => {
+  const now = Date.UTC(2026, 2, 1);
+  const confirmed = sampleRequest({
+    id: 'PR-AAAA0001',
+    createdAt: now,
+    status: 'confirmed',
+    approvals: [{ by: 'U0APPROVE1', at: now + 1000 }],
+    orders: [{ id: 'order-1', status: 'completed', lineItems: [] }],
+    orderedAt: now + 2000,
+    confirmedAt: now + 3000,
+    invoices: ['G000024135'],
+    justification: '=HYPERLINK("http://evil")',
+  });
+  const rejected = sampleRequest({
+    id: 'PR-AAAA0002',
+    createdAt: now + 10,
+    status: 'rejected',
+    rejection: { by: 'U0APPROVE2', at: now + 5000, reason: 'Not this quarter, "sorry"' },
+    price: { known: true, unit: 10, currency: 'EUR', source: 'x' },
+  });
+
+  it('writes one row per request with its decisions, orders, invoices and state, and defuses formulas', () => {
+    const csv = auditCsv([
+      {
+        request: confirmed,
+        trail: [
+          {
+            id: '1',
+            requestId: 'PR-AAAA0001',
+            event: 'approve',
+            actor: 'U0APPROVE1',
+            at: now + 1000,
+            status: 'approved',
+          },
+        ],
+      },
+      { request: rejected, trail: [] },
+    ]);
+    const rows = parseCsv(csv);
+    const header = rows[0]!;
+    const cell = (row: number, column: string) => rows[row]![header.indexOf(column)];
+    expect(cell(1, 'requestId')).toBe('PR-AAAA0001');
+    expect(cell(1, 'approvedBy')).toBe('U0APPROVE1');
+    expect(cell(1, 'approvedAt')).toBe(new Date(now + 1000).toISOString());
+    expect(cell(1, 'orders')).toBe('order-1');
+    expect(cell(1, 'invoices')).toBe('G000024135');
+    expect(cell(1, 'state')).toBe('confirmed');
+    expect(cell(1, 'total')).toBe('1400');
+    expect(cell(1, 'history')).toContain('approve by U0APPROVE1');
+    // A spreadsheet would run this as a formula: it arrives as text.
+    expect(cell(1, 'justification')).toBe(`'=HYPERLINK("http://evil")`);
+    expect(cell(2, 'rejectedBy')).toBe('U0APPROVE2');
+    expect(cell(2, 'rejectedAt')).toBe(new Date(now + 5000).toISOString());
+    expect(cell(2, 'rejectionReason')).toBe('Not this quarter, "sorry"');
+    // Totals per currency, never across currencies: requested (both), ordered (the confirmed one).
+    const totals = rows.filter((r) => r[0]!.startsWith('Total'));
+    const of = (r: string[]) => [r[0], r[header.indexOf('total')], r[header.indexOf('currency')]];
+    expect(totals.map(of)).toEqual([
+      ['Total requested', '20', 'EUR'],
+      ['Total requested', '1400', 'USD'],
+      ['Total ordered', '1400', 'USD'],
+    ]);
+  });
+});
+
+/** RFC 4180: quoted cells may hold commas, doubled quotes and line breaks. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  return rows;
+}
