@@ -148,12 +148,13 @@ describe('the HTTP edge', () => {
     });
 
     it('answers other content types and encoded bodies with 415, before reading the body', async () => {
-      for (const extra of [
+      const variants: Record<string, string>[] = [
         { 'Content-Type': 'text/plain' },
         { 'Content-Type': 'multipart/form-data; boundary=x' },
         { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
         {},
-      ]) {
+      ];
+      for (const extra of variants) {
         const out = await raw(
           events,
           head({

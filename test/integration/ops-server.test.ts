@@ -2,8 +2,10 @@ import { request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
+import { loadConfig } from '../../src/config';
 import { closeServer, createOpsApp, listen, urlOf } from '../../src/http/server';
 import { LoginThrottle } from '../../src/http/login-throttle';
+import { baseEnv } from '../../harness/env';
 import { testRedis } from '../support/redis';
 
 /**
@@ -166,5 +168,21 @@ describe('the login throttle', () => {
     t.attempt('c', false);
     expect(t.attempt('a', false)).toEqual({ kind: 'deny', delayMs: 250 });
     expect(t.attempt('c', false)).toEqual({ kind: 'deny', delayMs: 500 });
+  });
+});
+
+describe('the ops settings', () => {
+  it('default to port 9464 on loopback, Bull Board read-only, 256 connections', () => {
+    const config = loadConfig(baseEnv({ OPS_PORT: undefined, PORT: undefined }));
+    expect(config.ops).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(config.bullBoard.readWrite).toBe(false);
+    expect(config.http.maxConnections).toBe(256);
+    expect(loadConfig(baseEnv({ BULL_BOARD_READ_WRITE: 'true' })).bullBoard.readWrite).toBe(true);
+  });
+
+  it('refuse one port for both', () => {
+    expect(() => loadConfig(baseEnv({ PORT: '8080', OPS_PORT: '8080' }))).toThrow(
+      /OPS_PORT must differ from PORT/,
+    );
   });
 });
