@@ -129,8 +129,9 @@ export function slackGuard(opts: SlackGuardOptions) {
       return;
     }
     if (shape === 'app_rate_limited') {
-      // Slack telling us it is dropping events (Events API, rate limiting): heard. Bolt has no
-      // route for it and would answer 404 after 3 s.
+      // Slack telling us it is dropping events (docs.slack.dev reference/events/app_rate_limited):
+      // heard. Bolt has no route for it and would answer 404 after 3 s, and Slack disables event
+      // subscriptions of an app that fails to answer 200 to 5% of its deliveries.
       res.status(200).end();
       return;
     }
