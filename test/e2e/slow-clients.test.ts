@@ -60,7 +60,7 @@ function slowConnection(port: number, kind: Kind): Promise<Cut> {
       const head = ['POST /slack/events HTTP/1.1', 'Host: bot.example'];
       if (kind === 'headers') {
         socket.write(`${head.join('\r\n')}\r\n`);
-        drip = setInterval(() => socket.write('X-Slow: 1\r\n'), 500);
+        drip = setInterval(() => socket.write('X-Slow: 1\r\n'), 1000);
         return;
       }
       head.push('Content-Type: application/x-www-form-urlencoded', 'Content-Length: 100000');
@@ -70,7 +70,7 @@ function slowConnection(port: number, kind: Kind): Promise<Cut> {
           `X-Slack-Signature: v0=${randomBytes(32).toString('hex')}`,
         );
       socket.write(`${head.join('\r\n')}\r\n\r\n`);
-      drip = setInterval(() => socket.write('payload=aa'), 500);
+      drip = setInterval(() => socket.write('payload=aa'), 1000);
     });
   });
 }
