@@ -190,9 +190,11 @@ describe('slow clients against the bot process', () => {
       const r = await attack(port, bot.child.pid!, inbound);
       report('default limits', r);
       expect(r.acks.length).toBeGreaterThan(20);
-      // Measured ~10 ms median on an idle machine; Slack allows 3000 ms.
+      // Measured 3-8 ms median and under 250 ms at worst on a quiet machine, 30-70 ms and 1.6 s at
+      // worst with a load average of 12 on two cores. Not starved means: no ack waits for a slow
+      // client's timeout (4-5 s), and all come inside Slack's 3 s.
       expect(percentile(r.acks, 50)).toBeLessThan(300);
-      expect(r.acks[r.acks.length - 1]).toBeLessThan(2500);
+      expect(r.acks[r.acks.length - 1]).toBeLessThan(3000);
       expect(r.cuts.length).toBeGreaterThanOrEqual(3 * SLOW_PER_KIND);
       expect(Math.max(...r.cuts.map((c) => c.ms))).toBeLessThan(20_000);
       // How each kind was cut off: unfinished headers by the headers timeout (408), an unsigned
@@ -219,7 +221,7 @@ describe('slow clients against the bot process', () => {
       report('40 connections at most', r);
       expect(r.acks.length).toBeGreaterThan(20);
       expect(percentile(r.acks, 50)).toBeLessThan(300);
-      expect(r.acks[r.acks.length - 1]).toBeLessThan(2500);
+      expect(r.acks[r.acks.length - 1]).toBeLessThan(3000);
       expect(Math.max(...r.cuts.map((c) => c.ms))).toBeLessThan(20_000);
       // Some slow connections made room for newer ones: cut without an answer.
       expect(r.cuts.filter((c) => c.status === 0).length).toBeGreaterThan(0);
