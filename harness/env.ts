@@ -19,6 +19,8 @@ export function baseEnv(overrides: Record<string, string | undefined> = {}): Rec
     SLACK_BOT_USER_ID: 'U0PCBOT001',
     SLACK_BOT_ID: 'B0PCBOT001',
     PORT: '0',
+    // Any free port: bots started side by side must not fight over the ops port's default.
+    OPS_PORT: '0',
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

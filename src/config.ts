@@ -70,6 +70,14 @@ export const envSchema = z.object({
   SLACK_API_URL: optionalString.pipe(z.url('must be a URL').optional()),
   // 3000 is Bolt's conventional port and what manifest.yml's example URL uses.
   PORT: int(3000, 0),
+  // /metrics and Bull Board live on their own port, bound to loopback unless told otherwise: the
+  // public port carries only what Slack and a load balancer need. 9464 and loopback are the
+  // OpenTelemetry Prometheus exporter's defaults (OTEL_EXPORTER_PROMETHEUS_PORT/_HOST).
+  OPS_PORT: int(9464, 0),
+  OPS_HOST: z.string().trim().min(1, 'must be a host or address').default('127.0.0.1'),
+  // Connections open at once on each port. Slack sends a handful at a time; when full, a new
+  // connection displaces the oldest one that has not yet delivered a whole request (slow clients).
+  HTTP_MAX_CONNECTIONS: int(256, 1),
   REDIS_URL: url('redis://127.0.0.1:6379'),
   // One prefix for every key and queue, so two deployments can share a Redis.
   REDIS_KEY_PREFIX: z
@@ -208,6 +216,9 @@ export const envSchema = z.object({
   // Bull Board at /admin/queues; off unless a password is set.
   BULL_BOARD_USER: z.string().default('admin'),
   BULL_BOARD_PASSWORD: optionalString,
+  // Bull Board only looks unless told otherwise: retrying or removing a purchase job by hand is a
+  // money decision, not a dashboard click.
+  BULL_BOARD_READ_WRITE: bool(false),
 });
 
 const blank = (v: string | undefined): boolean => v === undefined || v.trim() === '';
@@ -221,6 +232,11 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
   const role = env.ROLE ?? 'all';
   if (blank(env.SLACK_APP_TOKEN) && blank(env.SLACK_SIGNING_SECRET) && role !== 'worker') {
     problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (no SLACK_APP_TOKEN)');
+  }
+  const port = Number(env.PORT ?? '3000');
+  const opsPort = Number(env.OPS_PORT ?? '9464');
+  if (port > 0 && port === opsPort) {
+    problems.push('OPS_PORT must differ from PORT (metrics and Bull Board have a port of their own)');
   }
   if (blank(env.APPROVER_USER_IDS) && blank(env.APPROVER_USERGROUP_ID)) {
     problems.push('APPROVER_USER_IDS or APPROVER_USERGROUP_ID must be set (nobody could approve otherwise)');
@@ -275,6 +291,8 @@ export interface Config {
     botId: string | undefined;
   };
   port: number;
+  ops: { port: number; host: string };
+  http: { maxConnections: number };
   redis: { url: string; keyPrefix: string };
   partnerCenter: {
     cloud: 'public' | 'usgov';
@@ -322,7 +340,7 @@ export interface Config {
     dualApprovalCurrency: string;
     maxQuantity: number;
   };
-  bullBoard: { user: string; password: string | undefined };
+  bullBoard: { user: string; password: string | undefined; readWrite: boolean };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -364,6 +382,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       botId: e.SLACK_BOT_ID,
     },
     port: e.PORT,
+    ops: { port: e.OPS_PORT, host: e.OPS_HOST },
+    http: { maxConnections: e.HTTP_MAX_CONNECTIONS },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     partnerCenter: {
       cloud: e.PARTNER_CENTER_CLOUD,
@@ -415,6 +435,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dualApprovalCurrency: e.DUAL_APPROVAL_CURRENCY,
       maxQuantity: e.MAX_QUANTITY,
     },
-    bullBoard: { user: e.BULL_BOARD_USER, password: e.BULL_BOARD_PASSWORD },
+    bullBoard: {
+      user: e.BULL_BOARD_USER,
+      password: e.BULL_BOARD_PASSWORD,
+      readWrite: e.BULL_BOARD_READ_WRITE,
+    },
   });
 }

@@ -5,7 +5,7 @@ import { registerHandlers } from '../handlers';
 import { startWorkers, type WorkerSet } from '../jobs';
 import { loadConfig, type Config } from './config';
 import { ConfigError } from './errors';
-import { closeServer, createHttpApp, listen } from './http/server';
+import { closeServer, createHttpApp, createOpsApp, listen, urlOf } from './http/server';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import type { Producers } from './queues';
@@ -24,6 +24,8 @@ export interface Bot {
   config: Config;
   url: string | undefined;
   server: Server | undefined;
+  /** /metrics and Bull Board (OPS_PORT on OPS_HOST) */
+  opsUrl: string | undefined;
   redis: Redis;
   repo: RequestRepository;
   producers: Producers;
@@ -69,6 +71,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         },
       },
     ],
+  });
+  const ops = createOpsApp({
     metrics: metrics.registry,
     queues: a.producers.all(),
     bullBoard: config.bullBoard,
@@ -78,16 +82,18 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   // Known at start-up, not 72 hours later: a bot missing from its channels says so at once.
   s.channelHealth.check().catch((err: unknown) => a.log.warn({ err }, 'could not check channel membership'));
 
-  const server = await listen(http, config.port);
-  const address = server.address();
-  const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : undefined;
-  a.log.info({ role: config.role, url, socketMode: config.slack.socketMode }, 'bot started');
+  const limits = { maxConnections: config.http.maxConnections };
+  const server = await listen(http, config.port, '0.0.0.0', limits);
+  const opsServer = await listen(ops, config.ops.port, config.ops.host, limits);
+  const url = urlOf(server);
+  const opsUrl = urlOf(opsServer);
+  a.log.info({ role: config.role, url, opsUrl, socketMode: config.slack.socketMode }, 'bot started');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       a.log.info('shutting down');
-      await closeServer(server);
+      await Promise.all([closeServer(server), closeServer(opsServer)]);
       if (web) await web.stop();
       if (workers) await workers.close(config.timings.shutdownTimeoutMs);
       await a.close();
@@ -100,6 +106,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     config,
     url,
     server,
+    opsUrl,
     redis: a.redis,
     repo: a.requests,
     producers: a.producers,

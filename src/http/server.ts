@@ -1,11 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
+import { createEdgeServer, type EdgeLimits } from './edge';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
 
 export interface HealthProbe {
   name: string;
@@ -15,12 +17,12 @@ export interface HealthProbe {
 
 export interface HttpOptions {
   readiness: HealthProbe[];
-  metrics: Registry;
-  queues: Queue[];
-  bullBoard: { user: string; password: string | undefined };
 }
 
-/** The operational routes every role serves: /healthz, /readyz, /metrics, /admin/queues. */
+/**
+ * The public port's own routes, for load balancers and orchestrators: /healthz (the process
+ * answers) and /readyz (it can do its work). Slack's /slack/events joins them in web.ts.
+ */
 export function createHttpApp(opts: HttpOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -45,6 +47,25 @@ export function createHttpApp(opts: HttpOptions): Express {
     const ok = results.every((r) => r.ok);
     res.status(ok ? 200 : 503).json({ ok, checks, ...(problems.length ? { problems } : {}) });
   });
+  return app;
+}
+
+export interface OpsOptions {
+  metrics: Registry;
+  queues: Queue[];
+  bullBoard: { user: string; password: string | undefined; readWrite: boolean };
+  /** how wrong Bull Board passwords are slowed down; defaults in login-throttle.ts */
+  loginThrottle?: Partial<LoginThrottleOptions>;
+}
+
+/**
+ * The operators' port (OPS_PORT, loopback unless OPS_HOST says otherwise): /metrics for Prometheus
+ * and Bull Board at /admin/queues. Bull Board only looks unless BULL_BOARD_READ_WRITE is set
+ * (bull-board's readOnlyMode: its write routes answer 405), and is off without a password.
+ */
+export function createOpsApp(opts: OpsOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', opts.metrics.contentType);
     res.send(await opts.metrics.metrics());
@@ -52,13 +73,14 @@ export function createHttpApp(opts: HttpOptions): Express {
   if (opts.bullBoard.password) {
     const adapter = new ExpressAdapter();
     adapter.setBasePath('/admin/queues');
+    const readOnlyMode = !opts.bullBoard.readWrite;
     createBullBoard({
-      queues: opts.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })),
+      queues: opts.queues.map((q) => new BullMQAdapter(q, { readOnlyMode })),
       serverAdapter: adapter,
     });
     app.use(
       '/admin/queues',
-      basicAuth(opts.bullBoard.user, opts.bullBoard.password),
+      basicAuth(opts.bullBoard.user, opts.bullBoard.password, new LoginThrottle(opts.loginThrottle)),
       adapter.getRouter() as express.Router,
     );
   }
@@ -71,18 +93,40 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function basicAuth(user: string, password: string) {
+/**
+ * HTTP Basic authentication. A request without credentials gets the 401 challenge and counts for
+ * nothing (that is how a browser asks); every request with credentials is an attempt for the
+ * throttle, keyed by the client's address as the socket sees it (the ops port is not behind a proxy).
+ */
+export function basicAuth(user: string, password: string, throttle = new LoginThrottle()) {
+  const challenge = (res: Response): void => {
+    res.set('WWW-Authenticate', 'Basic realm="queues"').status(401).send('authentication required');
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
-    const header = req.headers.authorization ?? '';
-    const [scheme, encoded] = header.split(' ');
-    if (scheme === 'Basic' && encoded) {
-      const [u, ...rest] = Buffer.from(encoded, 'base64').toString('utf8').split(':');
-      if (safeEqual(u ?? '', user) && safeEqual(rest.join(':'), password)) {
+    const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
+    if (scheme !== 'Basic' || !encoded) {
+      challenge(res);
+      return;
+    }
+    const [u, ...rest] = Buffer.from(encoded, 'base64').toString('utf8').split(':');
+    const right = safeEqual(u ?? '', user) && safeEqual(rest.join(':'), password);
+    const verdict = throttle.attempt(req.socket.remoteAddress ?? 'unknown', right);
+    switch (verdict.kind) {
+      case 'allow':
         next();
+        return;
+      case 'locked':
+        res
+          .set('Retry-After', String(verdict.retryAfterSec))
+          .status(429)
+          .send('too many wrong passwords from this address; try again later');
+        return;
+      case 'deny': {
+        const timer = setTimeout(() => challenge(res), verdict.delayMs);
+        res.once('close', () => clearTimeout(timer));
         return;
       }
     }
-    res.set('WWW-Authenticate', 'Basic realm="queues"').status(401).send('authentication required');
   };
 }
 
@@ -102,11 +146,15 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
+/** Listens with the edge's timeouts and connection cap (edge.ts). */
+export function listen(
+  app: Express,
+  port: number,
+  host = '0.0.0.0',
+  limits: Partial<EdgeLimits> = {},
+): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app);
-    // Slack waits 3 s; a connection idling longer than this is not Slack.
-    server.keepAliveTimeout = 5000;
+    const server = createEdgeServer(app, limits);
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
@@ -115,9 +163,26 @@ export function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Se
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+/** A loopback URL for a listening server (its own address when bound to one). */
+export function urlOf(server: Server): string | undefined {
+  const a = server.address();
+  if (typeof a !== 'object' || a === null) return undefined;
+  const unspecified = a.address === '0.0.0.0' || a.address === '::';
+  const host = unspecified ? '127.0.0.1' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
+}
+
+/**
+ * Stops accepting, lets requests in flight finish, and closes idle connections at once. A client
+ * still sending is cut off by the edge's timeouts within seconds; after graceMs nothing waits longer.
+ */
+export function closeServer(server: Server, graceMs = 5000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

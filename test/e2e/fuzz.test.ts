@@ -17,7 +17,20 @@ import { startWorld, SIGNING_SECRET, type World } from '../../harness/world';
  * Property-based fuzzing of the bot's only public door, POST /slack/events, with the bot running
  * for real (in-process, on Redis, with the simulator and the Slack fake). Whatever arrives: never a
  * 5xx, never a crash, no listener for anything unsigned, and a 2xx or 4xx for signed garbage.
+ *
+ * Each property has a number of runs and a time budget: on a busy machine it stops at the budget and
+ * what ran counts. A failure names fast-check's seed and path (`{ seed: …, path: "…" }`); replay it
+ * with `FUZZ_SEED=<seed> FUZZ_PATH=<path> npx jest test/e2e/fuzz.test.ts`.
  */
+
+const REPLAY: { seed?: number; path?: string } = {
+  ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
+  ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
+};
+
+function budget(numRuns: number, seconds: number, extra: { endOnFailure?: boolean } = {}) {
+  return { numRuns, interruptAfterTimeLimit: seconds * 1000, ...extra, ...REPLAY };
+}
 
 interface Answer {
   status: number;
@@ -191,7 +204,7 @@ function mutate(
   return copy;
 }
 
-const hugeString = fc.integer({ min: 10_000, max: 250_000 }).map((n) => 'x'.repeat(n));
+const hugeString = fc.integer({ min: 10_000, max: 100_000 }).map((n) => 'x'.repeat(n));
 const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: hugeString },
@@ -370,11 +383,16 @@ function signedGarbage(w: World): fc.Arbitrary<{ contentType: string; body: stri
       body: new URLSearchParams(fields).toString(),
       contentType: 'application/x-www-form-urlencoded',
     }));
-  return fc.oneof(
-    { weight: 5, arbitrary: mutated },
-    { weight: 2, arbitrary: randomTyped },
-    { weight: 1, arbitrary: anyJson },
-    { weight: 1, arbitrary: anyForm },
+  return (
+    fc
+      .oneof(
+        { weight: 5, arbitrary: mutated },
+        { weight: 2, arbitrary: randomTyped },
+        { weight: 1, arbitrary: anyJson },
+        { weight: 1, arbitrary: anyForm },
+      )
+      // A failing batch is printed by its shapes, not by megabytes of bodies.
+      .map((g) => ({ ...g, [fc.toStringMethod]: () => describeSent({ status: 'sent', ...g }) }))
   );
 }
 
@@ -468,7 +486,7 @@ describe('fuzzing POST /slack/events', () => {
         );
         expect(statusOf(out)).toBe(401);
       }),
-      { numRuns: 150 },
+      budget(100, 6),
     );
     // Listeners run after the ack; give any that slipped through the time to show.
     await new Promise((r) => setTimeout(r, 500));
@@ -494,8 +512,8 @@ describe('fuzzing POST /slack/events', () => {
       fc.string({ maxLength: 40 }).filter((s) => !/[\r\n]/.test(s) && /^[\t\x20-\x7e]*$/.test(s)),
     );
     const body = fc.oneof(
-      fc.string({ maxLength: 2000 }),
-      fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a).toString('latin1')),
+      fc.string({ maxLength: 1000 }),
+      fc.uint8Array({ maxLength: 1000 }).map((a) => Buffer.from(a).toString('latin1')),
       fc.constantFrom(
         '{',
         '{"type":',
@@ -524,16 +542,16 @@ describe('fuzzing POST /slack/events', () => {
           'refused',
         );
       }),
-      { numRuns: 150 },
+      budget(100, 6),
     );
     expect(listenerCalls()).toBe(callsBefore);
     expect(await healthy()).toBe(true);
   });
 
-  it('refuses bodies over 1 MB with a 413, declared or streamed, signed or not', async () => {
+  it('refuses bodies over 1 MB, declared or streamed: 413 when signed, 401 unread when not', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1_000_001, max: 3_000_000 }),
+        fc.integer({ min: 1_000_001, max: 2_000_000 }),
         fc.boolean(),
         fc.boolean(),
         fc.constantFrom('application/json', 'application/x-www-form-urlencoded'),
@@ -544,10 +562,11 @@ describe('fuzzing POST /slack/events', () => {
               : `payload=${'a'.repeat(size)}`;
           const headers = { 'content-type': type, ...(signed ? sign(SIGNING_SECRET, text) : {}) };
           const out = await post(events, headers, Buffer.from(text), { chunked });
-          expect(statusOf(out)).toBe(413);
+          // Without a signature the answer comes from the headers alone, before any body is read.
+          expect(statusOf(out)).toBe(signed ? 413 : 401);
         },
       ),
-      { numRuns: 12 },
+      budget(10, 6),
     );
     expect(await healthy()).toBe(true);
   });
@@ -555,10 +574,10 @@ describe('fuzzing POST /slack/events', () => {
   it('answers correctly signed garbage with a 2xx or 4xx, never a 5xx', async () => {
     const garbage = signedGarbage(w);
     const seen: Record<string, number> = {};
-    const bad: { status: number | string; contentType: string; body: string }[] = [];
     await fc.assert(
-      // Batches run concurrently: Bolt answers an event no listener acks with a 404 after 3 s.
-      fc.asyncProperty(fc.array(garbage, { minLength: 25, maxLength: 25 }), async (batch) => {
+      // Batches run concurrently: Bolt answers a payload no listener acks with a 404 after 3 s, so
+      // each batch takes about that long however large it is.
+      fc.asyncProperty(fc.array(garbage, { minLength: 40, maxLength: 40 }), async (batch) => {
         const outs = await Promise.all(
           batch.map((g) =>
             post(
@@ -569,20 +588,20 @@ describe('fuzzing POST /slack/events', () => {
             ),
           ),
         );
+        const bad: { status: number | string; contentType: string; body: string }[] = [];
         for (const [i, out] of outs.entries()) {
           const status = statusOf(out);
           seen[String(status)] = (seen[String(status)] ?? 0) + 1;
           if (!(typeof status === 'number' && status >= 200 && status < 500))
             bad.push({ status, ...batch[i]! });
         }
+        // Every sample of the batch at once: more useful here than one shrunk case.
+        if (bad.length > 0)
+          throw new Error(`${bad.length} wrong answer(s):\n${bad.map(describeSent).slice(0, 8).join('\n')}`);
       }),
-      // Every sample is checked below, all failures at once: more useful here than one shrunk case.
-      { numRuns: 8 },
+      // Shrinking would re-run whole batches for little gain.
+      budget(3, 15, { endOnFailure: true }),
     );
-    expect({ wrongAnswers: bad.length, examples: bad.map(describeSent).slice(0, 8) }).toEqual({
-      wrongAnswers: 0,
-      examples: [],
-    });
     expect(Object.keys(seen).length).toBeGreaterThan(0);
     expect(await healthy()).toBe(true);
   }, 60_000);
@@ -598,7 +617,7 @@ describe('fuzzing POST /slack/events', () => {
       { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 300 }) },
       {
         weight: 1,
-        arbitrary: fc.integer({ min: 5_000, max: 200_000 }).map((n) => `status ${'Z'.repeat(n)}`),
+        arbitrary: fc.integer({ min: 5_000, max: 50_000 }).map((n) => `status ${'Z'.repeat(n)}`),
       },
     );
     const user = fc.oneof(
@@ -623,7 +642,7 @@ describe('fuzzing POST /slack/events', () => {
         expect(statusOf(out)).toBe(200);
         expect((out as Answer).ms).toBeLessThan(3000);
       }),
-      { numRuns: 100 },
+      budget(60, 6),
     );
     expect(await healthy()).toBe(true);
   });

@@ -62,21 +62,22 @@ describe('expiry, reminders and operations', () => {
     expect((await w.bot.repo.get(id))?.status).toBe('expired');
   }, 30_000);
 
-  it('shows queue depth and job outcomes on /metrics', async () => {
-    const text = await (await fetch(`${w.bot.url}/metrics`)).text();
+  it('shows queue depth and job outcomes on /metrics, on the ops port', async () => {
+    const text = await (await fetch(`${w.bot.opsUrl}/metrics`)).text();
     expect(text).toMatch(/pcbot_queue_jobs\{queue="purchase",state="waiting"\} \d+/);
     expect(text).toContain('pcbot_requests_pending_approval');
     expect(text).toContain('pcbot_job_outcomes_total');
   });
 
-  it('puts Bull Board behind basic authentication', async () => {
-    expect((await fetch(`${w.bot.url}/admin/queues`)).status).toBe(401);
+  it('puts Bull Board behind basic authentication, on the ops port', async () => {
+    expect((await fetch(`${w.bot.url}/admin/queues`)).status).toBe(404);
+    expect((await fetch(`${w.bot.opsUrl}/admin/queues`)).status).toBe(401);
     const wrong = Buffer.from('admin:nope').toString('base64');
     expect(
-      (await fetch(`${w.bot.url}/admin/queues`, { headers: { authorization: `Basic ${wrong}` } })).status,
+      (await fetch(`${w.bot.opsUrl}/admin/queues`, { headers: { authorization: `Basic ${wrong}` } })).status,
     ).toBe(401);
     const right = Buffer.from('admin:board-secret').toString('base64');
-    const res = await fetch(`${w.bot.url}/admin/queues`, { headers: { authorization: `Basic ${right}` } });
+    const res = await fetch(`${w.bot.opsUrl}/admin/queues`, { headers: { authorization: `Basic ${right}` } });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/<html/i);
   });

@@ -17,12 +17,14 @@ describe('the bot process', () => {
     await slack.close();
   });
 
-  it('serves /healthz and /readyz, then exits cleanly on SIGTERM', async () => {
+  it('serves /healthz and /readyz, /metrics on the ops port, then exits cleanly on SIGTERM', async () => {
     const port = await freePort();
+    const opsPort = await freePort();
     const bot = runTs(
       'src/main.ts',
       baseEnv({
         PORT: String(port),
+        OPS_PORT: String(opsPort),
         PARTNER_CENTER_API_URL: sim.url,
         SLACK_API_URL: slack.apiUrl,
         LOG_LEVEL: 'info',
@@ -43,8 +45,9 @@ describe('the bot process', () => {
         ok: true,
         checks: { redis: true, workers: true, slack_channels: true },
       });
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
       expect(metrics).toContain('pcbot_queue_jobs');
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
       bot.child.kill('SIGTERM');
       const exit = await bot.exited;
       expect(exit).toEqual({ code: 0, signal: null });
