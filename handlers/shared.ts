@@ -10,7 +10,7 @@ export async function openForm(
   metadata: ModalMetadata,
   prefill?: FormValues,
 ): Promise<void> {
-  const form = await deps.forms.open(userId, metadata, prefill);
+  const form = deps.forms.open(userId, metadata, prefill);
   const opened = await deps.slack.openView(triggerId, form.view);
   const after = form.after;
   if (after) deps.background('finish opening the form', () => after(opened));

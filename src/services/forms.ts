@@ -64,7 +64,7 @@ export class FormService {
    * requester's profile is not in memory a placeholder opens at once and the form (or the refusal)
    * replaces it once Slack has said who they are.
    */
-  async open(userId: string, metadata: ModalMetadata, prefill?: FormValues): Promise<OpenedForm> {
+  open(userId: string, metadata: ModalMetadata, prefill?: FormValues): OpenedForm {
     const values = prefill ?? {};
     const form = (): View => this.render(values, { ...metadata, kind: values.kind }, {});
     const warm = async () => {
