@@ -4,6 +4,7 @@ import type { OptionList } from '../../src/services/options';
 import { option } from '../../src/slack/blocks';
 import { readForm } from '../../src/slack/codecs';
 import { IDS, NONE } from '../../src/slack/ids';
+import { PARTNER_CENTER_SLOW } from '../../src/slack/messages';
 import { fromAllowedWorkspace } from '../context';
 import type { HandlerDeps } from '../deps';
 
@@ -39,7 +40,7 @@ export function registerCatalogOptions(app: App, deps: HandlerDeps): void {
           return;
         }
         running.catch((err: unknown) => deps.log.warn({ err, list: id }, 'slow option load failed'));
-        await ack(render({ kind: 'hint', text: 'Partner Center is slow: type again in a moment' }));
+        await ack(render({ kind: 'hint', text: PARTNER_CENTER_SLOW }));
       } catch (err) {
         deps.log.warn({ err, list: id }, 'option load failed');
         await ack({ options: [] });

@@ -1,7 +1,8 @@
+import { PartnerCenterError } from '../partner-center';
 import { NEW_AZURE_PLAN, type MarketRules } from '../purchases/policy';
 import type { FormValues } from '../slack/codecs';
 import { IDS } from '../slack/ids';
-import { KIND_LABELS } from '../slack/messages';
+import { KIND_LABELS, PARTNER_CENTER_SLOW } from '../slack/messages';
 import { humanBillingCycle, humanTerm } from '../slack/text';
 import type { AccessService } from './access';
 import type { CatalogService } from './catalog';
@@ -46,6 +47,16 @@ export class OptionsService {
   ) {}
 
   async list(field: string, form: FormValues, query: string, userId: string): Promise<OptionList> {
+    try {
+      return await this.listFor(field, form, query, userId);
+    } catch (err) {
+      // Down or throttled is worth a word (type again); a refusal is an empty list and a log line.
+      if (err instanceof PartnerCenterError && err.retryable) return hint(PARTNER_CENTER_SLOW);
+      throw err;
+    }
+  }
+
+  private async listFor(field: string, form: FormValues, query: string, userId: string): Promise<OptionList> {
     const right = await this.deps.access.canRequest(userId);
     if (!right.ok) return { kind: 'items', items: [] };
     const { catalog } = this.deps;

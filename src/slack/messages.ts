@@ -487,6 +487,8 @@ export const GUEST_TEXT =
   'Guests cannot request purchases. Ask a member of your organisation to request it for you.';
 export const NOT_REQUESTER_TEXT =
   'Only members of the requesters group can request purchases. Ask your administrator to add you.';
+/** An option list's one line when Partner Center is slow or not answering. */
+export const PARTNER_CENTER_SLOW = 'Partner Center is slow: type again in a moment';
 export const OPENING_FORM_TEXT = 'Opening the request form…';
 export const FORM_UNAVAILABLE_TEXT =
   'Sorry, the form could not be opened: Slack did not answer in time. Close this and try again in a minute.';

@@ -88,7 +88,7 @@ describe('audit report and orders nobody approved', () => {
     // Several more runs: still one alarm, and none for the bot's own order or the seeded history.
     await new Promise((r) => setTimeout(r, 2500));
     expect(alarms()).toHaveLength(1);
-    const metrics = await (await fetch(`${w.bot.url}/metrics`)).text();
+    const metrics = await (await fetch(`${w.bot.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/^pcbot_orphan_orders_total 1$/m);
   }, 60_000);
 
