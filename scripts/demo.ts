@@ -111,6 +111,7 @@ async function main(): Promise<void> {
     REGISTRATION_POLL_BASE_MS: '1000',
     REGISTRATION_POLL_CAP_MS: '2000',
     PORT: '0',
+    OPS_PORT: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
   });
   const bot = await startBot(config, { logger: pino({ level: config.logLevel }) });
