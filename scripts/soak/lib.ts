@@ -1,7 +1,7 @@
 /**
  * The fault soak: request → approve → checkout → confirm cycles, several at a time, while faults are
  * injected at random (seeded): the worker process killed with SIGKILL and started again, Redis killed
- * and restarted on its AOF, Partner Center answering 429/5xx, timing out, dropping the connection or
+ * and restarted on its AOF, Redis rolled back to a snapshot up to 2 s old (its last writes lost), Partner Center answering 429/5xx, timing out, dropping the connection or
  * cutting the body short (before or after doing the work), Slack answering 429, and approve clicks
  * delivered more than once.
  *
@@ -51,6 +51,7 @@ const TIMINGS = {
 export const FAULT_KINDS = [
   'worker_kill',
   'redis_restart',
+  'redis_rollback',
   'pc_429',
   'pc_5xx',
   'pc_timeout',
@@ -61,10 +62,26 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** `--faults a,b,c` → the kinds, or an error that names the valid ones. Empty or absent: all kinds. */
+export function parseFaultKinds(list: string | undefined): FaultKind[] {
+  if (list === undefined || list.trim() === '') return [...FAULT_KINDS];
+  const names = list
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const unknown = names.filter((n) => !(FAULT_KINDS as readonly string[]).includes(n));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown fault kind${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid kinds: ${FAULT_KINDS.join(', ')}`,
+    );
+  return [...new Set(names as FaultKind[])];
+}
+
 /** Relative odds of each scheduled fault, as cards per deck (duplicate approvals are decided per cycle instead). */
 const FAULT_WEIGHTS: [Exclude<FaultKind, 'duplicate_approve'>, number][] = [
   ['worker_kill', 3],
   ['redis_restart', 2],
+  ['redis_rollback', 2],
   ['pc_429', 2],
   ['pc_5xx', 2],
   ['pc_timeout', 1],
@@ -98,6 +115,8 @@ export interface SoakOptions {
   seed: number;
   /** Cycles in flight at once (default 4). */
   concurrency?: number;
+  /** The fault kinds to inject (default: all of FAULT_KINDS). */
+  faults?: readonly FaultKind[];
   /** Pause between two scheduled faults, drawn uniformly from this range (default 400–1600 ms). */
   faultIntervalMs?: [number, number];
   /** A requester's pause before each cycle, drawn uniformly from this range (default 300–2500 ms). */
@@ -140,6 +159,8 @@ export interface SoakReport {
   /** Cycles whose request was approved (the rest could not get a request in while faults raged). */
   cyclesApproved: number;
   durationMs: number;
+  /** The kinds this run injected (--faults), and how many of each. */
+  faultKinds: FaultKind[];
   faults: Record<FaultKind, number>;
   /** Requests stored, by final (or not) status. */
   byStatus: Record<string, number>;
@@ -167,6 +188,14 @@ export interface SoakReport {
   /** Requests that took more than 20 s from approval to a final state (not a failure; shows where faults hurt). */
   slow: ProblemRequest[];
   orphanOrders: { id: string; cartId: string | undefined }[];
+  /**
+   * Requests a redis_rollback erased: created after the snapshot Redis went back to (their
+   * requesters submit again when it happens before approval), of which approved, and the orders
+   * such requests had placed (the money moved once; the request that explained it is gone).
+   */
+  rollbackErased: number;
+  rollbackErasedApproved: number;
+  rollbackErasedOrders: { id: string; request: string | undefined }[];
   timeline: TimelineEntry[];
   workDir: string;
 }
@@ -296,6 +325,13 @@ class WorkerProcess {
   }
 }
 
+/** One redis_rollback: when the snapshot was taken, when Redis was killed, when the old process was gone. */
+interface Rollback {
+  snapshotAt: number;
+  killedAt: number;
+  downAt: number;
+}
+
 interface Ctx {
   opts: Required<Omit<SoakOptions, 'log' | 'workDir'>>;
   log: (line: string) => void;
@@ -317,6 +353,33 @@ interface Ctx {
   finishMs: Map<string, number>;
   stopFaults: boolean;
   runTag: string;
+  rollbacks: Rollback[];
+  /** Requests a rollback erased (created after its snapshot, never seen after it). */
+  erased: Set<string>;
+  /** request id → when it was created (its own createdAt) and last seen stored, by the soak's reads */
+  seen: Map<string, { createdAt: number; lastSeenAt: number }>;
+}
+
+/** A read of a request that remembers when it was last seen stored (to tell a rollback's erasure from a loss). */
+async function getRequest(ctx: Ctx, id: string): Promise<PurchaseRequest | undefined> {
+  const r = await ctx.bot.repo.get(id);
+  if (r) ctx.seen.set(id, { createdAt: r.createdAt, lastSeenAt: Date.now() });
+  return r;
+}
+
+/**
+ * Whether a rollback can have erased this request: it was created after (or just before, while
+ * the SAVE ran) a snapshot that Redis was later rolled back to, and the soak never saw it stored
+ * after that rollback. A request that was in the snapshot, or was seen after the rollback, and
+ * vanished anyway, is lost.
+ */
+function erasedByRollback(ctx: Ctx, id: string): Rollback | undefined {
+  const seen = ctx.seen.get(id);
+  if (!seen) return undefined;
+  return ctx.rollbacks.find(
+    (rb) =>
+      seen.createdAt >= rb.snapshotAt - 250 && seen.createdAt <= rb.killedAt && seen.lastSeenAt < rb.downAt,
+  );
 }
 
 function note(ctx: Ctx, event: string, detail?: string): void {
@@ -401,6 +464,23 @@ async function injectOne(
       note(ctx, 'redis_up');
       return;
     }
+    case 'redis_rollback': {
+      // Snapshot, let the pipeline run on (its writes meanwhile are the ones lost), kill, restore.
+      const runMs = between(rng, 0, 2000);
+      const snapshotAt = Date.now();
+      await ctx.redis.snapshot();
+      note(ctx, 'redis_snapshot', `rolling back in ${runMs} ms`);
+      await sleep(runMs);
+      ctx.faults.redis_rollback++;
+      const killedAt = Date.now();
+      note(ctx, 'redis_rollback', `${killedAt - snapshotAt} ms of writes lost`);
+      // Recorded before the restore, so a read that meets the restored data knows why.
+      const rollback: Rollback = { snapshotAt, killedAt, downAt: Number.POSITIVE_INFINITY };
+      ctx.rollbacks.push(rollback);
+      await ctx.redis.rollback(() => (rollback.downAt = Date.now()));
+      note(ctx, 'redis_up');
+      return;
+    }
     case 'slack_429': {
       const method = pick(rng, SLACK_TARGETS);
       const count = between(rng, 1, 2);
@@ -422,7 +502,9 @@ async function injectOne(
 
 async function faultLoop(ctx: Ctx): Promise<void> {
   const rng = prng(ctx.opts.seed);
-  const nextKind = deck(rng, FAULT_WEIGHTS);
+  const weights = FAULT_WEIGHTS.filter(([kind]) => ctx.opts.faults.includes(kind));
+  if (weights.length === 0) return;
+  const nextKind = deck(rng, weights);
   const [lo, hi] = ctx.opts.faultIntervalMs;
   while (!ctx.stopFaults) {
     await sleep(between(rng, lo, hi));
@@ -448,7 +530,10 @@ async function findRequest(
     try {
       const open = await ctx.bot.repo.openForUser(user);
       const hit = open.find((r) => r.justification === justification);
-      if (hit) return hit.id;
+      if (hit) {
+        ctx.seen.set(hit.id, { createdAt: hit.createdAt, lastSeenAt: Date.now() });
+        return hit.id;
+      }
     } catch {
       // Redis restarting
     }
@@ -463,13 +548,14 @@ async function intake(
   cycle: number,
   choice: FormChoice,
   user: string,
+  round: number,
 ): Promise<string | undefined> {
   for (let attempt = 1; attempt <= 6; attempt++) {
     if (attempt > 1) {
       ctx.intakeRetries++;
       await sleep(300 * attempt);
     }
-    const justification = `${ctx.runTag} cycle ${cycle} attempt ${attempt}: capacity for the soak`;
+    const justification = `${ctx.runTag} cycle ${cycle}${round > 1 ? ` round ${round}` : ''} attempt ${attempt}: capacity for the soak`;
     try {
       const cmd = await ctx.inbound.command({ text: '', user_id: user });
       if (cmd.status !== 200) continue;
@@ -532,7 +618,16 @@ async function clickApprove(ctx: Ctx, id: string, user: string, retryNum?: numbe
   }
 }
 
-async function approve(ctx: Ctx, cycle: number, id: string, rng: () => number): Promise<boolean> {
+/**
+ * Clicks Approve until the request leaves pending_approval: 'approved'; 'erased' when a rollback
+ * took the request away (its requester would submit again); 'stuck' when it never moved.
+ */
+async function approve(
+  ctx: Ctx,
+  cycle: number,
+  id: string,
+  rng: () => number,
+): Promise<'approved' | 'erased' | 'stuck'> {
   // Give the card a moment to appear, as an approver would need it to.
   const cardDeadline = Date.now() + 5000;
   while (
@@ -564,10 +659,14 @@ async function approve(ctx: Ctx, cycle: number, id: string, rng: () => number): 
     const deadline = Date.now() + 6000;
     while (Date.now() < deadline) {
       try {
-        const r = await ctx.bot.repo.get(id);
+        const r = await getRequest(ctx, id);
         if (r && r.status !== 'pending_approval') {
           ctx.approved.set(id, cycle);
-          return true;
+          return 'approved';
+        }
+        if (!r && erasedByRollback(ctx, id)) {
+          ctx.erased.add(id);
+          return 'erased';
         }
       } catch {
         // Redis restarting
@@ -575,7 +674,7 @@ async function approve(ctx: Ctx, cycle: number, id: string, rng: () => number): 
       await sleep(150);
     }
   }
-  return false;
+  return 'stuck';
 }
 
 async function waitFinal(ctx: Ctx, id: string, timeoutMs: number): Promise<PurchaseRequest | undefined> {
@@ -583,8 +682,12 @@ async function waitFinal(ctx: Ctx, id: string, timeoutMs: number): Promise<Purch
   let last: PurchaseRequest | undefined;
   while (Date.now() < deadline) {
     try {
-      last = await ctx.bot.repo.get(id);
+      last = await getRequest(ctx, id);
       if (last && isFinal(last.status)) return last;
+      if (!last && erasedByRollback(ctx, id)) {
+        ctx.erased.add(id);
+        return undefined;
+      }
     } catch {
       // Redis restarting
     }
@@ -610,13 +713,23 @@ async function runCycle(ctx: Ctx, cycle: number): Promise<{ finished: Promise<vo
   const choice = choiceFor(rng, cycle);
   await sleep(between(rng, ctx.opts.thinkMs[0], ctx.opts.thinkMs[1]));
   const started = Date.now();
-  const id = await intake(ctx, cycle, choice, user);
-  if (!id) {
-    note(ctx, 'cycle_no_request', `cycle ${cycle}`);
-    ctx.log(`cycle ${cycle}: could not get a request in`);
-    return undefined;
-  }
-  if (!(await approve(ctx, cycle, id, rng))) {
+  let id: string | undefined;
+  // A request that a rollback erased before it was approved is submitted again, as its requester
+  // would once the approver's click answers that there is no such request.
+  for (let round = 1; ; round++) {
+    id = await intake(ctx, cycle, choice, user, round);
+    if (!id) {
+      note(ctx, 'cycle_no_request', `cycle ${cycle}`);
+      ctx.log(`cycle ${cycle}: could not get a request in`);
+      return undefined;
+    }
+    const outcome = await approve(ctx, cycle, id, rng);
+    if (outcome === 'approved') break;
+    if (outcome === 'erased' && round < 3) {
+      note(ctx, 'cycle_request_erased', `cycle ${cycle} ${id}`);
+      ctx.log(`cycle ${cycle}: ${id} was erased by a rollback before approval; submitting again`);
+      continue;
+    }
     note(ctx, 'cycle_not_approved', `cycle ${cycle} ${id}`);
     ctx.log(`cycle ${cycle}: ${id} could not be approved`);
     return undefined;
@@ -627,7 +740,7 @@ async function runCycle(ctx: Ctx, cycle: number): Promise<{ finished: Promise<vo
     const ms = Date.now() - approvedAt;
     ctx.finishMs.set(id, ms);
     ctx.log(
-      `cycle ${cycle}: ${id} ${choice.kind} → ${r?.status ?? 'vanished'} ${ms} ms after approval (${approvedAt - started} ms to get it approved)`,
+      `cycle ${cycle}: ${id} ${choice.kind} → ${r?.status ?? (ctx.erased.has(id) ? 'erased by a rollback' : 'vanished')} ${ms} ms after approval (${approvedAt - started} ms to get it approved)`,
     );
   });
   return { finished };
@@ -692,10 +805,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     cycles: options.cycles,
     seed: options.seed,
     concurrency: options.concurrency ?? 4,
+    faults: options.faults ?? FAULT_KINDS,
     faultIntervalMs: options.faultIntervalMs ?? [300, 1200],
     thinkMs: options.thinkMs ?? [300, 2500],
     faultTailMs: options.faultTailMs ?? 15_000,
-    duplicateApproveShare: options.duplicateApproveShare ?? 0.35,
+    duplicateApproveShare: (options.faults ?? FAULT_KINDS).includes('duplicate_approve')
+      ? (options.duplicateApproveShare ?? 0.35)
+      : 0,
     cycleTimeoutMs: options.cycleTimeoutMs ?? 120_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 120_000,
   };
@@ -766,6 +882,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       finishMs: new Map(),
       stopFaults: false,
       runTag: `soak ${opts.seed}`,
+      rollbacks: [],
+      erased: new Set(),
+      seen: new Map(),
     };
     stopFaults = () => {
       ctx.stopFaults = true;
@@ -787,7 +906,9 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   await ctx.worker.start();
   if (!(await ctx.worker.waitReady(60_000)))
     throw new Error(`the worker did not become ready; see ${join(workDir, 'worker.log')}`);
-  log(`soak: seed ${opts.seed}, ${opts.cycles} cycles, ${opts.concurrency} at a time; logs in ${workDir}`);
+  log(
+    `soak: seed ${opts.seed}, ${opts.cycles} cycles, ${opts.concurrency} at a time, faults ${opts.faults.join(',')}; logs in ${workDir}`,
+  );
 
   const faults = faultLoop(ctx);
   // A crashed worker is restarted (and counted): the soak measures the pipeline, not the harness.
@@ -838,6 +959,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   // Every cart line the bot makes starts with its request id, so a request's orders are known even
   // when a rollback made the bot forget its cart.
   // The purchase's orders and a new Azure plan's orders are told apart by their tags.
+  const problems: ProblemRequest[] = [];
   const ordersByRequest = new Map<string, SimOrder[]>();
   const planOrdersByRequest = new Map<string, SimOrder[]>();
   for (const o of orders) {
@@ -846,12 +968,31 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     const key = tag?.requestId ?? '';
     into.set(key, [...(into.get(key) ?? []), o]);
   }
+  // A request a rollback erased is not lost by the pipeline (it was never durably stored); it is
+  // counted apart, and so is any order it had already placed (the bot's order reconciliation is
+  // what raises such an order to the approvers).
+  let lost = 0;
+  for (const id of ctx.approved.keys()) {
+    const r = requests.get(id) ?? (await tolerant(() => bot.repo.get(id)));
+    if (r) {
+      if (!isFinal(r.status)) lost++;
+    } else if (erasedByRollback(ctx, id)) {
+      ctx.erased.add(id);
+    } else {
+      lost++;
+      problems.push(await problemOf(ctx, id, 'lost', r, []));
+    }
+  }
+  const erasedOrders: SimOrder[] = [];
   const orphanOrders = orders.filter((o) => {
     const key = tagOf(o.lineItems[0]?.friendlyName)?.requestId;
+    if (key && !requests.has(key) && ctx.erased.has(key)) {
+      erasedOrders.push(o);
+      return false;
+    }
     return !key || !requests.has(key);
   });
 
-  const problems: ProblemRequest[] = [];
   const byStatus: Record<string, number> = {};
   let duplicateOrders = 0;
   let failedAfterOrdering = 0;
@@ -874,14 +1015,6 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
       problems.push(await problemOf(ctx, r.id, 'unfinished', r, mine));
     }
   }
-  let lost = 0;
-  for (const id of ctx.approved.keys()) {
-    const r = requests.get(id) ?? (await tolerant(() => bot.repo.get(id)));
-    if (!r || !isFinal(r.status)) {
-      lost++;
-      if (!r) problems.push(await problemOf(ctx, id, 'lost', r, []));
-    }
-  }
 
   const slow: ProblemRequest[] = [];
   for (const [id, ms] of ctx.finishMs) {
@@ -896,6 +1029,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     cycles: opts.cycles,
     cyclesApproved: [...ctx.approved.values()].filter((c) => c >= 0).length,
     durationMs: Date.now() - started,
+    faultKinds: [...opts.faults],
     faults: ctx.faults,
     byStatus,
     requestsTotal: requests.size,
@@ -912,6 +1046,12 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     finishMs: { p50: at(0.5), p90: at(0.9), max: finish[finish.length - 1] ?? 0 },
     slow,
     orphanOrders: orphanOrders.map((o) => ({ id: o.id, cartId: o._sim.cartId })),
+    rollbackErased: ctx.erased.size,
+    rollbackErasedApproved: [...ctx.erased].filter((id) => ctx.approved.has(id)).length,
+    rollbackErasedOrders: erasedOrders.map((o) => ({
+      id: o.id,
+      request: tagOf(o.lineItems[0]?.friendlyName)?.requestId,
+    })),
     timeline: ctx.timeline,
     workDir,
   };
@@ -931,9 +1071,7 @@ export function soakFailed(r: SoakReport): boolean {
 }
 
 export function formatReport(r: SoakReport): string {
-  const faults = Object.entries(r.faults)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
+  const faults = r.faultKinds.map((k) => `${k} ${r.faults[k]}`).join(', ');
   const statuses = Object.entries(r.byStatus)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
@@ -952,6 +1090,7 @@ export function formatReport(r: SoakReport): string {
     `failed after ordering     ${r.failedAfterOrdering}`,
     `lost requests             ${r.lost}`,
     `not in a final state      ${r.unfinished}`,
+    `erased by a rollback      ${r.rollbackErased} (approved ${r.rollbackErasedApproved}, with an order ${r.rollbackErasedOrders.length})`,
     `report                    ${join(r.workDir, 'report.json')}`,
   ];
   for (const p of r.problems.slice(0, 10)) {
