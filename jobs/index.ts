@@ -8,7 +8,7 @@ import type { Services } from '../src/wiring';
 import { cancelProcessor } from './cancel';
 import { confirmProcessor } from './confirm';
 import { invoicePollProcessor, invoiceStepProcessor } from './invoices';
-import { Backoff, sweep } from './maintenance';
+import { Backoff, sweep, type RedisRestarts } from './maintenance';
 import { onPurchaseExhausted, purchaseProcessor } from './purchase';
 import { orderReconciliationProcessor } from './reconcile';
 
@@ -18,6 +18,8 @@ export interface WorkerDeps {
   producers: Producers;
   services: Services;
   requests: RequestStore;
+  /** Redis restarts seen by the sweep (which then redraws pending requests' messages). */
+  redisRuns?: RedisRestarts;
   metrics: Metrics;
   log: Logger;
   now: () => number;
@@ -100,6 +102,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
       sweep(
         {
           requests: deps.requests,
+          redisRuns: deps.redisRuns,
           notifier: services.notifier,
           producers,
           lifecycle: services.lifecycle,

@@ -5,8 +5,16 @@ import type { LifecycleService } from '../src/services/lifecycle';
 import type { RequestNotifier } from '../src/services/notifier';
 import type { RequestStore } from '../src/store/requests';
 
+/** src/store/redis-runs.ts: the Redis server's run id when it changed since the last `record`. */
+export interface RedisRestarts {
+  changed(): Promise<string | undefined>;
+  record(runId: string): Promise<void>;
+}
+
 export interface SweepDeps {
   requests: RequestStore;
+  /** When set, a Redis restart redraws every pending request's messages from the store. */
+  redisRuns?: RedisRestarts | undefined;
   notifier: RequestNotifier;
   producers: Producers;
   lifecycle: LifecycleService;
@@ -88,6 +96,21 @@ export async function sweep(
       }
     }
   };
+
+  // A Redis that restarted may have come back from a snapshot or a lagging replica without its
+  // last writes, such as an approval: Slack still shows that decision (the card without its
+  // buttons), so the click could never be made again. Each pending request's card and messages
+  // are drawn again from the store; the new run id is recorded once all of them were.
+  const runs = deps.redisRuns;
+  const restarted = await runs?.changed();
+  if (runs && restarted) {
+    const failedBefore = report.failed;
+    await each('redraw', await deps.requests.pendingIds(), async (id) => {
+      const r = await deps.requests.get(id);
+      if (r?.status === 'pending_approval') await deps.notifier.refresh(r);
+    });
+    if (report.failed === failedBefore) await runs.record(restarted);
+  }
 
   await each('expire', await deps.requests.pendingUntil(now), async (id) => {
     const res = await deps.requests.apply(id, { type: 'expire' }, 'scheduler');

@@ -48,6 +48,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         producers: a.producers,
         services: s,
         requests: a.requests,
+        redisRuns: a.redisRuns,
         metrics,
         log: a.log,
         now: a.now,

@@ -41,6 +41,7 @@ import { cachedOnly, RedisCache } from './store/cache';
 import { RedisInvoiceLedger, RedisOrderLedger } from './store/finance';
 import { RedisLocks } from './store/lock';
 import { RedisOnceRecords } from './store/once';
+import { RedisRuns } from './store/redis-runs';
 import { RedisPriceSheets } from './store/price-sheets';
 import { parseRateLimit, RedisRateLimiter } from './store/rate-limiter';
 import { createRedis, Keys } from './store/redis';
@@ -72,6 +73,8 @@ export interface Adapters {
   requests: RequestRepository;
   once: RedisOnceRecords;
   locks: RedisLocks;
+  /** Tells the sweep that Redis restarted (and may have lost its last writes). */
+  redisRuns: RedisRuns;
   /** Finance ledgers: settled invoices and their baseline, requesters told; the orders' baseline and alarms. */
   invoiceLedger: RedisInvoiceLedger;
   orderLedger: RedisOrderLedger;
@@ -127,6 +130,7 @@ export function createAdapters(config: Config, overrides: BotOverrides = {}): Ad
     slack: new WebClientSlackPort(webClient),
     requests: new RequestRepository(redis, keys, now),
     once: new RedisOnceRecords(redis, keys),
+    redisRuns: new RedisRuns(redis, keys),
     locks: new RedisLocks(redis, keys, (err, key) => log.warn({ err, key }, 'could not renew a lock')),
     invoiceLedger: new RedisInvoiceLedger(redis, keys),
     orderLedger: new RedisOrderLedger(redis, keys),

@@ -17,6 +17,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { startBot, type Bot } from '../../src/main';
 import { tagOf } from '../../src/purchases/matching';
+import { Keys } from '../../src/store/redis';
 import { isFinal, type PurchaseRequest } from '../../src/purchases/model';
 import { SEED, startSimulator, type Simulator } from '../../fakes/partner-center';
 import { startSlackFake } from '../../fakes/slack';
@@ -46,6 +47,8 @@ const TIMINGS = {
   JOB_LOCK_MS: '1500',
   JOB_STALLED_INTERVAL_MS: '500',
   CATALOG_CACHE_TTL_MS: '60000',
+  // Orders nobody approved: what raises the orders of requests a rollback erased.
+  ORDER_RECONCILIATION_INTERVAL_MS: '2000',
 };
 
 export const FAULT_KINDS = [
@@ -168,7 +171,7 @@ export interface SoakReport {
   simOrdersTotal: number;
   /** Requests with more than one simulator order (matched by cart id). */
   duplicateOrders: number;
-  /** Simulator orders whose cart belongs to no request. */
+  /** Simulator orders no stored request explains, except those of erased requests that were raised. */
   ordersWithoutRequest: number;
   /** Approved requests that vanished or never reached a final state. */
   lost: number;
@@ -180,6 +183,8 @@ export interface SoakReport {
   intakeRetries: number;
   /** Approve clicks repeated because the request was still pending after one. */
   approveRetries: number;
+  /** Approvals given again after a rollback took them away and the card asked again. */
+  reapprovals: number;
   /** Worker exits the soak did not cause. */
   workerCrashes: number;
   problems: ProblemRequest[];
@@ -191,11 +196,15 @@ export interface SoakReport {
   /**
    * Requests a redis_rollback erased: created after the snapshot Redis went back to (their
    * requesters submit again when it happens before approval), of which approved, and the orders
-   * such requests had placed (the money moved once; the request that explained it is gone).
+   * such requests had placed and the order reconciliation raised in the approvals channel (the
+   * money moved once; the request that explained it is gone). Such an order not raised counts in
+   * ordersWithoutRequest.
    */
   rollbackErased: number;
   rollbackErasedApproved: number;
   rollbackErasedOrders: { id: string; request: string | undefined }[];
+  /** Orders the reconciliation raised that a stored request explains by the end (approved again after a rollback). */
+  alarmsLaterExplained: number;
   timeline: TimelineEntry[];
   workDir: string;
 }
@@ -354,6 +363,8 @@ interface Ctx {
   stopFaults: boolean;
   runTag: string;
   rollbacks: Rollback[];
+  /** Approvals a rollback took away, given again once the card asked for them. */
+  reapprovals: number;
   /** Requests a rollback erased (created after its snapshot, never seen after it). */
   erased: Set<string>;
   /** request id → when it was created (its own createdAt) and last seen stored, by the soak's reads */
@@ -677,6 +688,24 @@ async function approve(
   return 'stuck';
 }
 
+/** The request's approval card offers Approve (again): what an approver acts on. */
+function cardAsksForDecision(ctx: Ctx, id: string): boolean {
+  const card = ctx.slack.messages('C0APPROVALS').find((m) => !m.thread_ts && m.text.includes(id));
+  return card !== undefined && JSON.stringify(card.blocks ?? []).includes('"approve_request"');
+}
+
+/**
+ * An approved request back in pending_approval lost its approval to a rollback. Its approver clicks
+ * again only when the bot shows the card asking for a decision again (the card they clicked showed
+ * the approval, which Slack kept).
+ */
+async function approveAgainIfAsked(ctx: Ctx, r: PurchaseRequest): Promise<void> {
+  if (r.status !== 'pending_approval' || !cardAsksForDecision(ctx, r.id)) return;
+  ctx.reapprovals++;
+  note(ctx, 'approve_again', r.id);
+  await clickApprove(ctx, r.id, APPROVERS[ctx.reapprovals % APPROVERS.length]!);
+}
+
 async function waitFinal(ctx: Ctx, id: string, timeoutMs: number): Promise<PurchaseRequest | undefined> {
   const deadline = Date.now() + timeoutMs;
   let last: PurchaseRequest | undefined;
@@ -684,6 +713,7 @@ async function waitFinal(ctx: Ctx, id: string, timeoutMs: number): Promise<Purch
     try {
       last = await getRequest(ctx, id);
       if (last && isFinal(last.status)) return last;
+      if (last) await approveAgainIfAsked(ctx, last);
       if (!last && erasedByRollback(ctx, id)) {
         ctx.erased.add(id);
         return undefined;
@@ -762,8 +792,13 @@ async function drain(ctx: Ctx): Promise<void> {
     }
     if (open.length === 0) return;
     // A request whose intake attempt was given up on may still have been stored: approve it too,
-    // so every request the soak made is driven to a final state.
+    // so every request the soak made is driven to a final state. One the soak approved already
+    // (and a rollback took the approval away) is approved again only if the bot asks for it.
     for (const r of open.filter((x) => x.status === 'pending_approval')) {
+      if (ctx.approved.has(r.id)) {
+        await approveAgainIfAsked(ctx, r);
+        continue;
+      }
       note(ctx, 'drain_approve', r.id);
       await clickApprove(ctx, r.id, APPROVERS[0]!);
       ctx.approved.set(r.id, ctx.cycleOf.get(r.id) ?? -1);
@@ -798,6 +833,36 @@ async function problemOf(
       detail: a.detail,
     })),
   };
+}
+
+/** Order ids named by the order reconciliation's alarms in the approvals channel. */
+function alarmedOrderIds(ctx: Ctx): Set<string> {
+  const ids = new Set<string>();
+  for (const m of ctx.slack.messages('C0APPROVALS')) {
+    const hit = /Order `([^`]+)` for .* was not approved through the purchase bot/.exec(m.text);
+    if (hit) ids.add(hit[1]!);
+  }
+  return ids;
+}
+
+/**
+ * Waits (up to 60 s) until the reconciliation has raised every order that no stored request
+ * explains, as it runs every ORDER_RECONCILIATION_INTERVAL_MS.
+ */
+async function raisedOrders(ctx: Ctx, seededOrders: Set<string>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const orders = (await simOrders(ctx.sim.url)).filter((o) => !seededOrders.has(o.id));
+    const ids = new Set(await tolerant(() => ctx.bot.repo.allIds()));
+    const alarmed = alarmedOrderIds(ctx);
+    const waiting = orders.filter((o) => {
+      const key = tagOf(o.lineItems[0]?.friendlyName)?.requestId;
+      return !(key && ids.has(key)) && !alarmed.has(o.id);
+    });
+    if (waiting.length === 0) return;
+    await sleep(500);
+  }
+  note(ctx, 'orders_not_raised');
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
@@ -883,6 +948,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       stopFaults: false,
       runTag: `soak ${opts.seed}`,
       rollbacks: [],
+      reapprovals: 0,
       erased: new Set(),
       seen: new Map(),
     };
@@ -909,6 +975,15 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   log(
     `soak: seed ${opts.seed}, ${opts.cycles} cycles, ${opts.concurrency} at a time, faults ${opts.faults.join(',')}; logs in ${workDir}`,
   );
+
+  // The order reconciliation's first run records the orders that exist as its baseline and raises
+  // none: a rollback to before that would let a later first run swallow orders it should raise.
+  const baselineKey = new Keys(bot.config.redis.keyPrefix).once('orders-baseline', 'one-time');
+  const baselineBy = Date.now() + 60_000;
+  while ((await bot.redis.exists(baselineKey)) === 0) {
+    if (Date.now() > baselineBy) throw new Error('the order reconciliation took no baseline within 60 s');
+    await sleep(200);
+  }
 
   const faults = faultLoop(ctx);
   // A crashed worker is restarted (and counted): the soak measures the pipeline, not the harness.
@@ -947,6 +1022,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   log('soak: cycles done, faults stopped; draining');
   await drain(ctx);
   note(ctx, 'drained');
+  await raisedOrders(ctx, seededOrders);
 
   // ---------------------------------------------------------------- the verdict
   const ids = await tolerant(() => bot.repo.allIds());
@@ -983,15 +1059,23 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
       problems.push(await problemOf(ctx, id, 'lost', r, []));
     }
   }
+  // An order of an erased request counts as explained only once the reconciliation raised it.
+  const alarmed = alarmedOrderIds(ctx);
   const erasedOrders: SimOrder[] = [];
   const orphanOrders = orders.filter((o) => {
     const key = tagOf(o.lineItems[0]?.friendlyName)?.requestId;
-    if (key && !requests.has(key) && ctx.erased.has(key)) {
+    if (key && !requests.has(key) && ctx.erased.has(key) && alarmed.has(o.id)) {
       erasedOrders.push(o);
       return false;
     }
     return !key || !requests.has(key);
   });
+  // An alarm about an order whose request is stored: raised while a rollback had taken the
+  // request's approval away (true then), explained once it was approved again.
+  const alarmsLaterExplained = orders.filter((o) => {
+    const key = tagOf(o.lineItems[0]?.friendlyName)?.requestId;
+    return alarmed.has(o.id) && key !== undefined && requests.has(key);
+  }).length;
 
   const byStatus: Record<string, number> = {};
   let duplicateOrders = 0;
@@ -1041,6 +1125,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     failedAfterOrdering,
     intakeRetries: ctx.intakeRetries,
     approveRetries: ctx.approveRetries,
+    reapprovals: ctx.reapprovals,
     workerCrashes: ctx.worker.crashes.length,
     problems,
     finishMs: { p50: at(0.5), p90: at(0.9), max: finish[finish.length - 1] ?? 0 },
@@ -1048,6 +1133,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     orphanOrders: orphanOrders.map((o) => ({ id: o.id, cartId: o._sim.cartId })),
     rollbackErased: ctx.erased.size,
     rollbackErasedApproved: [...ctx.erased].filter((id) => ctx.approved.has(id)).length,
+    alarmsLaterExplained,
     rollbackErasedOrders: erasedOrders.map((o) => ({
       id: o.id,
       request: tagOf(o.lineItems[0]?.friendlyName)?.requestId,
@@ -1083,14 +1169,15 @@ export function formatReport(r: SoakReport): string {
     `worker crashes (unasked)  ${r.workerCrashes}`,
     `requests                  ${r.requestsTotal} (${statuses})`,
     `simulator orders          ${r.simOrdersTotal}`,
-    `intake / approve retries  ${r.intakeRetries} / ${r.approveRetries}`,
+    `intake / approve retries  ${r.intakeRetries} / ${r.approveRetries} (approved again after a rollback ${r.reapprovals})`,
     `approval → final (ms)     p50 ${r.finishMs.p50}, p90 ${r.finishMs.p90}, max ${r.finishMs.max} (${r.slow.length} over 20 s)`,
     `duplicate orders          ${r.duplicateOrders}`,
     `orders with no request    ${r.ordersWithoutRequest}`,
     `failed after ordering     ${r.failedAfterOrdering}`,
     `lost requests             ${r.lost}`,
     `not in a final state      ${r.unfinished}`,
-    `erased by a rollback      ${r.rollbackErased} (approved ${r.rollbackErasedApproved}, with an order ${r.rollbackErasedOrders.length})`,
+    `erased by a rollback      ${r.rollbackErased} (approved ${r.rollbackErasedApproved}; their orders, raised as orphans ${r.rollbackErasedOrders.length})`,
+    `alarms later explained    ${r.alarmsLaterExplained}`,
     `report                    ${join(r.workDir, 'report.json')}`,
   ];
   for (const p of r.problems.slice(0, 10)) {

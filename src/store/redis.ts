@@ -54,4 +54,8 @@ export class Keys {
   cache(scope: string, id: string): string {
     return `${this.prefix}:cache:${scope}:${id}`;
   }
+  /** The run id of the Redis server the sweep last saw (src/store/redis-runs.ts). */
+  redisRun(): string {
+    return `${this.prefix}:redis-run-id`;
+  }
 }
