@@ -49,17 +49,16 @@ export class RegistrationService {
       const status = normalize((await this.pc.getRegistrationStatus(customerId, subscriptionId)).status);
       let registeredNow = false;
       let shared = status;
-      if (
-        status === 'not_registered' &&
-        (await this.once.claim('register', key(subscriptionId), String(this.now())))
-      ) {
+      // The claim's value, kept: a release compares it, so it must be the same string.
+      const claim = String(this.now());
+      if (status === 'not_registered' && (await this.once.claim('register', key(subscriptionId), claim))) {
         try {
           // Registering twice is harmless at Microsoft, so the id only needs to be stable per subscription.
           await this.pc.registerSubscription(customerId, subscriptionId, {
             requestId: msRequestId(key(subscriptionId), 'register', 0),
           });
         } catch (err) {
-          await this.once.release('register', key(subscriptionId), String(this.now())).catch(() => undefined);
+          await this.once.release('register', key(subscriptionId), claim).catch(() => undefined);
           throw err;
         }
         registeredNow = true;
