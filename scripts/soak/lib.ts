@@ -192,7 +192,9 @@ export interface SoakReport {
   finishMs: { p50: number; p90: number; max: number };
   /** Requests that took more than 20 s from approval to a final state (not a failure; shows where faults hurt). */
   slow: ProblemRequest[];
-  orphanOrders: { id: string; cartId: string | undefined }[];
+  orphanOrders: { id: string; cartId: string | undefined; line: string | undefined; erased: boolean }[];
+  /** Each job scheduler's next run, relative to the end of the run (ms), and its queue's job counts. */
+  schedulers: Record<string, string>;
   /**
    * Requests a redis_rollback erased: created after the snapshot Redis went back to (their
    * requesters submit again when it happens before approval), of which approved, and the orders
@@ -865,6 +867,25 @@ async function raisedOrders(ctx: Ctx, seededOrders: Set<string>): Promise<void> 
   note(ctx, 'orders_not_raised');
 }
 
+async function schedulerHealth(ctx: Ctx): Promise<Record<string, string>> {
+  const p = ctx.bot.producers;
+  const out: Record<string, string> = {};
+  for (const [queue, id] of [
+    [p.maintenance, 'sweep'],
+    [p.orderReconciliation, 'order-reconciliation'],
+    [p.invoices, 'invoice-poll'],
+  ] as const) {
+    try {
+      const s = await queue.getJobScheduler(id);
+      const counts = await queue.getJobCounts('delayed', 'wait', 'active', 'failed');
+      out[id] = `next ${s?.next === undefined ? 'none' : s.next - Date.now()} ms, ${JSON.stringify(counts)}`;
+    } catch (err) {
+      out[id] = errText(err);
+    }
+  }
+  return out;
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const opts: Ctx['opts'] = {
     cycles: options.cycles,
@@ -1130,7 +1151,13 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     problems,
     finishMs: { p50: at(0.5), p90: at(0.9), max: finish[finish.length - 1] ?? 0 },
     slow,
-    orphanOrders: orphanOrders.map((o) => ({ id: o.id, cartId: o._sim.cartId })),
+    orphanOrders: orphanOrders.map((o) => ({
+      id: o.id,
+      cartId: o._sim.cartId,
+      line: o.lineItems[0]?.friendlyName,
+      erased: ctx.erased.has(tagOf(o.lineItems[0]?.friendlyName)?.requestId ?? ''),
+    })),
+    schedulers: await schedulerHealth(ctx),
     rollbackErased: ctx.erased.size,
     rollbackErasedApproved: [...ctx.erased].filter((id) => ctx.approved.has(id)).length,
     alarmsLaterExplained,
@@ -1180,6 +1207,10 @@ export function formatReport(r: SoakReport): string {
     `alarms later explained    ${r.alarmsLaterExplained}`,
     `report                    ${join(r.workDir, 'report.json')}`,
   ];
+  for (const o of r.orphanOrders)
+    lines.push(
+      `  order with no request ${o.id}: ${String(o.line)}${o.erased ? ' (its request erased by a rollback, not raised)' : ''}`,
+    );
   for (const p of r.problems.slice(0, 10)) {
     lines.push(
       `  ${p.problem} ${p.id} (cycle ${String(p.cycle)}, status ${String(p.status)}, cart ${String(p.cartId)}, orders [${p.simOrders.join(', ')}])`,
