@@ -3,7 +3,7 @@
  *
  * Request → approve → checkout → confirm cycles under random, seeded faults (see scripts/soak/lib.ts).
  * `--faults` is a comma-separated list of fault kinds (FAULT_KINDS; all of them when absent).
- * Prints cycles, faults by kind, duplicate orders, orders with no request, lost and unfinished
+ * Prints a progress line a minute, then cycles, faults by kind, duplicate orders, orders with no request, lost and unfinished
  * requests; exits 1 when any of those is not zero.
  */
 import { parseArgs } from 'node:util';
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     faults,
     faultIntervalMs: [lo, hi],
     log: values.quiet ? undefined : (line) => process.stdout.write(`${line}\n`),
+    progress: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(`\n${formatReport(report)}\n`);
   const failed = soakFailed(report);

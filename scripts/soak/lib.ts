@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config';
 import { startBot, type Bot } from '../../src/main';
 import { tagOf } from '../../src/purchases/matching';
 import { Keys } from '../../src/store/redis';
-import { isFinal, type PurchaseRequest } from '../../src/purchases/model';
+import { isFinal, ordersOf, type PurchaseRequest } from '../../src/purchases/model';
 import { SEED, startSimulator, type Simulator } from '../../fakes/partner-center';
 import { startSlackFake } from '../../fakes/slack';
 import { SlackInbound } from '../../fakes/slack/inbound';
@@ -104,6 +104,30 @@ const PC_TARGETS: { method?: string; path: string }[] = [
   { path: '/v1/' },
 ];
 
+/**
+ * Partner Center's documented checkout answers (fakes/partner-center README, "Checkout"): a repeated
+ * checkout answered 800065 or with the first result, and a first checkout answered with a bare Order
+ * (new commerce) instead of a CartCheckoutResult. Not faults: the soak moves between them as it runs.
+ */
+export const CHECKOUT_MODES = ['800065', 'idempotent', 'bare-order'] as const;
+export type CheckoutMode = (typeof CHECKOUT_MODES)[number];
+
+/**
+ * Order statuses other than completed (Partner Center order-resources, OrderStatus; the simulator's
+ * `PATCH /_sim/orders/{id}`), held on a new order for a few seconds before it completes: an order in
+ * review, suspended, waiting for a purchase order, or still pending. The bot sends the request to
+ * `attention` (or keeps confirming) and must confirm it once the order completes.
+ */
+export const HELD_ORDER_STATUSES = [
+  'pending review',
+  'suspended',
+  'pending po upload',
+  'pending',
+  'unknown',
+] as const;
+/** Share of cycles whose order is held in one of those statuses. */
+const HELD_ORDER_SHARE = 0.15;
+
 const SLACK_TARGETS = [
   'chat.postMessage',
   'chat.update',
@@ -134,6 +158,8 @@ export interface SoakOptions {
   drainTimeoutMs?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** A line a minute with the cycles finished, their rate and the duplicate orders so far (default: none). */
+  progress?: (line: string) => void;
   /** Where logs and report.json go (default: a new temporary directory). */
   workDir?: string;
 }
@@ -165,6 +191,11 @@ export interface SoakReport {
   /** The kinds this run injected (--faults), and how many of each. */
   faultKinds: FaultKind[];
   faults: Record<FaultKind, number>;
+  /** Orders held in a status other than completed, by status, and how many of their requests went to attention meanwhile. */
+  heldOrders: Record<string, number>;
+  heldOrdersAttention: number;
+  /** How many times the simulator was switched to each checkout answer (CHECKOUT_MODES). */
+  checkoutModes: Record<CheckoutMode, number>;
   /** Requests stored, by final (or not) status. */
   byStatus: Record<string, number>;
   requestsTotal: number;
@@ -344,7 +375,7 @@ interface Rollback {
 }
 
 interface Ctx {
-  opts: Required<Omit<SoakOptions, 'log' | 'workDir'>>;
+  opts: Required<Omit<SoakOptions, 'log' | 'workDir' | 'progress'>>;
   log: (line: string) => void;
   started: number;
   redis: RedisServer;
@@ -365,6 +396,10 @@ interface Ctx {
   stopFaults: boolean;
   runTag: string;
   rollbacks: Rollback[];
+  /** request id → the status its order was held in */
+  heldOrders: Map<string, string>;
+  /** How many times each checkout answer was switched on. */
+  checkoutModes: Record<CheckoutMode, number>;
   /** Approvals a rollback took away, given again once the card asked for them. */
   reapprovals: number;
   /** Requests a rollback erased (created after its snapshot, never seen after it). */
@@ -513,6 +548,57 @@ async function injectOne(
   note(ctx, kind, detail);
 }
 
+/** Moves the simulator to another checkout answer every 4–12 s (seeded), until the faults stop. */
+async function checkoutModeLoop(ctx: Ctx): Promise<void> {
+  const rng = prng(ctx.opts.seed ^ 0x5eed);
+  let mode: CheckoutMode = pick(rng, CHECKOUT_MODES);
+  while (!ctx.stopFaults) {
+    try {
+      await fetch(`${ctx.sim.url}/_sim/checkout-mode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mode }),
+      });
+      ctx.checkoutModes[mode]++;
+      note(ctx, 'checkout_mode', mode);
+    } catch (err) {
+      note(ctx, 'checkout_mode_error', errText(err));
+    }
+    const until = Date.now() + between(rng, 4000, 12_000);
+    while (!ctx.stopFaults && Date.now() < until) await sleep(200);
+    mode = pick(
+      rng,
+      CHECKOUT_MODES.filter((m) => m !== mode),
+    );
+  }
+}
+
+/** Requests with more than one order of the same part, from the simulator's orders (the verdict's rule). */
+async function duplicatesSoFar(ctx: Ctx): Promise<number> {
+  const count = new Map<string, number>();
+  for (const o of await simOrders(ctx.sim.url)) {
+    const tag = tagOf(o.lineItems[0]?.friendlyName);
+    if (tag) count.set(`${tag.requestId}/${tag.part}`, (count.get(`${tag.requestId}/${tag.part}`) ?? 0) + 1);
+  }
+  return [...count.values()].filter((n) => n > 1).length;
+}
+
+async function progressLoop(ctx: Ctx, progress: (line: string) => void, done: () => boolean): Promise<void> {
+  let next = Date.now() + 60_000;
+  while (!done()) {
+    await sleep(500);
+    if (Date.now() < next) continue;
+    next += 60_000;
+    const minutes = (Date.now() - ctx.started) / 60_000;
+    const finished = ctx.finishMs.size;
+    const dups = await duplicatesSoFar(ctx).catch(() => NaN);
+    const faults = Object.values(ctx.faults).reduce((a, b) => a + b, 0);
+    progress(
+      `progress: ${finished}/${ctx.opts.cycles} cycles finished in ${minutes.toFixed(1)} min (${(finished / minutes).toFixed(1)} a minute), ${faults} faults, duplicate orders so far ${dups}`,
+    );
+  }
+}
+
 async function faultLoop(ctx: Ctx): Promise<void> {
   const rng = prng(ctx.opts.seed);
   const weights = FAULT_WEIGHTS.filter(([kind]) => ctx.opts.faults.includes(kind));
@@ -620,7 +706,11 @@ async function intake(
 async function clickApprove(ctx: Ctx, id: string, user: string, retryNum?: number): Promise<void> {
   const card: FakeMessage | Record<string, unknown> = ctx.slack
     .messages('C0APPROVALS')
-    .find((m) => !m.thread_ts && m.text.includes(id)) ?? { ts: '1700000000.000100', text: '', blocks: [] };
+    .findLast((m) => !m.thread_ts && m.text.includes(id)) ?? {
+    ts: '1700000000.000100',
+    text: '',
+    blocks: [],
+  };
   try {
     await ctx.inbound.action(
       { action_id: 'approve_request', message: card, channel_id: 'C0APPROVALS', user, value: id },
@@ -690,9 +780,12 @@ async function approve(
   return 'stuck';
 }
 
-/** The request's approval card offers Approve (again): what an approver acts on. */
+/**
+ * The request's newest approval card offers Approve (again): what an approver acts on. The newest:
+ * a rollback can take away the card's record, and the bot then posts the card again.
+ */
 function cardAsksForDecision(ctx: Ctx, id: string): boolean {
-  const card = ctx.slack.messages('C0APPROVALS').find((m) => !m.thread_ts && m.text.includes(id));
+  const card = ctx.slack.messages('C0APPROVALS').findLast((m) => !m.thread_ts && m.text.includes(id));
   return card !== undefined && JSON.stringify(card.blocks ?? []).includes('"approve_request"');
 }
 
@@ -708,13 +801,42 @@ async function approveAgainIfAsked(ctx: Ctx, r: PurchaseRequest): Promise<void> 
   await clickApprove(ctx, r.id, APPROVERS[ctx.reapprovals % APPROVERS.length]!);
 }
 
-async function waitFinal(ctx: Ctx, id: string, timeoutMs: number): Promise<PurchaseRequest | undefined> {
+/** Holds the order in `status` for `ms`, then lets it complete (the simulator answers the status as set). */
+async function holdOrder(ctx: Ctx, id: string, orderId: string, status: string, ms: number): Promise<void> {
+  const patch = (to: string): Promise<Response> =>
+    fetch(`${ctx.sim.url}/_sim/orders/${encodeURIComponent(orderId)}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: to }),
+    });
+  try {
+    await patch(status);
+    ctx.heldOrders.set(id, status);
+    note(ctx, 'order_status_held', `${id} ${orderId} ${status} for ${ms} ms`);
+    await sleep(ms);
+  } finally {
+    await patch('completed').catch(() => undefined);
+  }
+}
+
+async function waitFinal(
+  ctx: Ctx,
+  id: string,
+  timeoutMs: number,
+  hold?: { status: string; ms: number },
+): Promise<PurchaseRequest | undefined> {
   const deadline = Date.now() + timeoutMs;
   let last: PurchaseRequest | undefined;
+  let held: Promise<void> | undefined;
   while (Date.now() < deadline) {
     try {
       last = await getRequest(ctx, id);
-      if (last && isFinal(last.status)) return last;
+      const order = last ? ordersOf(last)[0] : undefined;
+      if (hold && !held && order) held = holdOrder(ctx, id, order.id, hold.status, hold.ms);
+      if (last && isFinal(last.status)) {
+        await held;
+        return last;
+      }
       if (last) await approveAgainIfAsked(ctx, last);
       if (!last && erasedByRollback(ctx, id)) {
         ctx.erased.add(id);
@@ -768,7 +890,12 @@ async function runCycle(ctx: Ctx, cycle: number): Promise<{ finished: Promise<vo
   }
   const approvedAt = Date.now();
   // Wrapped: an async function would otherwise wait for the promise it returns.
-  const finished = waitFinal(ctx, id, ctx.opts.cycleTimeoutMs).then((r) => {
+  const holdRng = prng(ctx.opts.seed * 7919 + cycle);
+  const hold =
+    holdRng() < HELD_ORDER_SHARE
+      ? { status: pick(holdRng, HELD_ORDER_STATUSES), ms: between(holdRng, 1500, 5000) }
+      : undefined;
+  const finished = waitFinal(ctx, id, ctx.opts.cycleTimeoutMs, hold).then((r) => {
     const ms = Date.now() - approvedAt;
     ctx.finishMs.set(id, ms);
     ctx.log(
@@ -969,6 +1096,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       stopFaults: false,
       runTag: `soak ${opts.seed}`,
       rollbacks: [],
+      heldOrders: new Map(),
+      checkoutModes: Object.fromEntries(CHECKOUT_MODES.map((m) => [m, 0])) as Record<CheckoutMode, number>,
       reapprovals: 0,
       erased: new Set(),
       seen: new Map(),
@@ -976,7 +1105,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     stopFaults = () => {
       ctx.stopFaults = true;
     };
-    return await soak(ctx, seededOrders, workDir);
+    return await soak(ctx, seededOrders, workDir, options.progress);
   } finally {
     stopFaults();
     await worker?.kill().catch(() => undefined);
@@ -988,7 +1117,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
 }
 
-async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promise<SoakReport> {
+async function soak(
+  ctx: Ctx,
+  seededOrders: Set<string>,
+  workDir: string,
+  progress: ((line: string) => void) | undefined,
+): Promise<SoakReport> {
   const { opts, log, bot, sim, started } = ctx;
   await ctx.worker.start();
   if (!(await ctx.worker.waitReady(60_000)))
@@ -1007,6 +1141,9 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   }
 
   const faults = faultLoop(ctx);
+  const modes = checkoutModeLoop(ctx);
+  let finishedAll = false;
+  const progressing = progress ? progressLoop(ctx, progress, () => finishedAll) : undefined;
   // A crashed worker is restarted (and counted): the soak measures the pipeline, not the harness.
   const keeper = (async () => {
     while (!ctx.stopFaults) {
@@ -1034,6 +1171,7 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   await Promise.race([allFinished, sleep(opts.faultTailMs)]);
   ctx.stopFaults = true;
   await faults;
+  await modes;
   await keeper;
   note(ctx, 'faults_stopped');
   await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
@@ -1044,6 +1182,8 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
   await drain(ctx);
   note(ctx, 'drained');
   await raisedOrders(ctx, seededOrders);
+  finishedAll = true;
+  await progressing;
 
   // ---------------------------------------------------------------- the verdict
   const ids = await tolerant(() => bot.repo.allIds());
@@ -1121,6 +1261,12 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     }
   }
 
+  let heldOrdersAttention = 0;
+  for (const id of ctx.heldOrders.keys()) {
+    const audit = await ctx.bot.repo.audit(id).catch(() => []);
+    if (audit.some((a) => a.status === 'attention')) heldOrdersAttention++;
+  }
+
   const slow: ProblemRequest[] = [];
   for (const [id, ms] of ctx.finishMs) {
     if (ms > 20_000)
@@ -1136,6 +1282,12 @@ async function soak(ctx: Ctx, seededOrders: Set<string>, workDir: string): Promi
     durationMs: Date.now() - started,
     faultKinds: [...opts.faults],
     faults: ctx.faults,
+    checkoutModes: ctx.checkoutModes,
+    heldOrders: [...ctx.heldOrders.values()].reduce<Record<string, number>>(
+      (acc, st) => ({ ...acc, [st]: (acc[st] ?? 0) + 1 }),
+      {},
+    ),
+    heldOrdersAttention,
     byStatus,
     requestsTotal: requests.size,
     simOrdersTotal: orders.length,
@@ -1193,6 +1345,10 @@ export function formatReport(r: SoakReport): string {
     `cycles                    ${r.cycles} (approved ${r.cyclesApproved})`,
     `duration                  ${(r.durationMs / 1000).toFixed(1)} s`,
     `faults injected           ${Object.values(r.faults).reduce((a, b) => a + b, 0)} (${faults})`,
+    `checkout answers          ${CHECKOUT_MODES.map((m) => `${m} ${r.checkoutModes[m]}`).join(', ')} (switches)`,
+    `orders held, not complete ${Object.entries(r.heldOrders)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} (${r.heldOrdersAttention} of their requests in attention on the way)`,
     `worker crashes (unasked)  ${r.workerCrashes}`,
     `requests                  ${r.requestsTotal} (${statuses})`,
     `simulator orders          ${r.simOrdersTotal}`,
