@@ -323,7 +323,9 @@ export function createServices(a: Adapters): Services {
       approvalsChannel: config.channels.approvals,
       approverGroupId: config.approvers.usergroupId,
       settleMs: config.timings.orderConfirmationDelayMs,
-      lockMs: 5 * 60_000,
+      // Renewed every third of it while a run lasts; all it decides is how long a worker that died
+      // holding it keeps the others from looking (orders a rollback left unexplained wait that long).
+      lockMs: 30_000,
     },
     log: log.child({ module: 'orphan-orders' }),
     now,

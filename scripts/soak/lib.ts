@@ -200,6 +200,8 @@ export interface SoakReport {
   byStatus: Record<string, number>;
   requestsTotal: number;
   simOrdersTotal: number;
+  /** Of those, new Azure plans bought before a stored request's reservation (its second order, by design). */
+  planOrders: number;
   /** Requests with more than one simulator order (matched by cart id). */
   duplicateOrders: number;
   /** Simulator orders no stored request explains, except those of erased requests that were raised. */
@@ -854,6 +856,10 @@ function choiceFor(rng: () => number, cycle: number): FormChoice {
   // A few reservations on the subscription that still has to be registered (only the first one
   // actually registers it; the others find it registering or registered).
   if (cycle % 10 === 3) return { ...RESERVATION, azureSubscription: SEED.subscriptions.unregistered.id };
+  // One reservation for the customer with no Azure plan: the plan is bought first, then the
+  // reservation on it (two orders, one approval). A customer gets one plan, so only once a run.
+  if (cycle === 5)
+    return { ...RESERVATION, customer: SEED.customers.noAzure.id, azureSubscription: 'new-azure-plan' };
   return rng() < 0.7 ? SOFTWARE : RESERVATION;
 }
 
@@ -1050,6 +1056,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       registrationDelayMs: 1500,
       orderListDelayMs: 300,
       fulfillmentDelayMs: 300,
+      planProvisioningDelayMs: 1500,
     });
     slack = await startSlackFake();
     // The simulator is seeded with the documented example orders; only orders made during the soak count.
@@ -1291,6 +1298,9 @@ async function soak(
     byStatus,
     requestsTotal: requests.size,
     simOrdersTotal: orders.length,
+    planOrders: [...planOrdersByRequest.entries()]
+      .filter(([id]) => requests.has(id))
+      .reduce((n, [, os]) => n + os.length, 0),
     duplicateOrders,
     ordersWithoutRequest: orphanOrders.length,
     lost,
@@ -1351,7 +1361,7 @@ export function formatReport(r: SoakReport): string {
       .join(', ')} (${r.heldOrdersAttention} of their requests in attention on the way)`,
     `worker crashes (unasked)  ${r.workerCrashes}`,
     `requests                  ${r.requestsTotal} (${statuses})`,
-    `simulator orders          ${r.simOrdersTotal}`,
+    `simulator orders          ${r.simOrdersTotal} (new Azure plans among them ${r.planOrders})`,
     `intake / approve retries  ${r.intakeRetries} / ${r.approveRetries} (approved again after a rollback ${r.reapprovals})`,
     `approval → final (ms)     p50 ${r.finishMs.p50}, p90 ${r.finishMs.p90}, max ${r.finishMs.max} (${r.slow.length} over 20 s)`,
     `duplicate orders          ${r.duplicateOrders}`,

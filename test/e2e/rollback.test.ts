@@ -17,7 +17,12 @@ describe('a Redis rollback that loses an approval', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     w = await startWorld({
-      env: { REDIS_URL: redis.url, JOB_LOCK_MS: '1500', JOB_STALLED_INTERVAL_MS: '500' },
+      env: {
+        REDIS_URL: redis.url,
+        JOB_LOCK_MS: '1500',
+        JOB_STALLED_INTERVAL_MS: '500',
+        ORDER_RECONCILIATION_INTERVAL_MS: '1000',
+      },
       sim: { orderListDelayMs: 300 },
     });
   });
@@ -47,6 +52,36 @@ describe('a Redis rollback that loses an approval', () => {
     await click(w, id, 'approve_request', 'U0APPROVE1');
     const r = await finalState(w, id, ['confirmed', 'failed', 'attention'], 30_000);
     expect(r.status).toBe('confirmed');
+    expect(await simOrdersOf(w.sim.url, id)).toHaveLength(1);
+  }, 90_000);
+
+  it('raises the order of a request the rollback erased after it was bought', async () => {
+    // The reconciliation's first run records the orders that exist as its baseline.
+    await waitFor(async () =>
+      (await w.bot.redis.exists(`${w.bot.config.redis.keyPrefix}:once:orders-baseline:one-time`))
+        ? true
+        : undefined,
+    );
+    await redis.snapshot();
+    const id = await requestPurchase(w, SOFTWARE);
+    await click(w, id, 'approve_request', 'U0APPROVE1');
+    const [order] = await waitFor(async () => {
+      const orders = await simOrdersOf(w.sim.url, id);
+      return orders.length === 1 ? orders : undefined;
+    });
+    await redis.rollback();
+    await waitFor(async () => ((await w.bot.repo.allIds()) ? true : undefined), 15_000);
+    expect(await w.bot.repo.get(id)).toBeUndefined();
+    const alarm = await waitFor(
+      () =>
+        w.slack
+          .messages('C0APPROVALS')
+          .find(
+            (m) => m.text.includes(order!.id) && /was not approved through the purchase bot/.test(m.text),
+          ),
+      30_000,
+    );
+    expect(alarm.text).toContain(id);
     expect(await simOrdersOf(w.sim.url, id)).toHaveLength(1);
   }, 90_000);
 });
