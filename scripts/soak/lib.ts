@@ -705,10 +705,20 @@ async function intake(
   return undefined;
 }
 
-async function clickApprove(ctx: Ctx, id: string, user: string, retryNum?: number): Promise<void> {
-  const card: FakeMessage | Record<string, unknown> = ctx.slack
+/**
+ * The request's newest approval card (its header names the request). The newest: a rollback can
+ * take away the card's record, and the bot then posts the card again. Not any message naming the
+ * request: an orphan-order alarm names it too.
+ */
+function cardOf(ctx: Ctx, id: string): FakeMessage | undefined {
+  const header = JSON.stringify(`Purchase request ${id}`);
+  return ctx.slack
     .messages('C0APPROVALS')
-    .findLast((m) => !m.thread_ts && m.text.includes(id)) ?? {
+    .findLast((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(header));
+}
+
+async function clickApprove(ctx: Ctx, id: string, user: string, retryNum?: number): Promise<void> {
+  const card: FakeMessage | Record<string, unknown> = cardOf(ctx, id) ?? {
     ts: '1700000000.000100',
     text: '',
     blocks: [],
@@ -735,11 +745,7 @@ async function approve(
 ): Promise<'approved' | 'erased' | 'stuck'> {
   // Give the card a moment to appear, as an approver would need it to.
   const cardDeadline = Date.now() + 5000;
-  while (
-    Date.now() < cardDeadline &&
-    !ctx.slack.messages('C0APPROVALS').some((m) => !m.thread_ts && m.text.includes(id))
-  )
-    await sleep(100);
+  while (Date.now() < cardDeadline && !cardOf(ctx, id)) await sleep(100);
   for (let attempt = 1; attempt <= 8; attempt++) {
     if (attempt > 1) ctx.approveRetries++;
     const approver = pick(rng, APPROVERS);
@@ -782,12 +788,9 @@ async function approve(
   return 'stuck';
 }
 
-/**
- * The request's newest approval card offers Approve (again): what an approver acts on. The newest:
- * a rollback can take away the card's record, and the bot then posts the card again.
- */
+/** The request's newest approval card offers Approve (again): what an approver acts on. */
 function cardAsksForDecision(ctx: Ctx, id: string): boolean {
-  const card = ctx.slack.messages('C0APPROVALS').findLast((m) => !m.thread_ts && m.text.includes(id));
+  const card = cardOf(ctx, id);
   return card !== undefined && JSON.stringify(card.blocks ?? []).includes('"approve_request"');
 }
 
@@ -1356,9 +1359,11 @@ export function formatReport(r: SoakReport): string {
     `duration                  ${(r.durationMs / 1000).toFixed(1)} s`,
     `faults injected           ${Object.values(r.faults).reduce((a, b) => a + b, 0)} (${faults})`,
     `checkout answers          ${CHECKOUT_MODES.map((m) => `${m} ${r.checkoutModes[m]}`).join(', ')} (switches)`,
-    `orders held, not complete ${Object.entries(r.heldOrders)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')} (${r.heldOrdersAttention} of their requests in attention on the way)`,
+    `orders held, not complete ${
+      Object.entries(r.heldOrders)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    } (${r.heldOrdersAttention} of their requests in attention on the way)`,
     `worker crashes (unasked)  ${r.workerCrashes}`,
     `requests                  ${r.requestsTotal} (${statuses})`,
     `simulator orders          ${r.simOrdersTotal} (new Azure plans among them ${r.planOrders})`,
