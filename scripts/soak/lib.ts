@@ -237,6 +237,11 @@ export interface SoakReport {
    */
   rollbackErased: number;
   rollbackErasedApproved: number;
+  /**
+   * Approved requests a rollback erased before anything was bought: nothing happens for them and
+   * nobody is told (Slack still shows them approved). The bot cannot see them; reported, not failed.
+   */
+  rollbackErasedApprovedUnbought: number;
   rollbackErasedOrders: { id: string; request: string | undefined }[];
   /** Orders the reconciliation raised that a stored request explains by the end (approved again after a rollback). */
   alarmsLaterExplained: number;
@@ -1325,6 +1330,10 @@ async function soak(
     schedulers: await schedulerHealth(ctx),
     rollbackErased: ctx.erased.size,
     rollbackErasedApproved: [...ctx.erased].filter((id) => ctx.approved.has(id)).length,
+    rollbackErasedApprovedUnbought: [...ctx.erased].filter(
+      (id) =>
+        ctx.approved.has(id) && !orders.some((o) => tagOf(o.lineItems[0]?.friendlyName)?.requestId === id),
+    ).length,
     alarmsLaterExplained,
     rollbackErasedOrders: erasedOrders.map((o) => ({
       id: o.id,
@@ -1374,7 +1383,7 @@ export function formatReport(r: SoakReport): string {
     `failed after ordering     ${r.failedAfterOrdering}`,
     `lost requests             ${r.lost}`,
     `not in a final state      ${r.unfinished}`,
-    `erased by a rollback      ${r.rollbackErased} (approved ${r.rollbackErasedApproved}; their orders, raised as orphans ${r.rollbackErasedOrders.length})`,
+    `erased by a rollback      ${r.rollbackErased} (approved ${r.rollbackErasedApproved}, of which unbought ${r.rollbackErasedApprovedUnbought}; their orders, raised as orphans ${r.rollbackErasedOrders.length})`,
     `alarms later explained    ${r.alarmsLaterExplained}`,
     `report                    ${join(r.workDir, 'report.json')}`,
   ];

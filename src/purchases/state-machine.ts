@@ -183,6 +183,24 @@ export function transition(r: PurchaseRequest, event: PurchaseEvent, now: number
         return { stage: 'checkout', cartId: cart.cartId, attempt: cart.attempt };
       });
     case 'plan_ordered': {
+      // The plan's order found after its checkout's outcome was unknown: back to ordering, where
+      // the pipeline waits for the plan and then buys the reservation (the purchase it was for).
+      if (
+        r.status === 'attention' &&
+        r.attention.reason === 'outcome_unknown' &&
+        r.progress.plan?.stage === 'cart'
+      ) {
+        return next({
+          ...withoutAttention(r),
+          status: 'ordering',
+          progress: withPlan(r.progress, {
+            stage: 'ordered',
+            orderId: event.orderId,
+            cartId: event.cartId,
+            since: now,
+          }),
+        });
+      }
       if (r.status !== 'ordering' || !r.progress.plan) return refuse(r, 'invalid_transition');
       const plan = r.progress.plan;
       if (plan.stage !== 'cart')

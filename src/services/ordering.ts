@@ -550,13 +550,19 @@ export class OrderingService {
     const list = await this.deps.pc.listOrdersByBillingType(r.customerId, 'one_time');
     // Created after the cart: the attention began after the cart, so allow a margin of a day before it.
     const found = findRequestOrder(list.items.map(orderSummary), target, r.attention.since - 86_400_000);
+    if (found && planPending) {
+      // The plan's order, not the purchase: record it and carry on to the reservation, as after a
+      // plan checkout that answered.
+      const next = await this.apply(r.id, {
+        type: 'plan_ordered',
+        orderId: found.id,
+        cartId: r.attention.cartId,
+      });
+      await this.deps.notifier.refresh(next);
+      await this.deps.notifier.notify(next, { kind: 'plan_ordered', orderId: found.id });
+      return { kind: 'wait', step: 'plan', delayMs: this.deps.settings.registrationPollBaseMs, polls: 0 };
+    }
     if (found) {
-      if (planPending) {
-        this.deps.log.warn(
-          { requestId: r.id, orderId: found.id },
-          'the Azure plan order was found; finishing by hand',
-        );
-      }
       const ordered = await this.apply(r.id, { type: 'ordered', orders: [found] });
       await this.afterOrdered(ordered, { kind: 'order_found', orders: [found] });
       return { kind: 'done' };

@@ -107,6 +107,39 @@ describe('a reservation for a customer with no Azure subscription', () => {
     );
   });
 
+  it('finds the plan order after its checkout answered ambiguously, then buys the reservation on it', async () => {
+    const fresh = await startWorld({ sim: { planProvisioningDelayMs: 500, registrationDelayMs: 300 } });
+    try {
+      // The plan's checkout is made but answered 500: the retry (a fresh MS-RequestId after an
+      // answer) meets an Ordered cart, 800065, and the bot must look for what was bought.
+      await injectFault(fresh.sim.url, {
+        method: 'POST',
+        path: '/checkout',
+        status: 500,
+        when: 'after',
+        count: 1,
+      });
+      const id = await requestPurchase(fresh, NEW_PLAN);
+      await approve(fresh, id);
+      const r = await finalState(fresh, id, ['confirmed', 'failed'], 60_000);
+      expect(r.status).toBe('confirmed');
+      expect((await fresh.bot.repo.audit(id)).map((a) => a.event)).toEqual(
+        expect.arrayContaining(['outcome_unknown', 'plan_ordered', 'plan_ready', 'ordered']),
+      );
+      const orders = await simOrdersOf(fresh.sim.url, id);
+      expect(orders).toHaveLength(2);
+      expect(orders.filter((o) => o.lineItems[0]!.offerId.startsWith(SEED.azurePlan.productId))).toHaveLength(
+        1,
+      );
+      expect(orders.filter((o) => o.lineItems[0]!.offerId.startsWith(RESERVATION.product))).toHaveLength(1);
+      expect(ordersOf(r).map((o) => o.id)).toEqual(
+        orders.filter((o) => o.lineItems[0]!.offerId.startsWith(RESERVATION.product)).map((o) => o.id),
+      );
+    } finally {
+      await fresh.close();
+    }
+  }, 90_000);
+
   it('gives the next step at the plan order when Partner Center could not tell before', async () => {
     const fresh = await startWorld({ sim: { planProvisioningDelayMs: 500 } });
     try {

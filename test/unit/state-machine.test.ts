@@ -158,6 +158,33 @@ describe('purchase request state machine', () => {
     });
   });
 
+  it('goes back to ordering when the plan order of an ambiguous plan checkout is found, to buy the reservation', () => {
+    const approved = walk(pending(), [{ type: 'approve', by: 'U0APPROVE1' }]);
+    const sent = walk({ ...approved, azure: { kind: 'new_plan' as const } }, [
+      { type: 'start_ordering' },
+      { type: 'cart_created', scope: 'plan', cartId: 'plan-cart' },
+      { type: 'checkout_sent', scope: 'plan' },
+      { type: 'outcome_unknown', cartId: 'plan-cart', pcCode: '800065' },
+      { type: 'searched' },
+    ]);
+    expect(sent).toMatchObject({ status: 'attention', attention: { reason: 'outcome_unknown' } });
+    const found = walk(sent, [{ type: 'plan_ordered', orderId: 'plan-order', cartId: 'plan-cart' }]);
+    expect(found.status === 'ordering' && found.progress).toEqual({
+      plan: { stage: 'ordered', orderId: 'plan-order', cartId: 'plan-cart', since: NOW },
+      cart: { stage: 'none', attempt: 0 },
+    });
+    expect('attention' in found).toBe(false);
+    // A purchase's ambiguous checkout has no plan to record.
+    const purchase = walk(ordering(), [
+      { type: 'cart_created', scope: 'purchase', cartId: 'c1' },
+      { type: 'checkout_sent', scope: 'purchase' },
+      { type: 'outcome_unknown', cartId: 'c1', pcCode: '800065' },
+    ]);
+    expect(transition(purchase, { type: 'plan_ordered', orderId: 'o1', cartId: 'c1' }, NOW)).toMatchObject({
+      ok: false,
+    });
+  });
+
   it('keeps an ambiguous checkout in attention, and lets a found order end it', () => {
     const sent = walk(ordering(), [
       { type: 'cart_created', scope: 'purchase', cartId: 'c1' },
