@@ -3,7 +3,7 @@ import { NEW_AZURE_PLAN, type MarketRules } from '../purchases/policy';
 import type { FormValues } from '../slack/codecs';
 import { IDS } from '../slack/ids';
 import { KIND_LABELS, PARTNER_CENTER_SLOW } from '../slack/messages';
-import { humanBillingCycle, humanTerm } from '../slack/text';
+import { availabilityLabel } from '../slack/text';
 import type { AccessService } from './access';
 import type { CatalogService } from './catalog';
 
@@ -121,7 +121,7 @@ export class OptionsService {
       if (offered.length === 0) return hint(`Not offered to this customer in ${customer.country}`);
       return capped(
         offered.map((a) => ({
-          text: `${humanTerm(a.termDuration)} · ${humanBillingCycle(a.billingCycle)}`,
+          text: availabilityLabel(a.termDuration, a.billingCycle),
           value: a.id,
           description:
             [a.segment && a.segment !== 'commercial' ? `${a.segment} customers` : undefined, a.description]
