@@ -13,6 +13,7 @@ import { SEED, startSimulator } from '../fakes/partner-center';
 import { startSlackFake } from '../fakes/slack';
 import { SlackInbound } from '../fakes/slack/inbound';
 import type { RecordedCall } from '../fakes/slack/types';
+import { messageToText, viewToText } from '../harness/blocks-text';
 import { requestPurchase, RESERVATION, SOFTWARE } from '../harness/flows';
 import { waitFor } from '../harness/processes';
 import { startRedisServer, type RedisServer } from '../harness/redis-server';
@@ -30,6 +31,7 @@ const NAMES: Record<string, string> = {
   U0FINANCE1: 'Finn (finance)',
   C0APPROVALS: '#purchase-approvals',
   C0FINANCE: '#finance',
+  S0APPROVERS: 'purchase-approvers',
 };
 const started = Date.now();
 
@@ -42,9 +44,18 @@ function say(who: string, text: string): void {
   process.stdout.write(`${dim(`[${t}s]`)} ${bold(who)}: ${body.split('\n').join('\n          ')}\n`);
 }
 
+/** A surface as people see it in Slack (harness/blocks-text.ts), framed so it stands out from the log. */
+function show(title: string, text: string): void {
+  const body = text
+    .split('\n')
+    .map((l) => `          ${l}`)
+    .join('\n');
+  process.stdout.write(`\n${bold(`          ── ${title} ──`)}\n${body}\n\n`);
+}
+
 function where(channel: unknown, threadTs: unknown): string {
   const ch = typeof channel === 'string' ? channel : '?';
-  const name = NAMES[ch] ?? (ch.startsWith('D') ? 'DM to Riya' : ch);
+  const name = NAMES[ch] ?? ch;
   return threadTs ? `${name} (thread)` : name;
 }
 
@@ -61,6 +72,9 @@ function narrate(call: RecordedCall): void {
       break;
     case 'chat.update':
       say(`bot ✎ ${where(a.channel, undefined)}`, `card now reads: ${text}`);
+      break;
+    case 'views.publish':
+      say('bot', `publishes the App Home of ${NAMES[String(a.user_id)] ?? String(a.user_id)}`);
       break;
     case 'chat.postEphemeral':
       say(`bot → only ${NAMES[String(a.user)] ?? String(a.user)}`, text);
@@ -92,6 +106,9 @@ async function main(): Promise<void> {
     orderListDelayMs: 4000,
   });
   const slack = await startSlackFake();
+  // Each person's DM with the bot, by name (the approvers get one per request too).
+  for (const id of Object.keys(NAMES).filter((k) => k.startsWith('U')))
+    NAMES[slack.dmChannelId(id)] = `DM to ${NAMES[id]!.split(' ')[0]}`;
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -99,6 +116,8 @@ async function main(): Promise<void> {
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: `demo${Date.now().toString(36)}`,
     PARTNER_CENTER_API_URL: sim.url,
+    // The simulator serves Microsoft's price sheets too: the card shows real prices.
+    PARTNER_PRICING_API_URL: sim.url,
     PARTNER_CENTER_AUTH: 'none',
     APPROVALS_CHANNEL_ID: 'C0APPROVALS',
     FINANCE_CHANNEL_ID: 'C0FINANCE',
@@ -146,6 +165,13 @@ async function main(): Promise<void> {
       ...RESERVATION,
       azureSubscription: SEED.subscriptions.unregistered.id,
     });
+    const firstCard = slack
+      .messages('C0APPROVALS')
+      .find((m) => !m.thread_ts && m.text.includes(reservation))!;
+    show(
+      `what the approvers see in ${NAMES.C0APPROVALS} (Slack shows the ↳ dialog when Approve is clicked)`,
+      messageToText(firstCard, { names: NAMES }),
+    );
     say(
       'Riya',
       `/purchase → 3 × ${SEED.products.softwareSubscription.title} for ${SEED.customers.open.companyName}`,
@@ -190,6 +216,12 @@ async function main(): Promise<void> {
         );
       }
     }
+
+    say('Riya', 'opens the Home tab of the purchase bot');
+    const publishes = slack.callsTo('views.publish').length;
+    await world.inbound.appHomeOpened({ user: 'U0REQUEST1' });
+    await waitFor(() => slack.callsTo('views.publish')[publishes], 10_000, 100);
+    show("Riya's App Home", viewToText(slack.homeView('U0REQUEST1')!, { names: NAMES }));
 
     say('demo', 'Microsoft closes the billing period: a new one-time invoice appears');
     await fetch(`${sim.url}/_sim/invoices/close`, {

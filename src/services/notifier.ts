@@ -143,12 +143,17 @@ export class Notifier implements RequestNotifier {
 
   async refresh(r: PurchaseRequest): Promise<void> {
     const jobs: Promise<void>[] = [];
+    // The requester's message and the approvers' DMs keep their link to the card as they are updated.
+    const link =
+      r.slack.threadTs || Object.keys(r.slack.approverDms ?? {}).length > 0
+        ? await this.cardLink(r).catch(() => undefined)
+        : undefined;
     if (r.slack.cardChannel && r.slack.cardTs) {
       const card = this.card(r);
       jobs.push(this.update(r, r.slack.cardChannel, r.slack.cardTs, card, 'approval card'));
     }
     if (r.slack.threadChannel && r.slack.threadTs) {
-      const msg = buildRequesterMessage(r);
+      const msg = buildRequesterMessage(r, link);
       jobs.push(this.update(r, r.slack.threadChannel, r.slack.threadTs, msg, "requester's message"));
     }
     if (r.slack.threadChannel && r.slack.orderMessageTs && ordersOf(r).length > 0) {
@@ -164,7 +169,7 @@ export class Notifier implements RequestNotifier {
       );
     }
     for (const dm of Object.values(r.slack.approverDms ?? {})) {
-      jobs.push(this.update(r, dm.channel, dm.ts, buildApproverDm(r, undefined), 'approver DM'));
+      jobs.push(this.update(r, dm.channel, dm.ts, buildApproverDm(r, link), 'approver DM'));
     }
     await Promise.all(jobs);
   }

@@ -553,7 +553,8 @@ export function buildApproverDm(r: PurchaseRequest, cardLink: string | undefined
   const what = `${r.quantity} × ${escapeMrkdwn(truncate(r.skuTitle, 200))} for ${escapeMrkdwn(r.customerName)}, ${totalText(r)}`;
   const where = cardLink ? `<${cardLink}|Open the approval card>` : 'The card is in the approvals channel.';
   const text = truncate(
-    `${r.requesterId} asks you to approve ${r.id}: ${r.quantity} × ${r.skuTitle} for ${r.customerName}`,
+    // The notification's text: a mention shows as the person's name there too, never as an id.
+    `${user(r.requesterId)} asks you to approve ${r.id}: ${r.quantity} × ${r.skuTitle} for ${r.customerName}`,
     LIMITS.fallbackText,
   );
   return {

@@ -92,7 +92,13 @@ export function priceText(r: Pick<PurchaseDraft, 'price' | 'quantity'>): string 
   if (!p.known) return PRICE_UNKNOWN[p.reason];
   const total = totalPrice(r) ?? 0;
   const converted = p.converted ? ` (≈ ${money(p.converted.amount, p.converted.currency)})` : '';
-  return `${money(p.unit, p.currency)} × ${r.quantity} = *${money(total, p.currency)}*${converted}\n_Partner price from Microsoft's price sheet (${escapeMrkdwn(p.source)})_`;
+  return `${money(p.unit, p.currency)} × ${r.quantity} = *${money(total, p.currency)}*${converted}\n_Partner price from Microsoft's price sheet (${escapeMrkdwn(sheetName(p.source))})_`;
+}
+
+/** "azure_reservations price sheet" (the sheet's view, as pricing records it) in words: "Azure reservations". */
+function sheetName(source: string): string {
+  const view = source.replace(/ price sheet$/, '');
+  return view === 'azure_reservations' ? 'Azure reservations' : view.replace(/_/g, ' ');
 }
 
 /** One line: the total, or "price unknown". */

@@ -115,7 +115,16 @@ describe('issue 12: people reached, confirm to buy, App Home, privacy', () => {
     // Still exactly one DM for this request, updated in place as it moved (not a new one per step).
     const dmsForId = w.slack.messages(dm).filter((m) => !m.thread_ts && m.text.includes(id));
     expect(dmsForId).toHaveLength(1);
-    await waitFor(() => (dmsForId[0]!.history.length > 0 ? true : undefined));
+    const updated = await waitFor(() => {
+      const m = w.slack.messages(dm).find((x) => x.ts === dmsForId[0]!.ts)!;
+      return m.history.length > 0 && /confirmed/i.test(allText(m.blocks)) ? m : undefined;
+    });
+    // Updated, it still links to the card; so does the requester's own message.
+    expect(allText(updated.blocks)).toContain('Open the approval card');
+    expect(updated.text).toContain('<@U0REQUEST1> asks you to approve');
+    const summary = w.slack.messages(r.slack.threadChannel).find((m) => m.ts === r.slack.threadTs)!;
+    expect(summary.history.length).toBeGreaterThan(0);
+    expect(allText(summary.blocks)).toContain('|approval card>');
   }, 40_000);
 
   it('asks Slack to confirm Approve, repeating customer, item, quantity and total', async () => {
@@ -461,7 +470,9 @@ describe('issue 12: people reached, confirm to buy, App Home, privacy', () => {
     ];
     const text = seen.join('\n');
     expect(text).not.toMatch(/\b[A-Z]{3,}_[A-Z_]{3,}\b/); // PARTNER_CENTER_REFRESH_TOKEN, APPROVALS_CHANNEL_ID…
-    expect(text).not.toMatch(/\bP1Y\b|\bP1M\b|\bP3Y\b|not_registered|pending_approval|prepare_cart/);
+    expect(text).not.toMatch(
+      /\bP1Y\b|\bP1M\b|\bP3Y\b|not_registered|pending_approval|prepare_cart|azure_reservations/,
+    );
   });
 });
 
