@@ -2,15 +2,15 @@ import type { App } from '@slack/bolt';
 import { TEXT_BOUNDS } from '../../src/slack/blocks';
 import { decodeRequestRef, modalText } from '../../src/slack/codecs';
 import { IDS } from '../../src/slack/ids';
-import { refusalText } from '../../src/slack/messages';
+import { lengthProblemText, refusalText, sentText } from '../../src/slack/messages';
 import type { DecisionOutcome } from '../../src/services/approvals';
 import type { HandlerDeps } from '../deps';
 
 type Bounds = { min: number; max: number };
 
 function lengthError(text: string, bounds: Bounds): string | undefined {
-  if (text.length < bounds.min) return `Write at least ${bounds.min} characters.`;
-  if (text.length > bounds.max) return `Keep it under ${bounds.max} characters.`;
+  if (text.length < bounds.min) return lengthProblemText('short', bounds.min);
+  if (text.length > bounds.max) return lengthProblemText('long', bounds.max);
   return undefined;
 }
 
@@ -52,20 +52,20 @@ export function registerTextViews(app: App, deps: HandlerDeps): void {
     IDS.blocks.rejectReason,
     TEXT_BOUNDS.rejectReason,
     (id, u, t) => deps.approvals.reject(id, u, t),
-    (id) => `Rejected ${id}. The requester has your reason.`,
+    (id) => sentText('rejected', id),
   );
   textView(
     IDS.askModal,
     IDS.blocks.question,
     TEXT_BOUNDS.question,
     (id, u, t) => deps.approvals.ask(id, u, t),
-    (id) => `Your question about ${id} went to the requester.`,
+    (id) => sentText('asked', id),
   );
   textView(
     IDS.answerModal,
     IDS.blocks.answer,
     TEXT_BOUNDS.answer,
     (id, u, t) => deps.approvals.answer(id, u, t),
-    (id) => `Your answer about ${id} went to the approvers.`,
+    (id) => sentText('answered', id),
   );
 }

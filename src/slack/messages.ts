@@ -501,6 +501,56 @@ export const FORM_UNAVAILABLE_TEXT =
 export const SOMETHING_FAILED_TEXT =
   'Sorry, that failed on our side and nothing was changed. Try again in a minute.';
 
+// The request form's own lines (services/forms.ts) and its option lists' hints (services/options.ts).
+export const FORM_CHECKING_TEXT =
+  ':mag: Checking your request with Partner Center… this takes a few seconds.';
+export const FORM_NEEDS_CHANGES_TEXT = 'Some choices need changing: see below.';
+export const FORM_SENDING_TEXT = ':hourglass_flowing_sand: Sending your request to the approvers…';
+
+export type OptionHint =
+  | { kind: 'customer_first' | 'kind_first' | 'product_first' | 'sku_first' }
+  | { kind: 'unknown_customer' | 'no_country' }
+  | { kind: 'not_offered'; country: string };
+
+/** The one line an option list shows instead of options (plain text, ≤ 75 characters). */
+export function optionHintText(h: OptionHint): string {
+  switch (h.kind) {
+    case 'customer_first':
+      return 'Choose the customer first';
+    case 'kind_first':
+      return 'Choose the kind first';
+    case 'product_first':
+      return 'Choose the product first';
+    case 'sku_first':
+      return 'Choose the SKU first';
+    case 'unknown_customer':
+      return 'Partner Center does not know this customer';
+    case 'no_country':
+      return 'This customer has no billing country';
+    case 'not_offered':
+      return truncate(`Not offered to this customer in ${h.country}`, 75);
+  }
+}
+
+export const NO_OPEN_REQUESTS_TEXT = 'You have no open purchase requests. `/purchase` starts one.';
+
+/** A one-field modal's length check (reject reason, question, answer). */
+export function lengthProblemText(problem: 'short' | 'long', bound: number): string {
+  return problem === 'short' ? `Write at least ${bound} characters.` : `Keep it under ${bound} characters.`;
+}
+
+/** The private note after a reject reason, a question or an answer was sent. */
+export function sentText(what: 'rejected' | 'asked' | 'answered', id: string): string {
+  switch (what) {
+    case 'rejected':
+      return `Rejected ${id}. The requester has your reason.`;
+    case 'asked':
+      return `Your question about ${id} went to the requester.`;
+    case 'answered':
+      return `Your answer about ${id} went to the approvers.`;
+  }
+}
+
 export function usageText(usage: string): string {
   return `Usage: \`${usage}\``;
 }
