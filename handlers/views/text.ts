@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
-import { TEXT_BOUNDS } from '../../src/slack/blocks';
+import { buildNoticeModal, TEXT_BOUNDS } from '../../src/slack/blocks';
 import { decodeRequestRef, modalText } from '../../src/slack/codecs';
 import { IDS } from '../../src/slack/ids';
-import { lengthProblemText, refusalText, sentText } from '../../src/slack/messages';
+import { lengthProblemText, OTHER_WORKSPACE_TEXT, refusalText, sentText } from '../../src/slack/messages';
+import { fromAllowedWorkspace } from '../context';
 import type { DecisionOutcome } from '../../src/services/approvals';
 import type { HandlerDeps } from '../deps';
 
@@ -28,6 +29,13 @@ export function registerTextViews(app: App, deps: HandlerDeps): void {
     done: (requestId: string) => string,
   ): void => {
     app.view(callbackId, async ({ ack, body, view }) => {
+      if (!fromAllowedWorkspace(deps, body)) {
+        await ack({
+          response_action: 'update',
+          view: buildNoticeModal('Purchase request', OTHER_WORKSPACE_TEXT),
+        });
+        return;
+      }
       const text = modalText(view.state.values, blockId);
       const problem = lengthError(text, bounds);
       if (problem) {

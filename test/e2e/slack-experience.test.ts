@@ -197,6 +197,11 @@ describe('issue 12: people reached, confirm to buy, App Home, privacy', () => {
     await w.inbound.action({ action_id: 'approve_request', view: home, value: id, user: 'U0APPROVE2' });
     const done = await finalState(w, id);
     expect(done.status).toBe('confirmed');
+    // The approver's Home is published again without the request they decided.
+    await waitFor(() => {
+      const v = w.slack.homeView('U0APPROVE2')!;
+      return !buttons(v.blocks).some((b) => b.value === id) ? v : undefined;
+    });
     // The card shows the decision too.
     await waitFor(() => {
       const c = w.slack.messages('C0APPROVALS').find((m) => m.ts === done.slack.cardTs);
@@ -420,6 +425,15 @@ describe('issue 12: people reached, confirm to buy, App Home, privacy', () => {
     const notice = w.slack.views.get((call.response as { view: { id: string } }).view.id)!;
     expect(notice.blocks.some((b) => b.block_id === 'customer')).toBe(false);
     expect(allText(notice.blocks)).toMatch(/workspace/i);
+
+    // A form submitted from another workspace (never opened there by the bot) records nothing.
+    let form = await openModal(w, 'U0REQUEST1');
+    form = await fillForm(w, form, SOFTWARE);
+    const cards = w.slack.messages('C0APPROVALS').filter((m) => !m.thread_ts).length;
+    const res2 = await w.inbound.submit({ view: form, values: formValues(SOFTWARE), user: 'U0FOREIGN1' });
+    expect(allText(res2.json)).toMatch(/one workspace only/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(w.slack.messages('C0APPROVALS').filter((m) => !m.thread_ts)).toHaveLength(cards);
   }, 20_000);
 
   it('refuses guests the form and the customer list', async () => {
