@@ -154,7 +154,7 @@ describe('length limits on free text, end to end over signed HTTP', () => {
     // The requester answers with the Answer button on their message (a modal, not a thread reply).
     const r = (await w.bot.repo.get(id))!;
     const mine = await waitFor(() => {
-      const m = w.slack.messages(r.slack.threadChannel!).find((x) => x.ts === r.slack.threadTs);
+      const m = w.slack.messages(r.slack.threadChannel).find((x) => x.ts === r.slack.threadTs);
       return m && JSON.stringify(m.blocks).includes('answer_question') ? m : undefined;
     });
     const answer = await opened(() =>
