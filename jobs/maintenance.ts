@@ -191,6 +191,16 @@ export async function sweep(
     },
   );
 
+  // A request that failed and has since left its step's list (decided, expired, gone) owes nothing:
+  // its record goes once its backoff has passed and no step met it again.
+  for (const [key, f] of failing) {
+    if (!handled.has(key) && !f.owed && f.until <= now) {
+      await retries
+        .succeeded(f.step, f.requestId)
+        .catch((err: unknown) => deps.log.warn({ err, key }, 'could not clear a sweep failure'));
+    }
+  }
+
   await deps.channelHealth
     ?.check()
     .catch((err: unknown) => deps.log.warn({ err }, 'could not check channel membership'));

@@ -250,6 +250,19 @@ describe('sweep isolates failures (service)', () => {
     expect(await retries.all()).toEqual([]);
   });
 
+  it('forgets a failure once its request has left the step (decided meanwhile), without trying it again', async () => {
+    const poisoned = await pending('U0POISON01', false);
+    slack.failWhere('openDm', (a) => a.userId === 'U0POISON01', 'cannot_dm_bot');
+    expect(await sweep(deps, retries)).toMatchObject({ failed: 1 });
+    expect(await retries.all()).toHaveLength(1);
+    await requests.apply(poisoned.id, { type: 'reject', by: 'U0APPROVE1', reason: 'Not now' }, 'U0APPROVE1');
+    const dms = slack.calls('openDm').length;
+    clock += BASE_MS;
+    expect(await sweep(deps, retries)).toMatchObject({ failed: 0, announced: 0 });
+    expect(slack.calls('openDm')).toHaveLength(dms);
+    expect(await retries.all()).toEqual([]);
+  });
+
   it('keeps the failure and its backoff in Redis: a sweep in another worker (a fresh store) honours them', async () => {
     const [a, poisoned] = [await pending('U0REQUEST1'), await pending('U0POISON01')];
     const fault = slack.failWhere(
