@@ -69,6 +69,15 @@ describe('length limits on free text, end to end over signed HTTP', () => {
     return res.json as Ack;
   }
 
+  /** Every message and modal the bot sent or updated was accepted: nothing exceeded Slack's limits. */
+  function slackTookEverything(): void {
+    const refused = ['chat.postMessage', 'chat.update', 'views.open', 'views.update']
+      .flatMap((m) => w.slack.callsTo(m))
+      .filter((c) => !(c.response as { ok?: boolean }).ok)
+      .map((c) => `${c.method}: ${JSON.stringify(c.response)}`);
+    expect(refused).toEqual([]);
+  }
+
   /** Text of exactly `n` characters, mostly ones mrkdwn escaping turns into entities (&amp; &lt; &gt;). */
   const spiky = (n: number) => '&<>'.repeat(Math.ceil(n / 3)).slice(0, n - 1) + 'z';
 
@@ -95,6 +104,7 @@ describe('length limits on free text, end to end over signed HTTP', () => {
     const id = await requestPurchase(w, { ...SOFTWARE, justification: spiky(JUSTIFICATION.max) });
     expect(JSON.stringify(cardOf(w, id).blocks)).toContain('&amp;&lt;&gt;');
     expect((await w.bot.repo.get(id))?.justification).toHaveLength(JUSTIFICATION.max);
+    slackTookEverything();
   });
 
   it('refuses a reject reason over the limit (or too short) inline in the reject modal; one at the limit rejects', async () => {
@@ -122,6 +132,10 @@ describe('length limits on free text, end to end over signed HTTP', () => {
     expect(await threadText(w, id, /rejected your request/)).toMatch(
       /rejected your request[\s\S]*&amp;&lt;&gt;/,
     );
+    await waitFor(
+      () => JSON.stringify(cardOf(w, id).blocks).includes('Rejected by <@U0APPROVE1>') || undefined,
+    );
+    slackTookEverything();
   });
 
   it("refuses an approver's question and the requester's answer over the limit inline in their modals", async () => {
@@ -184,5 +198,6 @@ describe('length limits on free text, end to end over signed HTTP', () => {
     );
     expect(reply.text).toContain('&amp;&lt;&gt;');
     expect((await w.bot.repo.get(id))?.conversation?.map((c) => c.text.length)).toEqual([qmax, amax]);
+    slackTookEverything();
   });
 });
