@@ -250,6 +250,54 @@ describe('sweep isolates failures (service)', () => {
     expect(await retries.all()).toEqual([]);
   });
 
+  it('retries a closing-window reminder only to whom it did not reach: the approvers are told once', async () => {
+    const ordered = async (requesterId: string) => {
+      const r = sampleRequest({
+        id: `PR-SW${String(++n).padStart(6, '0')}`,
+        requesterId,
+        createdAt: clock,
+        expiresAt: clock + 3_600_000,
+        kind: 'software_subscription',
+        azure: undefined,
+      });
+      await requests.create(r, r.requesterId);
+      await notifier.announce(r);
+      for (const e of [
+        { type: 'approve', by: 'U0APPROVE1' },
+        { type: 'start_ordering' },
+        { type: 'cart_created', scope: 'purchase', cartId: `cart-${r.id}` },
+        { type: 'checkout_sent', scope: 'purchase' },
+        { type: 'ordered', orders: [{ id: `order-${r.id}`, status: 'completed', lineItems: [] }] },
+      ] as const) {
+        const res = await requests.apply(r.id, e, 'test');
+        if (!res.ok) throw new Error(`${e.type}: ${res.code}`);
+      }
+      return (await requests.get(r.id))!;
+    };
+    const [a, poisoned] = [await ordered('U0REQUEST1'), await ordered('U0POISON01')];
+    const fault = slack.failWhere(
+      'postMessage',
+      (x) => x.channel === poisoned.slack.threadChannel,
+      'channel_not_found',
+    );
+    clock += 6.5 * 86_400_000; // software subscriptions: cancellable for 7 days
+    const closing = (r: PurchaseRequest, where: 'requester' | 'approvers') =>
+      (where === 'requester' ? thread(r) : slack.in('C0APPROVALS', { thread: r.slack.cardTs! })).filter((m) =>
+        m.text.includes('can be cancelled with a refund until'),
+      ).length;
+
+    expect(await sweep(deps, retries)).toMatchObject({ failed: 1 });
+    expect(failures).toEqual(['window']);
+    expect([closing(a, 'requester'), closing(a, 'approvers')]).toEqual([1, 1]);
+    expect([closing(poisoned, 'requester'), closing(poisoned, 'approvers')]).toEqual([0, 1]);
+
+    fault.heal();
+    clock += BASE_MS;
+    expect(await sweep(deps, retries)).toMatchObject({ failed: 0, redelivered: 1 });
+    expect([closing(poisoned, 'requester'), closing(poisoned, 'approvers')]).toEqual([1, 1]);
+    expect([closing(a, 'requester'), closing(a, 'approvers')]).toEqual([1, 1]);
+  });
+
   it('forgets a failure once its request has left the step (decided meanwhile), without trying it again', async () => {
     const poisoned = await pending('U0POISON01', false);
     slack.failWhere('openDm', (a) => a.userId === 'U0POISON01', 'cannot_dm_bot');
