@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { sweep, type SweepDeps } from '../../jobs/maintenance';
 import type { PurchaseRequest } from '../../src/purchases/model';
+import type { PurchaseEvent } from '../../src/purchases/state-machine';
 import { jobIds, Producers } from '../../src/queues';
 import { AccessService } from '../../src/services/access';
 import { LifecycleService } from '../../src/services/lifecycle';
@@ -262,13 +263,14 @@ describe('sweep isolates failures (service)', () => {
       });
       await requests.create(r, r.requesterId);
       await notifier.announce(r);
-      for (const e of [
+      const events: PurchaseEvent[] = [
         { type: 'approve', by: 'U0APPROVE1' },
         { type: 'start_ordering' },
         { type: 'cart_created', scope: 'purchase', cartId: `cart-${r.id}` },
         { type: 'checkout_sent', scope: 'purchase' },
         { type: 'ordered', orders: [{ id: `order-${r.id}`, status: 'completed', lineItems: [] }] },
-      ] as const) {
+      ];
+      for (const e of events) {
         const res = await requests.apply(r.id, e, 'test');
         if (!res.ok) throw new Error(`${e.type}: ${res.code}`);
       }
