@@ -188,8 +188,10 @@ export function problemText(p: Problem): string {
       return 'Microsoft requires you to accept the statement above for this product.';
     case 'justification_short':
       return `Say in a sentence why this is needed (${p.min} characters at least).`;
+    case 'text_short':
+      return `Write at least ${plural(p.min, 'character')}.`;
     case 'text_too_long':
-      return `Keep it under ${p.max} characters.`;
+      return `Keep it to ${p.max} characters or fewer (this is ${p.length}).`;
     case 'partner_center_unreachable':
       return 'Partner Center could not be reached to check this. Try again in a minute; nothing was sent.';
     default: {
@@ -497,6 +499,18 @@ export const SOMETHING_FAILED_TEXT =
 
 export function usageText(usage: string): string {
   return `Usage: \`${usage}\``;
+}
+
+/** What the sender of a reject reason, question or answer is told once it went through. */
+export function textSentText(what: 'reject' | 'question' | 'answer', requestId: string): string {
+  switch (what) {
+    case 'reject':
+      return `Rejected ${requestId}. The requester has your reason.`;
+    case 'question':
+      return `Your question about ${requestId} went to the requester.`;
+    case 'answer':
+      return `Your answer about ${requestId} went to the approvers.`;
+  }
 }
 
 export function submittedText(r: PurchaseRequest): string {
