@@ -10,6 +10,7 @@ import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import type { Producers } from './queues';
 import type { RequestRepository } from './store/requests';
+import { RedisSweepRetries } from './store/sweep-retries';
 import { startWeb, type Web } from './web';
 import { createAdapters, createServices, loadMarketRules, type BotOverrides } from './wiring';
 
@@ -49,6 +50,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         services: s,
         requests: a.requests,
         metrics,
+        sweepRetries: new RedisSweepRetries(a.redis, a.keys, {
+          baseMs: config.timings.sweepIntervalMs,
+          capMs: 3_600_000,
+        }),
         log: a.log,
         now: a.now,
       })

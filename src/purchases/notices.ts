@@ -53,3 +53,19 @@ export const APPROVER_ALARMS: ReadonlySet<NoticeKind> = new Set<NoticeKind>([
   'order_cancelled',
   'cancel_refused',
 ]);
+
+/** Who a notice is for: the requester in their thread, the approvers where Slack notifies them. */
+export type Audience = 'requester' | 'approvers';
+
+/**
+ * Slack work still owed for a request whose state has already changed (a sweep expired it, then the
+ * requester could not be sent a DM): the messages showing it to re-render, and each notice with the
+ * audiences it has not reached yet. Kept until delivered, so a retry repeats nothing that landed.
+ */
+export interface Undelivered {
+  refresh: boolean;
+  notices: { notice: Notice; to: Audience[] }[];
+}
+
+export const nothingOwed = (u: Undelivered): boolean =>
+  !u.refresh && u.notices.every((n) => n.to.length === 0);

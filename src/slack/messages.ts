@@ -194,8 +194,10 @@ export function problemText(p: Problem): string {
       return 'Microsoft requires you to accept the statement above for this product.';
     case 'justification_short':
       return `Say in a sentence why this is needed (${p.min} characters at least).`;
+    case 'text_short':
+      return `Write at least ${plural(p.min, 'character')}.`;
     case 'text_too_long':
-      return `Keep it under ${p.max} characters.`;
+      return `Keep it to ${p.max} characters or fewer (this is ${p.length}).`;
     case 'partner_center_unreachable':
       return 'Partner Center could not be reached to check this. Try again in a minute; nothing was sent.';
     default: {
@@ -534,25 +536,20 @@ export function optionHintText(h: OptionHint): string {
 
 export const NO_OPEN_REQUESTS_TEXT = 'You have no open purchase requests. `/purchase` starts one.';
 
-/** A one-field modal's length check (reject reason, question, answer). */
-export function lengthProblemText(problem: 'short' | 'long', bound: number): string {
-  return problem === 'short' ? `Write at least ${bound} characters.` : `Keep it under ${bound} characters.`;
-}
-
-/** The private note after a reject reason, a question or an answer was sent. */
-export function sentText(what: 'rejected' | 'asked' | 'answered', id: string): string {
-  switch (what) {
-    case 'rejected':
-      return `Rejected ${id}. The requester has your reason.`;
-    case 'asked':
-      return `Your question about ${id} went to the requester.`;
-    case 'answered':
-      return `Your answer about ${id} went to the approvers.`;
-  }
-}
-
 export function usageText(usage: string): string {
   return `Usage: \`${usage}\``;
+}
+
+/** What the sender of a reject reason, question or answer is told once it went through. */
+export function textSentText(what: 'reject' | 'question' | 'answer', requestId: string): string {
+  switch (what) {
+    case 'reject':
+      return `Rejected ${requestId}. The requester has your reason.`;
+    case 'question':
+      return `Your question about ${requestId} went to the requester.`;
+    case 'answer':
+      return `Your answer about ${requestId} went to the approvers.`;
+  }
 }
 
 export function submittedText(r: PurchaseRequest): string {

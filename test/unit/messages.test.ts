@@ -2,17 +2,15 @@ import {
   FORM_CHECKING_TEXT,
   FORM_NEEDS_CHANGES_TEXT,
   FORM_SENDING_TEXT,
-  lengthProblemText,
   NO_OPEN_REQUESTS_TEXT,
   optionHintText,
   priceText,
-  sentText,
   type OptionHint,
 } from '../../src/slack/messages';
 import { sampleRequest } from '../../harness/requests';
 
-/** The form's and the one-field modals' lines, now built in messages.ts like every other word. */
-describe('the form and modal lines', () => {
+/** The form's lines and its option lists' hints, built in messages.ts like every other word. */
+describe('the form lines', () => {
   it('keeps option hints within an option text (75 characters), in words', () => {
     const hints: OptionHint[] = [
       { kind: 'customer_first' },
@@ -29,14 +27,6 @@ describe('the form and modal lines', () => {
       expect(text.length).toBeLessThanOrEqual(75);
     }
     expect(optionHintText({ kind: 'not_offered', country: 'DE' })).toBe('Not offered to this customer in DE');
-  });
-
-  it('says what was sent, with the request id, and what length a text needs', () => {
-    expect(sentText('rejected', 'PR-1')).toMatch(/PR-1.*requester/);
-    expect(sentText('asked', 'PR-1')).toMatch(/PR-1.*requester/);
-    expect(sentText('answered', 'PR-1')).toMatch(/PR-1.*approvers/);
-    expect(lengthProblemText('short', 3)).toBe('Write at least 3 characters.');
-    expect(lengthProblemText('long', 1000)).toBe('Keep it under 1000 characters.');
   });
 
   it('names no environment variable, internal state or raw value', () => {
