@@ -196,6 +196,18 @@ export class FormService {
       kind: 'update',
       view: buildNoticeModal('Request submitted', FORM_SENDING_TEXT),
       after: async () => {
+        // The right to request is read again (cached, so usually without asking Slack): someone made a
+        // guest or taken out of the requesters group while the form was open records nothing.
+        const right = await this.deps.access.canRequest(userId).catch((err: unknown) => {
+          this.deps.log.warn({ err }, 'could not read the requester profile at submission');
+          return undefined;
+        });
+        if (right && !right.ok) {
+          await this.deps.slack.updateView(view.id, refusal(right)).catch((err: unknown) => {
+            this.deps.log.debug({ err }, 'could not update the submitted view (closed already)');
+          });
+          return;
+        }
         const outcome = await this.deps.intake.submit(view.id, userId, draft);
         // A repeated submission of the same view: the first one announces.
         if (!outcome.ok || outcome.duplicate) return;

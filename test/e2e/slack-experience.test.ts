@@ -453,6 +453,19 @@ describe('issue 12: people reached, confirm to buy, App Home, privacy', () => {
       user: 'U0GUESTMC1',
     });
     expect(allText(res.json)).not.toContain(SEED.customers.open.id);
+
+    // A submission in a guest's name (Slack never opens them the form) records nothing and says why.
+    const filled = await fillForm(w, member, SOFTWARE);
+    const cards = w.slack.messages('C0APPROVALS').filter((m) => !m.thread_ts).length;
+    await w.inbound.submit({ view: filled, values: formValues(SOFTWARE), user: 'U0GUESTMC1' });
+    const refused = await waitFor(() => {
+      const v = w.slack.views.get(filled.id)!;
+      return /Guests cannot request/.test(allText(v.blocks)) ? v : undefined;
+    });
+    expect(refused.blocks.some((b) => b.block_id === 'customer')).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.slack.messages('C0APPROVALS').filter((m) => !m.thread_ts)).toHaveLength(cards);
+    expect(await w.bot.repo.openForUser('U0GUESTMC1')).toHaveLength(0);
   }, 30_000);
 
   it('shows /purchase status details only to the requester, approvers and finance; others get the unknown-id answer', async () => {
