@@ -67,6 +67,17 @@ describe.each<WorldMode>(['http', 'socket'])('the journeys over %s', (mode) => {
     expect(w.slack.homeView('U0REQUEST1')?.type).toBe('home');
   }, 20_000);
 
+  it('approves from App Home as from the card', async () => {
+    const id = await requestPurchase(w, SOFTWARE, 'U0REQUEST2');
+    await w.inbound.appHomeOpened({ user: 'U0APPROVE1' });
+    const home = await waitFor(() => {
+      const v = w.slack.homeView('U0APPROVE1');
+      return v && JSON.stringify(v.blocks).includes(id) ? v : undefined;
+    });
+    await w.inbound.action({ action_id: 'approve_request', view: home, value: id, user: 'U0APPROVE1' });
+    expect((await finalState(w, id)).status).toBe('confirmed');
+  }, 40_000);
+
   it('opens the form from the global shortcut', async () => {
     const opens = w.slack.callsTo('views.open').length;
     await w.inbound.shortcut({ callback_id: 'new_purchase_request', user: 'U0REQUEST1' });
@@ -90,8 +101,13 @@ describe.each<WorldMode>(['http', 'socket'])('the journeys over %s', (mode) => {
       expect((frames.find((f) => f.direction === 'sent')?.frame as { type?: string }).type).toBe('hello');
       const options = sent.find((e) => e.payload?.type === 'block_suggestion');
       expect(ackOf(options?.envelope_id)?.payload).toHaveProperty('options');
-      const submission = sent.find((e) => e.payload?.type === 'view_submission');
-      expect(ackOf(submission?.envelope_id)).toBeDefined();
+      // The request form's submission is answered in its ack: response_action update (docs "Modals").
+      const submission = sent.find(
+        (e) =>
+          e.payload?.type === 'view_submission' &&
+          (e.payload as { view?: { callback_id?: string } }).view?.callback_id === 'purchase_request',
+      );
+      expect(ackOf(submission?.envelope_id)?.payload).toMatchObject({ response_action: 'update' });
       // Every envelope was acked.
       for (const e of sent.filter((x) => x.envelope_id)) expect(ackOf(e.envelope_id)).toBeDefined();
     });
