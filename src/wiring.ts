@@ -152,6 +152,10 @@ export function createAdapters(config: Config, overrides: BotOverrides = {}): Ad
       await producers.close();
       if (overrides.dispatcher instanceof Agent) await overrides.dispatcher.close().catch(() => undefined);
       await Promise.allSettled([redis.quit(), bullConnection.quit()]);
+      // QUIT leaves ioredis's Sentinel failover detector subscribed (it would keep the process
+      // alive); disconnect() closes it too, and is a no-op on a connection already closed.
+      redis.disconnect();
+      bullConnection.disconnect();
     },
   };
 }
