@@ -128,6 +128,11 @@ export function createAdapters(config: Config, overrides: BotOverrides = {}): Ad
     logLevel: LogLevel.ERROR,
   });
   const producers = new Producers(bullConnection, keys.prefix, config.purchaseRetryBaseMs);
+  // A queue with no 'error' listener prints each connection error to the console (a failover
+  // makes several): log them like the connections' own.
+  for (const q of producers.all()) {
+    q.on('error', (err: Error) => log.warn({ err: err.message, queue: q.name }, 'queue connection error'));
+  }
   return {
     config,
     log,
