@@ -45,11 +45,14 @@ function launch(args: string[], dir: string, log: string): ChildProcess {
   );
 }
 
-async function startNode(opts: {
+/** One redis-server with AOF on (`appendfsync` everysec unless told), optionally a replica of `replicaOf`. */
+export async function startRedisNode(opts: {
   replicaOf?: number;
   appendfsync?: 'everysec' | 'always';
+  /** Where its data directory is made (the system's temporary directory unless told). */
+  parentDir?: string;
 }): Promise<RedisNode> {
-  const dir = mkdtempSync(join(tmpdir(), 'pcbot-redis-node-'));
+  const dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'pcbot-redis-node-'));
   const port = await freePort();
   const child = launch(
     [
@@ -120,8 +123,8 @@ export async function startReplicatedRedis(
   opts: { name?: string; downAfterMs?: number; failoverTimeoutMs?: number } = {},
 ): Promise<ReplicatedRedis> {
   const name = opts.name ?? 'mymaster';
-  const primary = await startNode({});
-  const replica = await startNode({ replicaOf: primary.port });
+  const primary = await startRedisNode({});
+  const replica = await startRedisNode({ replicaOf: primary.port });
   await waitFor(() => linked(replica.port, primary.port), 20_000, 100);
 
   const sdir = mkdtempSync(join(tmpdir(), 'pcbot-sentinel-'));
