@@ -42,9 +42,13 @@ function say(who: string, text: string): void {
   process.stdout.write(`${dim(`[${t}s]`)} ${bold(who)}: ${body.split('\n').join('\n          ')}\n`);
 }
 
+/** DM channel id → whose DM it is, filled in once the Slack fake is up. */
+const DMS = new Map<string, string>();
+
 function where(channel: unknown, threadTs: unknown): string {
   const ch = typeof channel === 'string' ? channel : '?';
-  const name = NAMES[ch] ?? (ch.startsWith('D') ? 'DM to Riya' : ch);
+  const dm = DMS.get(ch);
+  const name = NAMES[ch] ?? (dm ? `DM to ${(NAMES[dm] ?? dm).replace(/ \(.*\)$/, '')}` : ch);
   return threadTs ? `${name} (thread)` : name;
 }
 
@@ -92,6 +96,8 @@ async function main(): Promise<void> {
     orderListDelayMs: 4000,
   });
   const slack = await startSlackFake();
+  for (const user of ['U0REQUEST1', 'U0APPROVE1', 'U0APPROVE2', 'U0FINANCE1'])
+    DMS.set(slack.dmChannelId(user), user);
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -100,6 +106,8 @@ async function main(): Promise<void> {
     REDIS_KEY_PREFIX: `demo${Date.now().toString(36)}`,
     PARTNER_CENTER_API_URL: sim.url,
     PARTNER_CENTER_AUTH: 'none',
+    // Prices come from Microsoft's price sheet, which the simulator serves at the documented path.
+    PARTNER_PRICING_API_URL: sim.url,
     APPROVALS_CHANNEL_ID: 'C0APPROVALS',
     FINANCE_CHANNEL_ID: 'C0FINANCE',
     APPROVER_USER_IDS: 'U0APPROVE1',
@@ -151,8 +159,17 @@ async function main(): Promise<void> {
       `/purchase → 3 × ${SEED.products.softwareSubscription.title} for ${SEED.customers.open.companyName}`,
     );
     const software = await requestPurchase(world, SOFTWARE);
+    say(
+      'Riya',
+      `/purchase → 2 × reserved VM instances for ${SEED.customers.noAzure.companyName}, which has no Azure subscription yet: she picks "New Azure plan"`,
+    );
+    const newPlan = await requestPurchase(world, {
+      ...RESERVATION,
+      customer: SEED.customers.noAzure.id,
+      azureSubscription: 'new-azure-plan',
+    });
 
-    for (const id of [reservation, software]) {
+    for (const id of [reservation, software, newPlan]) {
       const card = slack.messages('C0APPROVALS').find((m) => !m.thread_ts && m.text.includes(id))!;
       if (id === software) {
         say('Riya', `clicks Approve on her own request ${id}`);
@@ -175,7 +192,7 @@ async function main(): Promise<void> {
       });
     }
 
-    for (const id of [reservation, software]) {
+    for (const id of [reservation, software, newPlan]) {
       const r = await waitFor(
         async () => {
           const req = await bot.repo.get(id);
@@ -191,7 +208,10 @@ async function main(): Promise<void> {
       }
     }
 
-    say('demo', 'Microsoft closes the billing period: a new one-time invoice appears');
+    say(
+      'demo',
+      'Microsoft closes the billing period: a new one-time invoice appears (it also bills two orders placed earlier in the Partner Center portal, which no request explains)',
+    );
     await fetch(`${sim.url}/_sim/invoices/close`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -213,7 +233,7 @@ async function main(): Promise<void> {
 
     say(
       'demo',
-      `done: ${reservation} and ${software} ordered once each and confirmed in the customer's order list; invoice PDF saved to ${file} (${pdf.bytes.length} bytes)`,
+      `done: ${reservation} and ${software} ordered once each, ${newPlan} as two orders (the Azure plan, then the reservation on it), all confirmed in the customers' order lists; invoice PDF saved to ${file} (${pdf.bytes.length} bytes)`,
     );
   } finally {
     await shutdown();

@@ -553,7 +553,7 @@ export function buildApproverDm(r: PurchaseRequest, cardLink: string | undefined
   const what = `${r.quantity} × ${escapeMrkdwn(truncate(r.skuTitle, 200))} for ${escapeMrkdwn(r.customerName)}, ${totalText(r)}`;
   const where = cardLink ? `<${cardLink}|Open the approval card>` : 'The card is in the approvals channel.';
   const text = truncate(
-    `${r.requesterId} asks you to approve ${r.id}: ${r.quantity} × ${r.skuTitle} for ${r.customerName}`,
+    `<@${r.requesterId}> asks you to approve ${r.id}: ${r.quantity} × ${escapeMrkdwn(r.skuTitle)} for ${escapeMrkdwn(r.customerName)}`,
     LIMITS.fallbackText,
   );
   return {
