@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -37,6 +37,33 @@ export interface ReplicatedRedis {
   stop(): Promise<void>;
 }
 
+/** TLS on every port (clients, replication, Sentinel), clear text nowhere; clients are not asked for certificates. */
+export interface RedisTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+function portArgs(port: number, tls: RedisTls | undefined): string[] {
+  if (!tls) return ['--port', String(port)];
+  return [
+    '--port',
+    '0',
+    '--tls-port',
+    String(port),
+    '--tls-replication',
+    'yes',
+    '--tls-cert-file',
+    tls.certFile,
+    '--tls-key-file',
+    tls.keyFile,
+    '--tls-ca-cert-file',
+    tls.caFile,
+    '--tls-auth-clients',
+    'no',
+  ];
+}
+
 function launch(args: string[], dir: string, log: string): ChildProcess {
   return spawn(
     process.env.REDIS_SERVER_BIN ?? 'redis-server',
@@ -51,13 +78,13 @@ export async function startRedisNode(opts: {
   appendfsync?: 'everysec' | 'always';
   /** Where its data directory is made (the system's temporary directory unless told). */
   parentDir?: string;
+  tls?: RedisTls;
 }): Promise<RedisNode> {
   const dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'pcbot-redis-node-'));
   const port = await freePort();
   const child = launch(
     [
-      '--port',
-      String(port),
+      ...portArgs(port, opts.tls),
       '--bind',
       '127.0.0.1',
       '--appendonly',
@@ -92,8 +119,18 @@ function nodeOf(port: number, dir: string, child: ChildProcess): RedisNode {
   };
 }
 
-async function withClient<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: true });
+async function withClient<T>(
+  port: number,
+  tls: RedisTls | undefined,
+  fn: (r: Redis) => Promise<T>,
+): Promise<T> {
+  const r = new Redis({
+    host: '127.0.0.1',
+    port,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    ...(tls ? { tls: { ca: readFileSync(tls.caFile) } } : {}),
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -108,8 +145,8 @@ function field(info: string, name: string): string | undefined {
 }
 
 /** The replica at `port` follows `primaryPort` with its link up. */
-async function linked(port: number, primaryPort: number): Promise<boolean> {
-  return withClient(port, async (r) => {
+async function linked(port: number, primaryPort: number, tls: RedisTls | undefined): Promise<boolean> {
+  return withClient(port, tls, async (r) => {
     const info = await r.info('replication');
     return (
       field(info, 'role') === 'slave' &&
@@ -120,12 +157,13 @@ async function linked(port: number, primaryPort: number): Promise<boolean> {
 }
 
 export async function startReplicatedRedis(
-  opts: { name?: string; downAfterMs?: number; failoverTimeoutMs?: number } = {},
+  opts: { name?: string; downAfterMs?: number; failoverTimeoutMs?: number; tls?: RedisTls } = {},
 ): Promise<ReplicatedRedis> {
   const name = opts.name ?? 'mymaster';
-  const primary = await startRedisNode({});
-  const replica = await startRedisNode({ replicaOf: primary.port });
-  await waitFor(() => linked(replica.port, primary.port), 20_000, 100);
+  const tls = opts.tls;
+  const primary = await startRedisNode({ ...(tls ? { tls } : {}) });
+  const replica = await startRedisNode({ replicaOf: primary.port, ...(tls ? { tls } : {}) });
+  await waitFor(() => linked(replica.port, primary.port, tls), 20_000, 100);
 
   const sdir = mkdtempSync(join(tmpdir(), 'pcbot-sentinel-'));
   const sport = await freePort();
@@ -134,7 +172,17 @@ export async function startReplicatedRedis(
   writeFileSync(
     conf,
     [
-      `port ${sport}`,
+      ...(tls
+        ? [
+            'port 0',
+            `tls-port ${sport}`,
+            'tls-replication yes',
+            `tls-cert-file ${tls.certFile}`,
+            `tls-key-file ${tls.keyFile}`,
+            `tls-ca-cert-file ${tls.caFile}`,
+            'tls-auth-clients no',
+          ]
+        : [`port ${sport}`]),
       'bind 127.0.0.1',
       `dir ${sdir}`,
       `sentinel monitor ${name} 127.0.0.1 ${primary.port} 1`,
@@ -148,7 +196,7 @@ export async function startReplicatedRedis(
   await waitForPort(sport, 10_000);
   const sentinel = nodeOf(sport, sdir, schild);
 
-  const sentinelSays = <T>(fn: (r: Redis) => Promise<T>): Promise<T> => withClient(sport, fn);
+  const sentinelSays = <T>(fn: (r: Redis) => Promise<T>): Promise<T> => withClient(sport, tls, fn);
   const primaryPort = async (): Promise<number> => {
     const addr = (await sentinelSays((r) => r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as
       [string, string] | null;

@@ -7,6 +7,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { generate } from 'selfsigned';
 import { testConfig } from '../../harness/env';
+import { startReplicatedRedis } from '../../harness/redis-sentinel';
 import { freePort, killAndWait, waitForPort } from '../../harness/redis-server';
 import { createRedis } from '../../src/store/redis';
 
@@ -118,4 +119,29 @@ describe('Redis over TLS', () => {
     const clear = open({ REDIS_URL: `redis://127.0.0.1:${port}` });
     await expect(clear.ping()).rejects.toThrow();
   });
+
+  it('finds the primary through Sentinels that, like the data nodes, speak only TLS', async () => {
+    const set = await startReplicatedRedis({
+      tls: { certFile: caFile, keyFile: join(dir, 'key.pem'), caFile },
+    });
+    try {
+      const env = {
+        REDIS_URL: 'rediss://unused',
+        REDIS_TLS_CA_FILE: caFile,
+        REDIS_SENTINELS: set.sentinels,
+      };
+      for (const purpose of ['commands', 'bullmq'] as const) {
+        const c = open(env, purpose);
+        expect(await c.set(`tls-sentinel-${purpose}`, '1')).toBe('OK');
+        // The write landed on the primary Sentinel names, over TLS.
+        const role = (await c.call('ROLE')) as [string];
+        expect(role[0]).toBe('master');
+        expect(c.stream.remotePort).toBe(set.primary.port);
+        await c.quit();
+        c.disconnect();
+      }
+    } finally {
+      await set.stop();
+    }
+  }, 60_000);
 });
