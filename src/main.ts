@@ -39,6 +39,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const a = createAdapters(config, overrides);
   const s = createServices(a);
   const metrics = new Metrics(a.producers.all(), a.requests);
+  a.replicaWait.observe((outcome) => metrics.replicaWaits.inc({ outcome }));
   const runsWeb = config.role !== 'worker';
   const runsWorkers = config.role !== 'web';
 
