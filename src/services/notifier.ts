@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { CANCELLATION } from '../purchases/lifecycle';
 import { ordersOf, type PurchaseRequest, type SlackRefs } from '../purchases/model';
-import { APPROVER_ALARMS, type Audience, type Notice } from '../purchases/notices';
+import { APPROVER_ALARMS, REQUESTER_ALERTS, type Audience, type Notice } from '../purchases/notices';
 import {
   buildApprovalCard,
   buildApproverDm,
@@ -218,7 +218,12 @@ export class Notifier implements RequestNotifier {
     }
     try {
       if (r.slack.threadChannel && r.slack.threadTs) {
-        await this.slack.postMessage({ channel: r.slack.threadChannel, threadTs: r.slack.threadTs, text });
+        await this.slack.postMessage({
+          channel: r.slack.threadChannel,
+          threadTs: r.slack.threadTs,
+          text,
+          broadcast: REQUESTER_ALERTS.has(notice.kind),
+        });
       } else {
         await this.slack.postMessage({ channel: await this.slack.openDm(r.requesterId), text });
       }

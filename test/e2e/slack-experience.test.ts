@@ -251,6 +251,20 @@ describe('issue 12: people reached, confirm to buy, App Home, privacy', () => {
     });
     await finalState(w, id, ['rejected']);
 
+    // The rejection is also sent to the conversation (a reply in a thread the bot started may notify
+    // no one); it is the only reply so sent.
+    const alert = await waitFor(() =>
+      w.slack
+        .messages(r.slack.threadChannel)
+        .find((m) => m.subtype === 'thread_broadcast' && m.thread_ts === r.slack.threadTs),
+    );
+    expect(alert.text).toMatch(/reject/i);
+    expect(
+      w.slack
+        .thread(r.slack.threadChannel!, r.slack.threadTs!)
+        .filter((m) => m.subtype === 'thread_broadcast'),
+    ).toHaveLength(1);
+
     // The same message, now saying what happened, with Submit again (no second summary).
     const summary = await waitFor(() => {
       const m = w.slack.messages(r.slack.threadChannel).find((x) => x.ts === r.slack.threadTs)!;
