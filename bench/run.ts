@@ -16,9 +16,10 @@ import { NOTES } from './lib/notes';
 import { ROOT } from './lib/proc';
 import { loadResults, markdownTable, summaryRows, writeBenchmarksMd } from './lib/report';
 import { latenessBenchmark, pipelineBenchmark, registrationBenchmark } from './sections/pipeline';
+import { redisFsyncBenchmark } from './sections/redis-fsync';
 import { webBenchmarks } from './sections/web';
 
-const SECTIONS = ['web', 'pipeline', 'registration', 'lateness'] as const;
+const SECTIONS = ['web', 'pipeline', 'registration', 'lateness', 'redis-fsync'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `npm run bench -- [options]
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
       pipeline: pipelineBenchmark,
       registration: registrationBenchmark,
       lateness: latenessBenchmark,
+      'redis-fsync': redisFsyncBenchmark,
     };
     for (const s of only) {
       process.stdout.write(`\n${s}\n`);

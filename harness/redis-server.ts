@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
@@ -195,7 +195,7 @@ async function untilLoaded(port: number): Promise<void> {
   }
 }
 
-function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+export function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());

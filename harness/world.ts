@@ -14,11 +14,23 @@ export interface World {
   slack: SlackFake;
   bot: Bot;
   inbound: SlackInbound;
+  /** How Slack reaches the bot: signed HTTP to /slack/events, or Socket Mode. */
+  mode: WorldMode;
   close(): Promise<void>;
 }
 
+/**
+ * 'http': Slack POSTs signed requests to the bot's /slack/events (docs.slack.dev "Using HTTP request
+ * URLs"). 'socket': the bot opens a WebSocket with its app-level token (apps.connections.open) and
+ * Slack sends envelopes over it (docs.slack.dev "Using Socket Mode"); the bot then serves no
+ * /slack/events at all.
+ */
+export type WorldMode = 'http' | 'socket';
+
 export async function startWorld(
   opts: {
+    /** Default 'http'. */
+    mode?: WorldMode;
     env?: Record<string, string | undefined>;
     sim?: SimulatorOptions;
     /** The Slack fake's options (its latency, say). */
@@ -39,9 +51,12 @@ export async function startWorld(
     orderListDelayMs: 800,
     ...opts.sim,
   });
+  const mode = opts.mode ?? 'http';
   const slack = await startSlackFake(opts.slack ?? {});
   const config = testConfig({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    // An app-level token is what switches the bot to Socket Mode (config.ts).
+    SLACK_APP_TOKEN: mode === 'socket' ? slack.appToken : undefined,
     SLACK_API_URL: slack.apiUrl,
     PARTNER_CENTER_API_URL: sim.url,
     PARTNER_PRICING_API_URL: sim.url,
@@ -61,12 +76,20 @@ export async function startWorld(
     ...opts.bot,
     ...opts.botFromSim?.(sim),
   });
-  const inbound = new SlackInbound(`${bot.url}/slack/events`, SIGNING_SECRET, { fake: slack });
+  let inbound: SlackInbound;
+  if (mode === 'socket') {
+    // Bolt's start() resolves once its client connected; Slack's hello may still be on its way.
+    await slack.socketMode.waitForConnection(10_000);
+    inbound = SlackInbound.socket(slack);
+  } else {
+    inbound = new SlackInbound(`${bot.url}/slack/events`, SIGNING_SECRET, { fake: slack });
+  }
   return {
     sim,
     slack,
     bot,
     inbound,
+    mode,
     async close() {
       await bot.stop();
       await slack.close();

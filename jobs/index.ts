@@ -4,11 +4,12 @@ import type { Config } from '../src/config';
 import type { Metrics } from '../src/metrics';
 import { QUEUES, type Producers } from '../src/queues';
 import type { RequestStore } from '../src/store/requests';
+import type { SweepRetries } from '../src/store/sweep-retries';
 import type { Services } from '../src/wiring';
 import { cancelProcessor } from './cancel';
 import { confirmProcessor } from './confirm';
 import { invoicePollProcessor, invoiceStepProcessor } from './invoices';
-import { Backoff, sweep, type RedisRestarts } from './maintenance';
+import { sweep, type RedisRestarts } from './maintenance';
 import { onPurchaseExhausted, purchaseProcessor } from './purchase';
 import { orderReconciliationProcessor } from './reconcile';
 
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   /** Redis restarts seen by the sweep (which then redraws pending requests' messages). */
   redisRuns?: RedisRestarts;
   metrics: Metrics;
+  /** Requests a sweep could not handle, with their backoff and what they still owe Slack. */
+  sweepRetries: SweepRetries;
   log: Logger;
   now: () => number;
 }
@@ -95,7 +98,6 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
     }),
     2,
   );
-  const backoff = new Backoff(config.timings.sweepIntervalMs, 3_600_000);
   const maintenance = make(
     QUEUES.maintenance,
     async () =>
@@ -116,7 +118,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<WorkerSet> {
           onFailure: (step) => deps.metrics.sweepFailures.inc({ step }),
           now: deps.now,
         },
-        backoff,
+        deps.sweepRetries,
       ),
     1,
   );

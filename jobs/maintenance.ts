@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { PurchaseRequest } from '../src/purchases/model';
+import { nothingOwed, type Undelivered } from '../src/purchases/notices';
 import { jobIds, type Producers } from '../src/queues';
 import type { LifecycleService } from '../src/services/lifecycle';
 import type { RequestNotifier } from '../src/services/notifier';
 import type { RequestStore } from '../src/store/requests';
+import { MemorySweepRetries, type SweepRetries } from '../src/store/sweep-retries';
 
 /** src/store/redis-runs.ts: the Redis server's run id when it changed since the last `record`. */
 export interface RedisRestarts {
@@ -39,115 +41,169 @@ export interface SweepReport {
   escalated: number;
   announced: number;
   requeued: number;
+  /** Messages owed by an earlier sweep (its Slack calls had failed) delivered by this one. */
+  redelivered: number;
   failed: number;
 }
 
-/**
- * A request whose handling failed is skipped for a while, doubling each time, so one poisoned
- * request (a requester who cannot be sent a DM, a card that cannot be updated) never stops the
- * sweep for the others and is not hammered either.
- */
-export class Backoff {
-  private readonly failures = new Map<string, { count: number; until: number }>();
-  constructor(
-    private readonly baseMs: number,
-    private readonly capMs: number,
-  ) {}
-  ready(id: string, now: number): boolean {
-    const f = this.failures.get(id);
-    return !f || f.until <= now;
+/** Thrown inside a step when the request's state changed but Slack did not take every message. */
+class Undeliverable extends Error {
+  constructor(readonly owed: Undelivered) {
+    super('Slack did not take every message about this request');
   }
-  failed(id: string, now: number): void {
-    const count = (this.failures.get(id)?.count ?? 0) + 1;
-    this.failures.set(id, { count, until: now + Math.min(this.capMs, this.baseMs * 2 ** (count - 1)) });
+}
+
+/** Sends what is owed; returns what is still owed (nothing when every call landed). */
+async function deliver(
+  notifier: RequestNotifier,
+  r: PurchaseRequest,
+  owed: Undelivered,
+): Promise<Undelivered> {
+  const left: Undelivered = { refresh: owed.refresh && !(await notifier.refresh(r)), notices: [] };
+  for (const { notice, to } of owed.notices) {
+    const missed = to.length > 0 ? await notifier.notify(r, notice, to) : [];
+    if (missed.length > 0) left.notices.push({ notice, to: missed });
   }
-  succeeded(id: string): void {
-    this.failures.delete(id);
-  }
+  return left;
 }
 
 /**
  * Runs on a BullMQ job scheduler. Expires pending requests, reminds and escalates, reminds about
  * closing cancellation windows, and is the pipeline's safety net: a request approved just before a
  * crash, whose job was never added, or whose job ran out of attempts, is picked up again here.
+ *
+ * Failures are isolated per request: one whose handling throws, or whose state changed but whose
+ * messages Slack refused (a requester who cannot be sent a DM, a card that cannot be updated), is
+ * logged, counted (`onFailure`, the `pcbot_sweep_failures_total` metric) and left for a later sweep
+ * with backoff (`retries`, in Redis), while the sweep goes on with the others. What a changed state
+ * still owes Slack is kept with the failure and sent once Slack takes it, without repeating what landed.
  */
 export async function sweep(
   deps: SweepDeps,
-  backoff: Backoff = new Backoff(60_000, 3_600_000),
+  retries: SweepRetries = new MemorySweepRetries({ baseMs: 60_000, capMs: 3_600_000 }),
 ): Promise<SweepReport> {
   const now = (deps.now ?? Date.now)();
-  const report: SweepReport = { expired: 0, reminded: 0, escalated: 0, announced: 0, requeued: 0, failed: 0 };
+  const report: SweepReport = {
+    expired: 0,
+    reminded: 0,
+    escalated: 0,
+    announced: 0,
+    requeued: 0,
+    redelivered: 0,
+    failed: 0,
+  };
+  const failing = new Map((await retries.all()).map((f) => [`${f.step}:${f.requestId}`, f]));
+  /** Handled (or tried) in this sweep already: a debt retried first is not run again by its step. */
+  const handled = new Set<string>();
 
+  const attempt = async (
+    step: string,
+    id: string,
+    work: () => Promise<Undelivered | undefined>,
+  ): Promise<void> => {
+    const key = `${step}:${id}`;
+    if (handled.has(key)) return;
+    const before = failing.get(key);
+    if (before && before.until > now) return;
+    handled.add(key);
+    try {
+      const owed = await work();
+      if (owed && !nothingOwed(owed)) throw new Undeliverable(owed);
+      if (before) await retries.succeeded(step, id);
+    } catch (err) {
+      report.failed++;
+      deps.onFailure?.(step);
+      const owed = err instanceof Undeliverable ? err.owed : undefined;
+      const f = await retries.failed(step, id, now, owed).catch((e: unknown) => {
+        deps.log.warn({ err: e, requestId: id, step }, 'could not record a sweep failure');
+        return undefined;
+      });
+      deps.log.warn(
+        { err, requestId: id, step, failures: f?.count, retryAt: f && new Date(f.until).toISOString() },
+        'sweep could not handle a request; retrying it later',
+      );
+    }
+  };
   const each = async (
     step: string,
     ids: readonly string[],
-    work: (id: string) => Promise<void>,
+    work: (id: string) => Promise<Undelivered | undefined>,
   ): Promise<void> => {
-    for (const id of ids) {
-      if (!backoff.ready(`${step}:${id}`, now)) continue;
-      try {
-        await work(id);
-        backoff.succeeded(`${step}:${id}`);
-      } catch (err) {
-        report.failed++;
-        backoff.failed(`${step}:${id}`, now);
-        deps.onFailure?.(step);
-        deps.log.warn({ err, requestId: id, step }, 'sweep could not handle a request; retrying it later');
-      }
-    }
+    for (const id of ids) await attempt(step, id, () => work(id));
   };
+
+  // First what earlier sweeps still owe Slack: their requests have left the lists below.
+  for (const f of failing.values()) {
+    if (!f.owed) continue;
+    const owed = f.owed;
+    await attempt(f.step, f.requestId, async () => {
+      const r = await deps.requests.get(f.requestId);
+      if (!r) return undefined;
+      const left = await deliver(deps.notifier, r, owed);
+      if (nothingOwed(left)) report.redelivered++;
+      return left;
+    });
+  }
 
   // A Redis that restarted may have come back from a snapshot or a lagging replica without its
   // last writes, such as an approval: Slack still shows that decision (the card without its
   // buttons), so the click could never be made again. Each pending request's card and messages
-  // are drawn again from the store; the new run id is recorded once all of them were.
+  // are drawn again from the store (a redraw Slack refused is owed, like any other); the new run
+  // id is recorded once all of them were.
   const runs = deps.redisRuns;
   const restarted = await runs?.changed();
   if (runs && restarted) {
     const failedBefore = report.failed;
     await each('redraw', await deps.requests.pendingIds(), async (id) => {
       const r = await deps.requests.get(id);
-      if (r?.status === 'pending_approval') await deps.notifier.refresh(r);
+      if (r?.status !== 'pending_approval') return undefined;
+      return deliver(deps.notifier, r, { refresh: true, notices: [] });
     });
     if (report.failed === failedBefore) await runs.record(restarted);
   }
 
   await each('expire', await deps.requests.pendingUntil(now), async (id) => {
     const res = await deps.requests.apply(id, { type: 'expire' }, 'scheduler');
-    if (!res.ok || !res.changed) return;
+    if (!res.ok || !res.changed) return undefined;
     report.expired++;
-    await deps.notifier.refresh(res.request);
-    await deps.notifier.notify(res.request, { kind: 'expired' });
+    return deliver(deps.notifier, res.request, {
+      refresh: true,
+      notices: [{ notice: { kind: 'expired' }, to: ['requester', 'approvers'] }],
+    });
   });
 
   await each('pending', await deps.requests.pendingIds(), async (id) => {
-    const r = await deps.requests.get(id);
-    if (!r || r.status !== 'pending_approval') return;
+    let r = await deps.requests.get(id);
+    if (!r || r.status !== 'pending_approval') return undefined;
     if ((!r.slack.cardTs && !r.slack.cardUndeliverable) || !r.slack.threadTs) {
       await deps.notifier.announce(r);
       report.announced++;
-      return;
+      return undefined;
     }
+    const notices: Undelivered['notices'] = [];
     if (!r.reminded && r.expiresAt - now <= deps.reminderBeforeMs) {
       const res = await deps.requests.apply(id, { type: 'remind' }, 'scheduler');
       if (res.ok && res.changed) {
         report.reminded++;
-        await deps.notifier.notify(res.request, { kind: 'reminder', expiresAt: r.expiresAt });
+        notices.push({ notice: { kind: 'reminder', expiresAt: r.expiresAt }, to: ['approvers'] });
+        r = res.request;
       }
     }
     if (deps.escalateAfterMs > 0 && !r.escalated && now - r.createdAt >= deps.escalateAfterMs) {
       const res = await deps.requests.apply(id, { type: 'escalate' }, 'scheduler');
       if (res.ok && res.changed) {
         report.escalated++;
-        await deps.notifier.notify(res.request, { kind: 'escalation', waitedMs: now - r.createdAt });
+        notices.push({ notice: { kind: 'escalation', waitedMs: now - r.createdAt }, to: ['approvers'] });
+        r = res.request;
       }
     }
+    return deliver(deps.notifier, r, { refresh: false, notices });
   });
 
   await each('inflight', await deps.requests.inflightIds(), async (id) => {
     const r = await deps.requests.get(id);
-    if (!r) return;
-    if (await resume(deps, r)) report.requeued++;
+    if (r && (await resume(deps, r))) report.requeued++;
+    return undefined;
   });
 
   // Software orders of the last weeks: reminders before their cancellation window closes.
@@ -156,9 +212,19 @@ export async function sweep(
     await deps.requests.idsCreatedBetween(now - deps.windowMs - 7 * 86_400_000, now),
     async (id) => {
       const r = await deps.requests.get(id);
-      if (r) await deps.lifecycle.windows(r);
+      return r ? deps.lifecycle.windows(r) : undefined;
     },
   );
+
+  // A request that failed and has since left its step's list (decided, expired, gone) owes nothing:
+  // its record goes once its backoff has passed and no step met it again.
+  for (const [key, f] of failing) {
+    if (!handled.has(key) && !f.owed && f.until <= now) {
+      await retries
+        .succeeded(f.step, f.requestId)
+        .catch((err: unknown) => deps.log.warn({ err, key }, 'could not clear a sweep failure'));
+    }
+  }
 
   await deps.channelHealth
     ?.check()

@@ -13,6 +13,7 @@ import { SEED, startSimulator } from '../fakes/partner-center';
 import { startSlackFake } from '../fakes/slack';
 import { SlackInbound } from '../fakes/slack/inbound';
 import type { RecordedCall } from '../fakes/slack/types';
+import { messageToText, viewToText } from '../harness/blocks-text';
 import { requestPurchase, RESERVATION, SOFTWARE } from '../harness/flows';
 import { waitFor } from '../harness/processes';
 import { startRedisServer, type RedisServer } from '../harness/redis-server';
@@ -30,6 +31,7 @@ const NAMES: Record<string, string> = {
   U0FINANCE1: 'Finn (finance)',
   C0APPROVALS: '#purchase-approvals',
   C0FINANCE: '#finance',
+  S0APPROVERS: 'purchase-approvers',
 };
 const started = Date.now();
 
@@ -42,9 +44,22 @@ function say(who: string, text: string): void {
   process.stdout.write(`${dim(`[${t}s]`)} ${bold(who)}: ${body.split('\n').join('\n          ')}\n`);
 }
 
+/** A surface as people see it in Slack (harness/blocks-text.ts), framed so it stands out from the log. */
+function show(title: string, text: string): void {
+  const body = text
+    .split('\n')
+    .map((l) => `          ${l}`)
+    .join('\n');
+  process.stdout.write(`\n${bold(`          ── ${title} ──`)}\n${body}\n\n`);
+}
+
+/** DM channel id → whose DM it is, filled in once the Slack fake is up. */
+const DMS = new Map<string, string>();
+
 function where(channel: unknown, threadTs: unknown): string {
   const ch = typeof channel === 'string' ? channel : '?';
-  const name = NAMES[ch] ?? (ch.startsWith('D') ? 'DM to Riya' : ch);
+  const dm = DMS.get(ch);
+  const name = NAMES[ch] ?? (dm ? `DM to ${(NAMES[dm] ?? dm).replace(/ \(.*\)$/, '')}` : ch);
   return threadTs ? `${name} (thread)` : name;
 }
 
@@ -61,6 +76,9 @@ function narrate(call: RecordedCall): void {
       break;
     case 'chat.update':
       say(`bot ✎ ${where(a.channel, undefined)}`, `card now reads: ${text}`);
+      break;
+    case 'views.publish':
+      say('bot', `publishes the App Home of ${NAMES[String(a.user_id)] ?? String(a.user_id)}`);
       break;
     case 'chat.postEphemeral':
       say(`bot → only ${NAMES[String(a.user)] ?? String(a.user)}`, text);
@@ -92,6 +110,8 @@ async function main(): Promise<void> {
     orderListDelayMs: 4000,
   });
   const slack = await startSlackFake();
+  for (const user of ['U0REQUEST1', 'U0APPROVE1', 'U0APPROVE2', 'U0FINANCE1'])
+    DMS.set(slack.dmChannelId(user), user);
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -100,6 +120,8 @@ async function main(): Promise<void> {
     REDIS_KEY_PREFIX: `demo${Date.now().toString(36)}`,
     PARTNER_CENTER_API_URL: sim.url,
     PARTNER_CENTER_AUTH: 'none',
+    // Prices come from Microsoft's price sheet, which the simulator serves at the documented path.
+    PARTNER_PRICING_API_URL: sim.url,
     APPROVALS_CHANNEL_ID: 'C0APPROVALS',
     FINANCE_CHANNEL_ID: 'C0FINANCE',
     APPROVER_USER_IDS: 'U0APPROVE1',
@@ -146,13 +168,29 @@ async function main(): Promise<void> {
       ...RESERVATION,
       azureSubscription: SEED.subscriptions.unregistered.id,
     });
+    const firstCard = slack
+      .messages('C0APPROVALS')
+      .find((m) => !m.thread_ts && m.text.includes(reservation))!;
+    show(
+      `what the approvers see in ${NAMES.C0APPROVALS} (Slack shows the ↳ dialog when Approve is clicked)`,
+      messageToText(firstCard, { names: NAMES }),
+    );
     say(
       'Riya',
       `/purchase → 3 × ${SEED.products.softwareSubscription.title} for ${SEED.customers.open.companyName}`,
     );
     const software = await requestPurchase(world, SOFTWARE);
+    say(
+      'Riya',
+      `/purchase → 2 × reserved VM instances for ${SEED.customers.noAzure.companyName}, which has no Azure subscription yet: she picks "New Azure plan"`,
+    );
+    const newPlan = await requestPurchase(world, {
+      ...RESERVATION,
+      customer: SEED.customers.noAzure.id,
+      azureSubscription: 'new-azure-plan',
+    });
 
-    for (const id of [reservation, software]) {
+    for (const id of [reservation, software, newPlan]) {
       const card = slack.messages('C0APPROVALS').find((m) => !m.thread_ts && m.text.includes(id))!;
       if (id === software) {
         say('Riya', `clicks Approve on her own request ${id}`);
@@ -175,7 +213,7 @@ async function main(): Promise<void> {
       });
     }
 
-    for (const id of [reservation, software]) {
+    for (const id of [reservation, software, newPlan]) {
       const r = await waitFor(
         async () => {
           const req = await bot.repo.get(id);
@@ -191,7 +229,16 @@ async function main(): Promise<void> {
       }
     }
 
-    say('demo', 'Microsoft closes the billing period: a new one-time invoice appears');
+    say('Riya', 'opens the Home tab of the purchase bot');
+    const publishes = slack.callsTo('views.publish').length;
+    await world.inbound.appHomeOpened({ user: 'U0REQUEST1' });
+    await waitFor(() => slack.callsTo('views.publish')[publishes], 10_000, 100);
+    show("Riya's App Home", viewToText(slack.homeView('U0REQUEST1')!, { names: NAMES }));
+
+    say(
+      'demo',
+      'Microsoft closes the billing period: a new one-time invoice appears (it also bills two orders placed earlier in the Partner Center portal, which no request explains)',
+    );
     await fetch(`${sim.url}/_sim/invoices/close`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -213,7 +260,7 @@ async function main(): Promise<void> {
 
     say(
       'demo',
-      `done: ${reservation} and ${software} ordered once each and confirmed in the customer's order list; invoice PDF saved to ${file} (${pdf.bytes.length} bytes)`,
+      `done: ${reservation} and ${software} ordered once each, ${newPlan} as two orders (the Azure plan, then the reservation on it), all confirmed in the customers' order lists; invoice PDF saved to ${file} (${pdf.bytes.length} bytes)`,
     );
   } finally {
     await shutdown();

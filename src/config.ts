@@ -78,7 +78,37 @@ export const envSchema = z.object({
   // Connections open at once on each port. Slack sends a handful at a time; when full, a new
   // connection displaces the oldest one that has not yet delivered a whole request (slow clients).
   HTTP_MAX_CONNECTIONS: int(256, 1),
-  REDIS_URL: url('redis://127.0.0.1:6379'),
+  // rediss:// turns TLS on. With REDIS_SENTINELS set, only the scheme, credentials and database
+  // number are used: the primary's address comes from the Sentinels.
+  REDIS_URL: url('redis://127.0.0.1:6379').pipe(
+    z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss:// (TLS)'),
+  ),
+  // A CA bundle (PEM) for rediss:// when the server's certificate is not signed by a public CA.
+  REDIS_TLS_CA_FILE: optionalString,
+  // Sentinels to ask for the current primary (host:port,…); unset: connect to REDIS_URL directly.
+  REDIS_SENTINELS: optionalString.transform((v, ctx) => {
+    if (v === undefined) return [];
+    const parsed = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(parseHostPort);
+    if (parsed.some((p) => p === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'must be host:port pairs separated by commas' });
+      return z.NEVER;
+    }
+    return parsed.filter((p): p is HostPort => p !== undefined);
+  }),
+  // Sentinel's own example name for the monitored primary (sentinel.conf, "sentinel monitor mymaster").
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ and - only')
+    .default('mymaster'),
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  // How long a money-path write waits for one replica to acknowledge it (WAIT), when the primary has
+  // one. Half a second: a healthy replica on the same network answers in about a millisecond, and
+  // the wait holds the connection every other command shares.
+  REDIS_WAIT_TIMEOUT_MS: int(500, 1),
   // One prefix for every key and queue, so two deployments can share a Redis.
   REDIS_KEY_PREFIX: z
     .string()
@@ -221,6 +251,21 @@ export const envSchema = z.object({
   BULL_BOARD_READ_WRITE: bool(false),
 });
 
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `host:port`, `[v6]:port`, or a bare host (Sentinel's default port, 26379). */
+function parseHostPort(s: string): HostPort | undefined {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(s);
+  if (!m) return undefined;
+  const host = m[1] ?? m[2];
+  const port = m[3] === undefined ? 26379 : Number(m[3]);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { host, port };
+}
+
 const blank = (v: string | undefined): boolean => v === undefined || v.trim() === '';
 
 /**
@@ -244,6 +289,9 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
   const ttl = Number(env.APPROVAL_TTL_MS);
   if (!blank(env.APPROVAL_TTL_MS) && Number.isFinite(ttl) && ttl >= 7 * 24 * 3_600_000) {
     problems.push("APPROVAL_TTL_MS must be shorter than a cart's 7-day life");
+  }
+  if (!blank(env.REDIS_TLS_CA_FILE) && !(env.REDIS_URL ?? '').trim().startsWith('rediss://')) {
+    problems.push('REDIS_TLS_CA_FILE is only used with TLS: REDIS_URL must start with rediss://');
   }
   if ((env.PARTNER_CENTER_AUTH ?? 'msal') === 'none') {
     let host = '';
@@ -276,6 +324,21 @@ export const CLOUD_AUTHORITY = {
   usgov: 'https://login.microsoftonline.us',
 } as const;
 
+/** Where Redis is and how to reach it: directly or through Sentinel, in clear or over TLS. */
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
+  /** From the rediss:// scheme. */
+  tls: boolean;
+  tlsCaFile: string | undefined;
+  /** Empty: connect to `url` directly. */
+  sentinels: readonly HostPort[];
+  sentinelName: string;
+  sentinelPassword: string | undefined;
+  /** WAIT 1 <this> after a money-path write, when the primary has a replica. */
+  waitTimeoutMs: number;
+}
+
 export interface Config {
   role: 'all' | 'web' | 'worker';
   logLevel: Env['LOG_LEVEL'];
@@ -293,7 +356,7 @@ export interface Config {
   port: number;
   ops: { port: number; host: string };
   http: { maxConnections: number };
-  redis: { url: string; keyPrefix: string };
+  redis: RedisConfig;
   partnerCenter: {
     cloud: 'public' | 'usgov';
     apiUrl: string;
@@ -384,7 +447,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     ops: { port: e.OPS_PORT, host: e.OPS_HOST },
     http: { maxConnections: e.HTTP_MAX_CONNECTIONS },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: {
+      url: e.REDIS_URL,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      tls: e.REDIS_URL.startsWith('rediss://'),
+      tlsCaFile: e.REDIS_TLS_CA_FILE,
+      sentinels: e.REDIS_SENTINELS,
+      sentinelName: e.REDIS_SENTINEL_NAME,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+      waitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
+    },
     partnerCenter: {
       cloud: e.PARTNER_CENTER_CLOUD,
       apiUrl: e.PARTNER_CENTER_API_URL.replace(/\/+$/, ''),

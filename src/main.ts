@@ -10,6 +10,7 @@ import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import type { Producers } from './queues';
 import type { RequestRepository } from './store/requests';
+import { RedisSweepRetries } from './store/sweep-retries';
 import { startWeb, type Web } from './web';
 import { createAdapters, createServices, loadMarketRules, type BotOverrides } from './wiring';
 
@@ -38,6 +39,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const a = createAdapters(config, overrides);
   const s = createServices(a);
   const metrics = new Metrics(a.producers.all(), a.requests);
+  a.replicaWait.observe((outcome) => metrics.replicaWaits.inc({ outcome }));
   const runsWeb = config.role !== 'worker';
   const runsWorkers = config.role !== 'web';
 
@@ -50,6 +52,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         requests: a.requests,
         redisRuns: a.redisRuns,
         metrics,
+        sweepRetries: new RedisSweepRetries(a.redis, a.keys, {
+          baseMs: config.timings.sweepIntervalMs,
+          capMs: 3_600_000,
+        }),
         log: a.log,
         now: a.now,
       })

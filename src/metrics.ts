@@ -9,6 +9,7 @@ export class Metrics {
   readonly sweepFailures: Counter<'step'>;
   readonly orphanOrders: Counter;
   readonly financeFailures: Counter<'step'>;
+  readonly replicaWaits: Counter<'outcome'>;
 
   constructor(queues: Queue[], repo: RequestStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pcbot_' });
@@ -63,6 +64,12 @@ export class Metrics {
       name: 'pcbot_finance_failures_total',
       help: 'Invoices the poller could not enqueue and customers or orders the reconciliation could not check (retried on the next run), by step',
       labelNames: ['step'],
+      registers: [this.registry],
+    });
+    this.replicaWaits = new Counter({
+      name: 'pcbot_redis_replica_waits_total',
+      help: 'WAITs for a Redis replica after a request write, by outcome: acked, timeout (no replica had it in REDIS_WAIT_TIMEOUT_MS; the bot went on), error',
+      labelNames: ['outcome'],
       registers: [this.registry],
     });
     this.jobOutcomes = new Counter({

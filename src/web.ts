@@ -57,8 +57,10 @@ export async function startWeb(opts: {
       receiver: new SocketModeReceiver({
         appToken: config.slack.appToken!,
         logLevel: LogLevel.WARN,
+        // The receiver hands installerOptions.clientOptions to its SocketModeClient, whose WebClient
+        // calls apps.connections.open: a Slack API URL given anywhere else is silently ignored.
         ...(config.slack.apiUrl
-          ? { installerOptions: {}, clientOptions: { slackApiUrl: config.slack.apiUrl } }
+          ? { installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } } }
           : {}),
       }),
     });

@@ -45,6 +45,7 @@ import { RedisRuns } from './store/redis-runs';
 import { RedisPriceSheets } from './store/price-sheets';
 import { parseRateLimit, RedisRateLimiter } from './store/rate-limiter';
 import { createRedis, Keys } from './store/redis';
+import { ReplicaWait } from './store/replication';
 import { RequestRepository } from './store/requests';
 
 /** Adapters and services, built from the Config (see main.ts for the roles). */
@@ -64,6 +65,8 @@ export interface Adapters {
   now: () => number;
   redis: Redis;
   bullConnection: Redis;
+  /** WAIT for a replica after money-path writes; main.ts counts its outcomes. */
+  replicaWait: ReplicaWait;
   keys: Keys;
   pc: PartnerCenterClient;
   /** Set when App+User credentials exist: the pricing API refuses app-only tokens. */
@@ -89,8 +92,19 @@ export function createAdapters(config: Config, overrides: BotOverrides = {}): Ad
   const log = overrides.logger ?? createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
   const now = overrides.now ?? Date.now;
   const keys = new Keys(config.redis.keyPrefix);
-  const redis = createRedis(config.redis.url, 'commands');
-  const bullConnection = createRedis(config.redis.url, 'bullmq');
+  const redis = createRedis(config.redis, 'commands');
+  const bullConnection = createRedis(config.redis, 'bullmq');
+  // Replica counts change when a replica joins or drops; a second is fresh enough and keeps INFO
+  // off the write path.
+  const replicaWait = new ReplicaWait(redis, { timeoutMs: config.redis.waitTimeoutMs, replicaCacheMs: 1000 });
+  replicaWait.observe((outcome, acked) => {
+    if (outcome !== 'acked') {
+      log.warn(
+        { outcome, acked, timeoutMs: config.redis.waitTimeoutMs },
+        'a request write was not acknowledged by a Redis replica in time; going on (see README, Redis)',
+      );
+    }
+  });
   // ioredis reconnects by itself; without a listener it would print every outage as unhandled.
   for (const conn of [redis, bullConnection]) {
     conn.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis connection error; reconnecting'));
@@ -117,18 +131,24 @@ export function createAdapters(config: Config, overrides: BotOverrides = {}): Ad
     logLevel: LogLevel.ERROR,
   });
   const producers = new Producers(bullConnection, keys.prefix, config.purchaseRetryBaseMs);
+  // A queue with no 'error' listener prints each connection error to the console (a failover
+  // makes several): log them like the connections' own.
+  for (const q of producers.all()) {
+    q.on('error', (err: Error) => log.warn({ err: err.message, queue: q.name }, 'queue connection error'));
+  }
   return {
     config,
     log,
     now,
     redis,
     bullConnection,
+    replicaWait,
     keys,
     pc,
     pricingApi: userCredentials ? pc : undefined,
     webClient,
     slack: new WebClientSlackPort(webClient),
-    requests: new RequestRepository(redis, keys, now),
+    requests: new RequestRepository(redis, keys, now, replicaWait),
     once: new RedisOnceRecords(redis, keys),
     redisRuns: new RedisRuns(redis, keys),
     locks: new RedisLocks(redis, keys, (err, key) => log.warn({ err, key }, 'could not renew a lock')),
@@ -141,6 +161,10 @@ export function createAdapters(config: Config, overrides: BotOverrides = {}): Ad
       await producers.close();
       if (overrides.dispatcher instanceof Agent) await overrides.dispatcher.close().catch(() => undefined);
       await Promise.allSettled([redis.quit(), bullConnection.quit()]);
+      // QUIT leaves ioredis's Sentinel failover detector subscribed (it would keep the process
+      // alive); disconnect() closes it too, and is a no-op on a connection already closed.
+      redis.disconnect();
+      bullConnection.disconnect();
     },
   };
 }

@@ -77,7 +77,7 @@ async function startRig(
     await simulator.close();
     await redis.quit();
   };
-  const world: World = { sim: simulator, slack, bot, inbound, close };
+  const world: World = { sim: simulator, slack, bot, inbound, mode: 'http', close };
   return { sim: simulator, proxy, slack, bot, worker, world, redis, prefix, close };
 }
 

@@ -21,7 +21,11 @@ export function registerDecisionActions(app: App, deps: HandlerDeps): void {
     await ack();
     const id = requestIdOf(action.value);
     if (!id || !fromAllowedWorkspace(deps, body)) return;
-    deps.background('approve', async () => tell(body, await deps.approvals.approve(id, body.user.id), id));
+    deps.background('approve', async () => {
+      await tell(body, await deps.approvals.approve(id, body.user.id), id);
+      // Clicked on App Home: the tab shows the queue as it now stands (Slack keeps a Home tab until republished).
+      if (body.view?.type === 'home') await deps.home.publish(body.user.id);
+    });
   });
 
   // Reject and Ask open a modal, but not for someone who may not decide (refused privately instead).

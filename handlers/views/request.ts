@@ -1,6 +1,9 @@
 import type { App } from '@slack/bolt';
 import { decodeMetadata, readForm } from '../../src/slack/codecs';
+import { buildNoticeModal } from '../../src/slack/blocks';
 import { IDS } from '../../src/slack/ids';
+import { OTHER_WORKSPACE_TEXT } from '../../src/slack/messages';
+import { fromAllowedWorkspace } from '../context';
 import type { HandlerDeps } from '../deps';
 
 /**
@@ -9,6 +12,14 @@ import type { HandlerDeps } from '../deps';
  */
 export function registerRequestView(app: App, deps: HandlerDeps): void {
   app.view(IDS.requestModal, async ({ ack, body, view }) => {
+    // The form never opens for another workspace; a submission from one records nothing either.
+    if (!fromAllowedWorkspace(deps, body)) {
+      await ack({
+        response_action: 'update',
+        view: buildNoticeModal('Purchase request', OTHER_WORKSPACE_TEXT),
+      });
+      return;
+    }
     const ackOf = await deps.forms.submitted(
       {
         id: view.id,

@@ -1,37 +1,40 @@
 import type { App } from '@slack/bolt';
-import { TEXT_BOUNDS } from '../../src/slack/blocks';
+import { TEXT_BOUNDS, textProblem } from '../../src/purchases/policy';
 import { decodeRequestRef, modalText } from '../../src/slack/codecs';
 import { IDS } from '../../src/slack/ids';
-import { refusalText } from '../../src/slack/messages';
+import { buildNoticeModal } from '../../src/slack/blocks';
+import { OTHER_WORKSPACE_TEXT, problemText, refusalText, textSentText } from '../../src/slack/messages';
+import { fromAllowedWorkspace } from '../context';
 import type { DecisionOutcome } from '../../src/services/approvals';
 import type { HandlerDeps } from '../deps';
 
-type Bounds = { min: number; max: number };
-
-function lengthError(text: string, bounds: Bounds): string | undefined {
-  if (text.length < bounds.min) return `Write at least ${bounds.min} characters.`;
-  if (text.length > bounds.max) return `Keep it under ${bounds.max} characters.`;
-  return undefined;
-}
-
 /**
- * The one-field modals about a request (reject reason, question, answer). Lengths are checked here
- * too: Slack's own min/max can be bypassed by a crafted payload, and nothing we post may exceed
- * Slack's limits.
+ * The one-field modals about a request (reject reason, question, answer). Lengths are checked here,
+ * before anything is saved or posted, and refused inline on the field (`response_action: errors`):
+ * the modal's min_length/max_length are Slack's client-side check, which a crafted payload
+ * bypasses, and nothing we post may exceed Slack's limits.
  */
 export function registerTextViews(app: App, deps: HandlerDeps): void {
   const textView = (
     callbackId: string,
     blockId: string,
-    bounds: Bounds,
+    bounds: { min: number; max: number },
     run: (requestId: string, userId: string, text: string) => Promise<DecisionOutcome>,
-    done: (requestId: string) => string,
+    sent: Parameters<typeof textSentText>[0],
   ): void => {
     app.view(callbackId, async ({ ack, body, view }) => {
+      // These modals never open for another workspace; a submission from one changes nothing.
+      if (!fromAllowedWorkspace(deps, body)) {
+        await ack({
+          response_action: 'update',
+          view: buildNoticeModal('Purchase request', OTHER_WORKSPACE_TEXT),
+        });
+        return;
+      }
       const text = modalText(view.state.values, blockId);
-      const problem = lengthError(text, bounds);
+      const problem = textProblem(text, bounds);
       if (problem) {
-        await ack({ response_action: 'errors', errors: { [blockId]: problem } });
+        await ack({ response_action: 'errors', errors: { [blockId]: problemText(problem) } });
         return;
       }
       const requestId = decodeRequestRef(view.private_metadata);
@@ -42,7 +45,7 @@ export function registerTextViews(app: App, deps: HandlerDeps): void {
         const dm = await deps.slack.openDm(body.user.id);
         await deps.slack.postMessage({
           channel: dm,
-          text: res.ok ? done(requestId) : refusalText(res.code, requestId, res.status),
+          text: res.ok ? textSentText(sent, requestId) : refusalText(res.code, requestId, res.status),
         });
       });
     });
@@ -52,20 +55,20 @@ export function registerTextViews(app: App, deps: HandlerDeps): void {
     IDS.blocks.rejectReason,
     TEXT_BOUNDS.rejectReason,
     (id, u, t) => deps.approvals.reject(id, u, t),
-    (id) => `Rejected ${id}. The requester has your reason.`,
+    'reject',
   );
   textView(
     IDS.askModal,
     IDS.blocks.question,
     TEXT_BOUNDS.question,
     (id, u, t) => deps.approvals.ask(id, u, t),
-    (id) => `Your question about ${id} went to the requester.`,
+    'question',
   );
   textView(
     IDS.answerModal,
     IDS.blocks.answer,
     TEXT_BOUNDS.answer,
     (id, u, t) => deps.approvals.answer(id, u, t),
-    (id) => `Your answer about ${id} went to the approvers.`,
+    'answer',
   );
 }

@@ -47,16 +47,6 @@ export const BODY_TIMEOUT_MS = 3000;
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 
-/** Interactivity payload kinds Bolt routes to listeners (everything the manifest can make Slack send). */
-const INTERACTIVE_TYPES = new Set([
-  'block_actions',
-  'block_suggestion',
-  'view_submission',
-  'view_closed',
-  'shortcut',
-  'message_action',
-]);
-
 const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 const TIMESTAMP = /^\d{1,12}$/;
 
@@ -195,6 +185,38 @@ type Shape =
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * The fields Bolt routes by and every listener reads, which Slack always sends (docs.slack.dev
+ * "Interaction payloads": block_actions carries `actions`, view_submission the `view` with its
+ * `state.values`, block_suggestion its `action_id`, shortcuts their `callback_id`). Without them no
+ * listener could ack, and Bolt would hold the request 3 s before answering 404.
+ */
+function routable(v: Record<string, unknown>): boolean {
+  const view = isObject(v.view) ? v.view : undefined;
+  switch (v.type) {
+    case 'block_actions':
+      return (
+        Array.isArray(v.actions) && v.actions.every((a) => isObject(a) && typeof a.action_id === 'string')
+      );
+    case 'block_suggestion':
+      return typeof v.action_id === 'string';
+    case 'view_submission':
+      return (
+        typeof view?.id === 'string' &&
+        typeof view.callback_id === 'string' &&
+        isObject(view.state) &&
+        isObject(view.state.values)
+      );
+    case 'view_closed':
+      return typeof view?.id === 'string' && typeof view.callback_id === 'string';
+    case 'shortcut':
+    case 'message_action':
+      return typeof v.callback_id === 'string';
+    default:
+      return false;
+  }
+}
+
 /** Which of Slack's Request URL deliveries this body is, parsed the way Bolt will parse it. */
 export function shapeOf(raw: string, contentType: string): Shape | undefined {
   try {
@@ -212,9 +234,7 @@ export function shapeOf(raw: string, contentType: string): Shape | undefined {
     const form = parseQuery(raw);
     if (typeof form.payload === 'string') {
       const v: unknown = JSON.parse(form.payload);
-      return isObject(v) && typeof v.type === 'string' && INTERACTIVE_TYPES.has(v.type)
-        ? 'interactive'
-        : undefined;
+      return isObject(v) && routable(v) ? 'interactive' : undefined;
     }
     if (typeof form.command === 'string') return form.command.startsWith('/') ? 'command' : undefined;
     // "Implementing slash commands", SSL certificate check: `ssl_check=1` (Bolt answers it, empty).

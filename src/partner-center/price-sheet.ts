@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { Unzip, UnzipInflate } from 'fflate';
+import type { PriceRow } from '../purchases/model';
+
+export type { PriceRow };
 
 /**
  * Microsoft's price sheets ("Get a price sheet", pricing API): a CSV file, or a zip archive holding
@@ -15,20 +18,6 @@ import { Unzip, UnzipInflate } from 'fflate';
  */
 
 export type PriceSheetView = 'azure_reservations' | 'software' | 'updatedlicensebased';
-
-/** One price, as the lookup needs it. Keys are normalised (upper case, terms as ISO durations). */
-export interface PriceRow {
-  productId: string;
-  skuId: string;
-  /** P1Y, P3Y, P1M, or ONETIME for perpetual software. */
-  term: string;
-  /** MONTHLY, ANNUAL, … or '' where the sheet has no billing plan. */
-  plan: string;
-  /** COMMERCIAL, EDUCATION, CHARITY, or '' where the sheet has no segment. */
-  segment: string;
-  currency: string;
-  unitPrice: number;
-}
 
 export function normalizeTerm(term: string | undefined): string {
   const t = (term ?? '').trim().toUpperCase();

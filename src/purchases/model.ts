@@ -43,6 +43,20 @@ export type PriceFacts =
 
 export type PriceUnknownReason = 'no_user_credentials' | 'not_in_price_sheet' | 'price_sheet_unavailable';
 
+/** One row of a price sheet, as the lookup needs it. Keys are normalised (upper case, terms as ISO durations). */
+export interface PriceRow {
+  productId: string;
+  skuId: string;
+  /** P1Y, P3Y, P1M, or ONETIME for perpetual software. */
+  term: string;
+  /** MONTHLY, ANNUAL, … or '' where the sheet has no billing plan. */
+  plan: string;
+  /** COMMERCIAL, EDUCATION, CHARITY, or '' where the sheet has no segment. */
+  segment: string;
+  currency: string;
+  unitPrice: number;
+}
+
 /** Why a request needs more than one approver; shown on the card. */
 export type ApprovalRuleReason = 'quantity' | 'amount' | 'price_unknown';
 

@@ -87,13 +87,33 @@ export type Problem =
   | { code: 'out_of_stock'; region?: string | undefined; detail?: string | undefined }
   | { code: 'attestation_required' }
   | { code: 'justification_short'; min: number }
-  | { code: 'text_too_long'; max: number }
+  | { code: 'text_short'; min: number }
+  | { code: 'text_too_long'; max: number; length: number }
   | { code: 'partner_center_unreachable' };
 
 export type ProblemCode = Problem['code'];
 export type FieldProblems = Partial<Record<Field, Problem>>;
 
+/**
+ * Bounds of the free-text fields, checked by the server (handlers/views) and declared to Slack as
+ * min_length/max_length on each plain_text_input (Slack's own check can be bypassed by a crafted
+ * payload). Each maximum keeps what we post about the text within Slack's limits (section text
+ * 3000 characters: https://docs.slack.dev/reference/block-kit/blocks/section-block).
+ */
 export const JUSTIFICATION = { min: 10, max: 2000 } as const;
+export const TEXT_BOUNDS = {
+  rejectReason: { min: 3, max: 1000 },
+  question: { min: 3, max: 1000 },
+  answer: { min: 1, max: 1000 },
+} as const;
+
+/** A free-text field's problem with its length (the text as Slack sends it, trimmed). */
+export function textProblem(text: string, bounds: { min: number; max: number }): Problem | undefined {
+  const t = text.trim();
+  if (t.length < bounds.min) return { code: 'text_short', min: bounds.min };
+  if (t.length > bounds.max) return { code: 'text_too_long', max: bounds.max, length: t.length };
+  return undefined;
+}
 
 /** How an Azure subscription of the customer can serve a reservation. */
 export interface SubscriptionFact {
@@ -187,7 +207,8 @@ export function checkDraft(d: DraftInput, facts: CheckFacts): FieldProblems {
 export function justificationProblem(text: string): Problem | undefined {
   const t = text.trim();
   if (t.length < JUSTIFICATION.min) return { code: 'justification_short', min: JUSTIFICATION.min };
-  if (t.length > JUSTIFICATION.max) return { code: 'text_too_long', max: JUSTIFICATION.max };
+  if (t.length > JUSTIFICATION.max)
+    return { code: 'text_too_long', max: JUSTIFICATION.max, length: t.length };
   return undefined;
 }
 

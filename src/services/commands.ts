@@ -1,7 +1,14 @@
 import type { KnownBlock } from '@slack/types';
 import { isFinal } from '../purchases/model';
 import { buildStatusBlocks } from '../slack/blocks';
-import { refusalText, statusLabel, totalText, unknownCommandText, usageText } from '../slack/messages';
+import {
+  NO_OPEN_REQUESTS_TEXT,
+  refusalText,
+  statusLabel,
+  totalText,
+  unknownCommandText,
+  usageText,
+} from '../slack/messages';
 import { escapeMrkdwn, truncate } from '../slack/text';
 import type { RequestStore } from '../store/requests';
 import type { AccessService } from './access';
@@ -74,7 +81,7 @@ export class CommandService {
 
   private async mine(userId: string): Promise<CommandAnswer> {
     const open = (await this.deps.requests.openForUser(userId)).filter((r) => !isFinal(r.status));
-    if (open.length === 0) return { text: 'You have no open purchase requests. `/purchase` starts one.' };
+    if (open.length === 0) return { text: NO_OPEN_REQUESTS_TEXT };
     const lines = open
       .slice(0, 40)
       .map(

@@ -10,6 +10,9 @@ import {
   OPENING_FORM_TEXT,
   problemText,
   submittedText,
+  FORM_CHECKING_TEXT,
+  FORM_NEEDS_CHANGES_TEXT,
+  FORM_SENDING_TEXT,
 } from '../slack/messages';
 import type { SlackPort } from '../slack/port';
 import { slackErrorCode } from '../slack/port';
@@ -130,13 +133,7 @@ export class FormService {
   ): Promise<SubmitAck> {
     const quick = await this.deps.intake.evaluate(view.values, 'cached');
     if (quick.complete) return this.decide(view, userId, quick, true);
-    const checking = this.render(
-      view.values,
-      view.metadata,
-      {},
-      undefined,
-      ':mag: Checking your request with Partner Center… this takes a few seconds.',
-    );
+    const checking = this.render(view.values, view.metadata, {}, undefined, FORM_CHECKING_TEXT);
     return {
       kind: 'update',
       view: checking,
@@ -164,13 +161,7 @@ export class FormService {
         } else {
           await this.deps.slack.updateView(
             view.id,
-            this.render(
-              view.values,
-              view.metadata,
-              full.problems,
-              full,
-              'Some choices need changing: see below.',
-            ),
+            this.render(view.values, view.metadata, full.problems, full, FORM_NEEDS_CHANGES_TEXT),
           );
         }
       },
@@ -197,23 +188,26 @@ export class FormService {
       if (inline && placeable && Object.keys(errors).length > 0) return { kind: 'errors', errors };
       return {
         kind: 'update',
-        view: this.render(
-          view.values,
-          view.metadata,
-          problems,
-          evaluation,
-          'Some choices need changing: see below.',
-        ),
+        view: this.render(view.values, view.metadata, problems, evaluation, FORM_NEEDS_CHANGES_TEXT),
       };
     }
     const draft = evaluation.draft;
     return {
       kind: 'update',
-      view: buildNoticeModal(
-        'Request submitted',
-        ':hourglass_flowing_sand: Sending your request to the approvers…',
-      ),
+      view: buildNoticeModal('Request submitted', FORM_SENDING_TEXT),
       after: async () => {
+        // The right to request is read again (cached, so usually without asking Slack): someone made a
+        // guest or taken out of the requesters group while the form was open records nothing.
+        const right = await this.deps.access.canRequest(userId).catch((err: unknown) => {
+          this.deps.log.warn({ err }, 'could not read the requester profile at submission');
+          return undefined;
+        });
+        if (right && !right.ok) {
+          await this.deps.slack.updateView(view.id, refusal(right)).catch((err: unknown) => {
+            this.deps.log.debug({ err }, 'could not update the submitted view (closed already)');
+          });
+          return;
+        }
         const outcome = await this.deps.intake.submit(view.id, userId, draft);
         // A repeated submission of the same view: the first one announces.
         if (!outcome.ok || outcome.duplicate) return;

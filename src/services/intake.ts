@@ -24,6 +24,7 @@ import {
   type MarketRules,
 } from '../purchases/policy';
 import type { FormValues } from '../slack/codecs';
+import { availabilityLabel } from '../slack/text';
 import type { OnceRecords } from '../store/once';
 import type { RequestStore } from '../store/requests';
 import { NotCached, type FactSource } from './facts';
@@ -338,7 +339,8 @@ export class IntakeService {
       kind: isKind(r.kind) ? r.kind : undefined,
       product: { value: r.productId, label: r.productTitle },
       sku: { value: r.skuId, label: r.skuTitle },
-      availability: { value: r.availabilityId, label: r.termDuration ?? 'Perpetual' },
+      // The label the form's own term list shows: never `P1Y` in front of people.
+      availability: { value: r.availabilityId, label: availabilityLabel(r.termDuration, r.billingCycle) },
       quantity: String(r.quantity),
       azureSubscription: sub,
       justification: r.justification,

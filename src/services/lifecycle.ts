@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { canCancelOrder, cancellableUntil, CANCELLATION } from '../purchases/lifecycle';
 import { msRequestId } from '../purchases/idempotency';
 import { ordersOf, type PurchaseRequest } from '../purchases/model';
+import type { Undelivered } from '../purchases/notices';
 import type { DecisionRefusal } from '../slack/messages';
 import type { Locks } from '../store/lock';
 import type { RequestStore } from '../store/requests';
@@ -129,22 +130,24 @@ export class LifecycleService {
 
   /**
    * The sweep's part: a day before a window closes, remind requester and approvers; once it closed,
-   * re-render the messages so the Cancel order button goes.
+   * re-render the messages so the Cancel order button goes. Returns what Slack did not take (the
+   * sweep retries it).
    */
-  async windows(r: PurchaseRequest): Promise<void> {
-    if (r.status !== 'ordered' && r.status !== 'confirmed') return;
+  async windows(r: PurchaseRequest): Promise<Undelivered> {
+    const owed: Undelivered = { refresh: false, notices: [] };
+    if (r.status !== 'ordered' && r.status !== 'confirmed') return owed;
     const until = cancellableUntil(r);
-    if (until === undefined || r.orderCancellation) return;
+    if (until === undefined || r.orderCancellation) return owed;
     const now = this.now();
     if (now >= until) {
-      if (r.window?.closed) return;
+      if (r.window?.closed) return owed;
       const res = await this.deps.requests.apply(
         r.id,
         { type: 'window_notice', notice: 'closed' },
         'scheduler',
       );
-      if (res.ok && res.changed) await this.deps.notifier.refresh(res.request);
-      return;
+      if (res.ok && res.changed) owed.refresh = !(await this.deps.notifier.refresh(res.request));
+      return owed;
     }
     if (until - now <= 86_400_000 && !r.window?.reminded) {
       const res = await this.deps.requests.apply(
@@ -152,8 +155,12 @@ export class LifecycleService {
         { type: 'window_notice', notice: 'reminded' },
         'scheduler',
       );
-      if (res.ok && res.changed)
-        await this.deps.notifier.notify(res.request, { kind: 'cancel_window_closing', until });
+      if (res.ok && res.changed) {
+        const notice = { kind: 'cancel_window_closing', until } as const;
+        const to = await this.deps.notifier.notify(res.request, notice);
+        if (to.length > 0) owed.notices.push({ notice, to });
+      }
     }
+    return owed;
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { CANCELLATION } from '../purchases/lifecycle';
 import { ordersOf, type PurchaseRequest, type SlackRefs } from '../purchases/model';
-import { APPROVER_ALARMS, type Notice } from '../purchases/notices';
+import { APPROVER_ALARMS, REQUESTER_ALERTS, type Audience, type Notice } from '../purchases/notices';
 import {
   buildApprovalCard,
   buildApproverDm,
@@ -18,10 +18,13 @@ import type { RequestStore } from '../store/requests';
 export interface RequestNotifier {
   /** Posts the approval card, the requester's message and one DM per named approver, once each. */
   announce(r: PurchaseRequest): Promise<PurchaseRequest>;
-  /** Re-renders, in place, everything that shows the request. */
-  refresh(r: PurchaseRequest): Promise<void>;
-  /** Tells the requester (in their thread) and, for alarms, the approvers where they are notified. */
-  notify(r: PurchaseRequest, notice: Notice): Promise<void>;
+  /** Re-renders, in place, everything that shows the request. False if some update failed (logged). */
+  refresh(r: PurchaseRequest): Promise<boolean>;
+  /**
+   * Tells the requester (in their thread) and, for alarms, the approvers where they are notified;
+   * `only` limits it to those audiences (a retry). Returns the audiences it could not reach (logged).
+   */
+  notify(r: PurchaseRequest, notice: Notice, only?: readonly Audience[]): Promise<Audience[]>;
 }
 
 export interface NotifierSettings {
@@ -35,8 +38,9 @@ export interface NotifierSettings {
 }
 
 /**
- * Keeps Slack in step with a request. Slack failures here are logged, not thrown: the request's
- * state is the truth and is already saved; a missed update must not undo or repeat a purchase step.
+ * Keeps Slack in step with a request. Slack failures here are logged and reported in the return
+ * value, not thrown: the request's state is the truth and is already saved; a missed update must not
+ * undo or repeat a purchase step. The sweeper retries what it could not deliver (jobs/maintenance.ts).
  * The exception is the first post of the card: when the bot cannot post in the approvals channel,
  * the requester is told at once instead of waiting for an expiry nobody would see coming.
  */
@@ -141,14 +145,19 @@ export class Notifier implements RequestNotifier {
       : undefined;
   }
 
-  async refresh(r: PurchaseRequest): Promise<void> {
-    const jobs: Promise<void>[] = [];
+  async refresh(r: PurchaseRequest): Promise<boolean> {
+    const jobs: Promise<boolean>[] = [];
+    // The requester's message and the approvers' DMs keep their link to the card as they are updated.
+    const link =
+      r.slack.threadTs || Object.keys(r.slack.approverDms ?? {}).length > 0
+        ? await this.cardLink(r).catch(() => undefined)
+        : undefined;
     if (r.slack.cardChannel && r.slack.cardTs) {
       const card = this.card(r);
       jobs.push(this.update(r, r.slack.cardChannel, r.slack.cardTs, card, 'approval card'));
     }
     if (r.slack.threadChannel && r.slack.threadTs) {
-      const msg = buildRequesterMessage(r);
+      const msg = buildRequesterMessage(r, link);
       jobs.push(this.update(r, r.slack.threadChannel, r.slack.threadTs, msg, "requester's message"));
     }
     if (r.slack.threadChannel && r.slack.orderMessageTs && ordersOf(r).length > 0) {
@@ -164,9 +173,9 @@ export class Notifier implements RequestNotifier {
       );
     }
     for (const dm of Object.values(r.slack.approverDms ?? {})) {
-      jobs.push(this.update(r, dm.channel, dm.ts, buildApproverDm(r, undefined), 'approver DM'));
+      jobs.push(this.update(r, dm.channel, dm.ts, buildApproverDm(r, link), 'approver DM'));
     }
-    await Promise.all(jobs);
+    return (await Promise.all(jobs)).every(Boolean);
   }
 
   private async update(
@@ -175,43 +184,53 @@ export class Notifier implements RequestNotifier {
     ts: string,
     msg: Message,
     what: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       await this.slack.updateMessage({ channel, ts, text: msg.text, blocks: msg.blocks });
+      return true;
     } catch (err) {
       this.deps.log.warn({ err, requestId: r.id }, `could not update the ${what}`);
+      return false;
     }
   }
 
-  async notify(r: PurchaseRequest, notice: Notice): Promise<void> {
+  async notify(r: PurchaseRequest, notice: Notice, only?: readonly Audience[]): Promise<Audience[]> {
+    const to = (a: Audience) => !only || only.includes(a);
     const requesterToo = !(
       notice.kind === 'reminder' ||
       notice.kind === 'escalation' ||
       notice.kind === 'answer'
     );
-    const jobs: Promise<void>[] = [];
-    if (requesterToo) jobs.push(this.tellRequester(r, notice));
-    if (APPROVER_ALARMS.has(notice.kind) || notice.kind === 'answer')
-      jobs.push(this.tellApprovers(r, notice));
-    await Promise.all(jobs);
+    const jobs: Promise<Audience | undefined>[] = [];
+    if (requesterToo && to('requester'))
+      jobs.push(this.tellRequester(r, notice).then((ok) => (ok ? undefined : 'requester')));
+    if ((APPROVER_ALARMS.has(notice.kind) || notice.kind === 'answer') && to('approvers'))
+      jobs.push(this.tellApprovers(r, notice).then((ok) => (ok ? undefined : 'approvers')));
+    return (await Promise.all(jobs)).filter((a): a is Audience => a !== undefined);
   }
 
-  private async tellRequester(request: PurchaseRequest, notice: Notice): Promise<void> {
+  private async tellRequester(request: PurchaseRequest, notice: Notice): Promise<boolean> {
     // A decision read before the requester's thread was saved: the thread may be there by now.
     const r = request.slack.threadTs ? request : ((await this.deps.requests.get(request.id)) ?? request);
     const text = noticeText(notice, r, 'requester');
     if ((notice.kind === 'ordered' || notice.kind === 'order_found') && this.cancellable(r)) {
-      await this.postOrderMessage(r, text);
-      return;
+      return this.postOrderMessage(r, text);
     }
     try {
       if (r.slack.threadChannel && r.slack.threadTs) {
-        await this.slack.postMessage({ channel: r.slack.threadChannel, threadTs: r.slack.threadTs, text });
+        await this.slack.postMessage({
+          channel: r.slack.threadChannel,
+          threadTs: r.slack.threadTs,
+          text,
+          broadcast: REQUESTER_ALERTS.has(notice.kind),
+        });
       } else {
         await this.slack.postMessage({ channel: await this.slack.openDm(r.requesterId), text });
       }
+      return true;
     } catch (err) {
       this.deps.log.warn({ err, requestId: r.id, notice: notice.kind }, 'could not message the requester');
+      return false;
     }
   }
 
@@ -220,8 +239,8 @@ export class Notifier implements RequestNotifier {
   }
 
   /** A software order's message in the thread, with Cancel order while the window is open (kept up to date by refresh). */
-  private async postOrderMessage(r: PurchaseRequest, intro: string): Promise<void> {
-    if (!r.slack.threadChannel || !r.slack.threadTs || r.slack.orderMessageTs) return;
+  private async postOrderMessage(r: PurchaseRequest, intro: string): Promise<boolean> {
+    if (!r.slack.threadChannel || !r.slack.threadTs || r.slack.orderMessageTs) return true;
     const msg = buildOrderMessage(r, intro, this.now());
     try {
       const posted = await this.slack.postMessage({
@@ -231,8 +250,10 @@ export class Notifier implements RequestNotifier {
         blocks: msg.blocks,
       });
       await this.refs(r, { orderMessageTs: posted.ts });
+      return true;
     } catch (err) {
       this.deps.log.warn({ err, requestId: r.id }, 'could not post the order message');
+      return false;
     }
   }
 
@@ -241,7 +262,7 @@ export class Notifier implements RequestNotifier {
    * broadcast to the channel, mentioning the approver (or escalation) group; a channel message when
    * there is no card.
    */
-  private async tellApprovers(r: PurchaseRequest, notice: Notice): Promise<void> {
+  private async tellApprovers(r: PurchaseRequest, notice: Notice): Promise<boolean> {
     const settings = this.deps.settings;
     const group =
       notice.kind === 'escalation'
@@ -260,8 +281,10 @@ export class Notifier implements RequestNotifier {
       } else {
         await this.slack.postMessage({ channel: settings.approvalsChannel, text });
       }
+      return true;
     } catch (err) {
       this.deps.log.warn({ err, requestId: r.id, notice: notice.kind }, 'could not message the approvers');
+      return false;
     }
   }
 }

@@ -2,8 +2,8 @@ import { PartnerCenterError } from '../partner-center';
 import { NEW_AZURE_PLAN, type MarketRules } from '../purchases/policy';
 import type { FormValues } from '../slack/codecs';
 import { IDS } from '../slack/ids';
-import { KIND_LABELS, PARTNER_CENTER_SLOW } from '../slack/messages';
-import { humanBillingCycle, humanTerm } from '../slack/text';
+import { KIND_LABELS, optionHintText, PARTNER_CENTER_SLOW } from '../slack/messages';
+import { availabilityLabel } from '../slack/text';
 import type { AccessService } from './access';
 import type { CatalogService } from './catalog';
 
@@ -64,10 +64,10 @@ export class OptionsService {
       const customers = await catalog.searchCustomers(query);
       return capped(customers.map((c) => ({ text: c.name, value: c.id, description: c.domain })));
     }
-    if (!form.customer) return hint('Choose the customer first');
+    if (!form.customer) return hint(optionHintText({ kind: 'customer_first' }));
     const customer = await catalog.customer(form.customer.value);
-    if (!customer) return hint('Partner Center does not know this customer');
-    if (!customer.country) return hint('This customer has no billing country');
+    if (!customer) return hint(optionHintText({ kind: 'unknown_customer' }));
+    if (!customer.country) return hint(optionHintText({ kind: 'no_country' }));
     if (field === IDS.blocks.azureSubscription) {
       const subs = await catalog.subscriptions(customer.id);
       const azure = subs.filter((s) => s.type !== 'other' && s.active);
@@ -91,7 +91,7 @@ export class OptionsService {
         })),
       );
     }
-    if (!form.kind) return hint('Choose the kind first');
+    if (!form.kind) return hint(optionHintText({ kind: 'kind_first' }));
     const closed = this.deps.markets.closed(form.kind, customer.country);
     if (closed) return hint(`${KIND_LABELS[form.kind]}: not sold in ${closed}`);
     const segment = await catalog.segment(customer.id);
@@ -103,7 +103,7 @@ export class OptionsService {
         matching(products, query, (p) => `${p.title} ${p.id}`).map((p) => ({ text: p.title, value: p.id })),
       );
     }
-    if (!form.product) return hint('Choose the product first');
+    if (!form.product) return hint(optionHintText({ kind: 'product_first' }));
     if (field === IDS.blocks.sku) {
       const skus = await catalog.skus(form.product.value, customer.country, opts);
       return capped(
@@ -114,14 +114,15 @@ export class OptionsService {
         })),
       );
     }
-    if (!form.sku) return hint('Choose the SKU first');
+    if (!form.sku) return hint(optionHintText({ kind: 'sku_first' }));
     if (field === IDS.blocks.availability) {
       const list = await catalog.availabilities(form.product.value, form.sku.value, customer.country, opts);
       const offered = list.filter((a) => a.purchasable);
-      if (offered.length === 0) return hint(`Not offered to this customer in ${customer.country}`);
+      if (offered.length === 0)
+        return hint(optionHintText({ kind: 'not_offered', country: customer.country }));
       return capped(
         offered.map((a) => ({
-          text: `${humanTerm(a.termDuration)} · ${humanBillingCycle(a.billingCycle)}`,
+          text: availabilityLabel(a.termDuration, a.billingCycle),
           value: a.id,
           description:
             [a.segment && a.segment !== 'commercial' ? `${a.segment} customers` : undefined, a.description]

@@ -72,14 +72,7 @@ export class WebClientSlackPort implements SlackPort {
     return { id: res.view?.id ?? viewId, hash: res.view?.hash ?? '' };
   }
 
-  async uploadFile(args: {
-    channel: string;
-    threadTs?: string;
-    filename: string;
-    title: string;
-    bytes: Buffer;
-    comment?: string;
-  }) {
+  async uploadFile(args: Parameters<SlackPort['uploadFile']>[0]) {
     // filesUploadV2 runs files.getUploadURLExternal → upload → files.completeUploadExternal.
     await this.client.filesUploadV2({
       channel_id: args.channel,

@@ -2,7 +2,7 @@ import type { Button, KnownBlock, PlainTextOption as Option, View } from '@slack
 import type { AuditEntry } from '../purchases/audit';
 import { canCancelOrder, cancellableUntil } from '../purchases/lifecycle';
 import { KINDS, ordersOf, type Kind, type PurchaseRequest } from '../purchases/model';
-import { JUSTIFICATION, type Field, type FieldProblems } from '../purchases/policy';
+import { JUSTIFICATION, TEXT_BOUNDS, type Field, type FieldProblems } from '../purchases/policy';
 import { encodeMetadata, encodeRequestRef, type FormValues, type ModalMetadata } from './codecs';
 import { ATTESTATION_ACCEPTED, IDS } from './ids';
 import {
@@ -268,13 +268,6 @@ function textModal(
     ],
   };
 }
-
-/** Bounds of the free-text fields, also checked by the server (Slack's own checks can be bypassed). */
-export const TEXT_BOUNDS = {
-  rejectReason: { min: 3, max: 1000 },
-  question: { min: 3, max: 1000 },
-  answer: { min: 1, max: 1000 },
-} as const;
 
 export function buildRejectModal(requestId: string): View {
   return textModal(
@@ -553,7 +546,7 @@ export function buildApproverDm(r: PurchaseRequest, cardLink: string | undefined
   const what = `${r.quantity} × ${escapeMrkdwn(truncate(r.skuTitle, 200))} for ${escapeMrkdwn(r.customerName)}, ${totalText(r)}`;
   const where = cardLink ? `<${cardLink}|Open the approval card>` : 'The card is in the approvals channel.';
   const text = truncate(
-    `${r.requesterId} asks you to approve ${r.id}: ${r.quantity} × ${r.skuTitle} for ${r.customerName}`,
+    `<@${r.requesterId}> asks you to approve ${r.id}: ${r.quantity} × ${escapeMrkdwn(r.skuTitle)} for ${escapeMrkdwn(r.customerName)}`,
     LIMITS.fallbackText,
   );
   return {

@@ -92,7 +92,13 @@ export function priceText(r: Pick<PurchaseDraft, 'price' | 'quantity'>): string 
   if (!p.known) return PRICE_UNKNOWN[p.reason];
   const total = totalPrice(r) ?? 0;
   const converted = p.converted ? ` (≈ ${money(p.converted.amount, p.converted.currency)})` : '';
-  return `${money(p.unit, p.currency)} × ${r.quantity} = *${money(total, p.currency)}*${converted}\n_Partner price from Microsoft's price sheet (${escapeMrkdwn(p.source)})_`;
+  return `${money(p.unit, p.currency)} × ${r.quantity} = *${money(total, p.currency)}*${converted}\n_Partner price from Microsoft's price sheet (${escapeMrkdwn(sheetName(p.source))})_`;
+}
+
+/** "azure_reservations price sheet" (the sheet's view, as pricing records it) in words: "Azure reservations". */
+function sheetName(source: string): string {
+  const view = source.replace(/ price sheet$/, '');
+  return view === 'azure_reservations' ? 'Azure reservations' : view.replace(/_/g, ' ');
 }
 
 /** One line: the total, or "price unknown". */
@@ -188,8 +194,10 @@ export function problemText(p: Problem): string {
       return 'Microsoft requires you to accept the statement above for this product.';
     case 'justification_short':
       return `Say in a sentence why this is needed (${p.min} characters at least).`;
+    case 'text_short':
+      return `Write at least ${plural(p.min, 'character')}.`;
     case 'text_too_long':
-      return `Keep it under ${p.max} characters.`;
+      return `Keep it to ${p.max} characters or fewer (this is ${p.length}).`;
     case 'partner_center_unreachable':
       return 'Partner Center could not be reached to check this. Try again in a minute; nothing was sent.';
     default: {
@@ -495,8 +503,53 @@ export const FORM_UNAVAILABLE_TEXT =
 export const SOMETHING_FAILED_TEXT =
   'Sorry, that failed on our side and nothing was changed. Try again in a minute.';
 
+// The request form's own lines (services/forms.ts) and its option lists' hints (services/options.ts).
+export const FORM_CHECKING_TEXT =
+  ':mag: Checking your request with Partner Center… this takes a few seconds.';
+export const FORM_NEEDS_CHANGES_TEXT = 'Some choices need changing: see below.';
+export const FORM_SENDING_TEXT = ':hourglass_flowing_sand: Sending your request to the approvers…';
+
+export type OptionHint =
+  | { kind: 'customer_first' | 'kind_first' | 'product_first' | 'sku_first' }
+  | { kind: 'unknown_customer' | 'no_country' }
+  | { kind: 'not_offered'; country: string };
+
+/** The one line an option list shows instead of options (plain text, ≤ 75 characters). */
+export function optionHintText(h: OptionHint): string {
+  switch (h.kind) {
+    case 'customer_first':
+      return 'Choose the customer first';
+    case 'kind_first':
+      return 'Choose the kind first';
+    case 'product_first':
+      return 'Choose the product first';
+    case 'sku_first':
+      return 'Choose the SKU first';
+    case 'unknown_customer':
+      return 'Partner Center does not know this customer';
+    case 'no_country':
+      return 'This customer has no billing country';
+    case 'not_offered':
+      return truncate(`Not offered to this customer in ${h.country}`, 75);
+  }
+}
+
+export const NO_OPEN_REQUESTS_TEXT = 'You have no open purchase requests. `/purchase` starts one.';
+
 export function usageText(usage: string): string {
   return `Usage: \`${usage}\``;
+}
+
+/** What the sender of a reject reason, question or answer is told once it went through. */
+export function textSentText(what: 'reject' | 'question' | 'answer', requestId: string): string {
+  switch (what) {
+    case 'reject':
+      return `Rejected ${requestId}. The requester has your reason.`;
+    case 'question':
+      return `Your question about ${requestId} went to the requester.`;
+    case 'answer':
+      return `Your answer about ${requestId} went to the approvers.`;
+  }
 }
 
 export function submittedText(r: PurchaseRequest): string {

@@ -60,6 +60,11 @@ export function humanTerm(iso: string | undefined): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
+/** A term option as the form lists it ("1 year · paid once"), the same when a form is prefilled. */
+export function availabilityLabel(termDuration: string | undefined, billingCycle: string): string {
+  return `${humanTerm(termDuration)} · ${humanBillingCycle(billingCycle)}`;
+}
+
 /** "one time", "monthly", "annual": billing cycles as words. */
 export function humanBillingCycle(cycle: string): string {
   switch (cycle.toLowerCase().replace(/[\s-]/g, '_')) {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { PriceRow } from '../purchases/model';
 import type { Keys } from './redis';
 
 /**
@@ -20,20 +21,10 @@ export interface SheetMeta {
   failure?: string | undefined;
 }
 
-export interface PriceRowInput {
-  productId: string;
-  skuId: string;
-  term: string;
-  plan: string;
-  segment: string;
-  currency: string;
-  unitPrice: number;
-}
-
 export interface PriceSheetStore {
   meta(sheet: SheetKey): Promise<SheetMeta | undefined>;
   /** Replaces the sheet with `rows`; returns how many were stored. */
-  replace(sheet: SheetKey, rows: AsyncIterable<PriceRowInput>, at: number): Promise<number>;
+  replace(sheet: SheetKey, rows: AsyncIterable<PriceRow>, at: number): Promise<number>;
   markFailed(sheet: SheetKey, at: number, failure: string): Promise<void>;
   /** The first of `candidates` (field keys without the currency) found in one of `currencies`, in order. */
   lookup(
@@ -49,7 +40,7 @@ export interface PriceSheetStore {
   ): Promise<Map<string, number>>;
 }
 
-export function priceField(r: Omit<PriceRowInput, 'unitPrice' | 'currency'>): string {
+export function priceField(r: Omit<PriceRow, 'unitPrice' | 'currency'>): string {
   return [r.productId, r.skuId, r.term, r.plan, r.segment].join('|');
 }
 
@@ -83,7 +74,7 @@ export class RedisPriceSheets implements PriceSheetStore {
     };
   }
 
-  async replace(sheet: SheetKey, rows: AsyncIterable<PriceRowInput>, at: number): Promise<number> {
+  async replace(sheet: SheetKey, rows: AsyncIterable<PriceRow>, at: number): Promise<number> {
     const target = this.key(sheet);
     const temp = `${target}:loading:${at}`;
     let count = 0;

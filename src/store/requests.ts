@@ -75,6 +75,12 @@ export class RequestRepository implements RequestStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly now: () => number = Date.now,
+    /**
+     * Waits for a replica after each saved transition (ReplicaWait): these writes record that a
+     * cart exists or a checkout went out before Partner Center is called, so a failover must not
+     * forget them. Unset: no wait (tests, tools).
+     */
+    private readonly durability?: { afterWrite(): Promise<unknown> },
   ) {
     if (!('pcbotCas2' in redis)) redis.defineCommand('pcbotCas2', { numberOfKeys: 8, lua: CAS_SCRIPT });
   }
@@ -143,7 +149,9 @@ export class RequestRepository implements RequestStore {
       this.keys.byOrder(''),
       ...orderIds,
     );
-    return result === 1;
+    if (result !== 1) return false;
+    await this.durability?.afterWrite();
+    return true;
   }
 
   async audit(id: string): Promise<AuditEntry[]> {

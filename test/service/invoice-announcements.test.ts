@@ -5,7 +5,7 @@ import { Agent } from 'undici';
 import { invoiceStepProcessor, runInvoiceSteps } from '../../jobs/invoices';
 import { MsalTokenProvider, NoAuthTokenProvider, PartnerCenterClient } from '../../src/partner-center';
 import type { PurchaseEvent } from '../../src/purchases/state-machine';
-import { Producers, QUEUES, type InvoiceJob } from '../../src/queues';
+import { jobIds, Producers, QUEUES, type InvoiceJob } from '../../src/queues';
 import { BillingReader } from '../../src/services/billing';
 import { InvoiceAnnouncer, InvoicePoller } from '../../src/services/invoices';
 import { Notifier } from '../../src/services/notifier';
@@ -384,6 +384,68 @@ describe('invoice announcements (service)', () => {
       await Promise.all(workers.map((w) => w.close()));
       await producers.close();
       await Promise.all(connections.map((c) => c.quit()));
+    }
+  });
+
+  it('announces the other invoices while one cannot be posted, and that one exactly once when Slack takes it again', async () => {
+    const connection = createRedis(process.env.REDIS_URL!, 'bullmq');
+    const producers = new Producers(connection, keys.prefix, 20);
+    const warnings: { msg: string; invoiceId?: string }[] = [];
+    const logged = pino({ level: 'warn' }, { write: (l: string) => warnings.push(JSON.parse(l)) });
+    const worker = new Worker(QUEUES.invoice, invoiceStepProcessor({ announcer: announcer(), log: logged }), {
+      connection,
+      prefix: `${keys.prefix}:bull`,
+      concurrency: 1,
+    });
+    const failedRuns: string[] = [];
+    worker.on('failed', (job) => failedRuns.push(job?.id ?? ''));
+    try {
+      const p = new InvoicePoller({
+        reader: new BillingReader(pc, requests),
+        ledger,
+        enqueue: (work) => producers.enqueueInvoice(work),
+        log,
+      });
+      await p.poll();
+      await buy(1);
+      const a = await closeInvoice();
+      await buy(2);
+      const b = await closeInvoice();
+      await buy(3);
+      const c = await closeInvoice();
+      // The finance channel refuses b's announcement, and only b's, until healed.
+      const poison = slack.failWhere(
+        'postMessage',
+        (x) => x.channel === FINANCE && String(x.text).includes(`New invoice ${b}`),
+      );
+      await expect(p.poll()).resolves.toEqual({ enqueued: [a, b, c], failed: [] });
+
+      // b's job retries with backoff until its attempts run out; a and c are announced meanwhile.
+      const job = () => producers.invoice.getJob(jobIds.invoice(b));
+      await waitFor(async () => (await ledger.isSettled(a)) && (await ledger.isSettled(c)));
+      await waitFor(async () => (await job())?.isFailed());
+      expect(seen(a)).toMatchObject({ announcements: 1, pdfs: 1 });
+      expect(seen(c)).toMatchObject({ announcements: 1, pdfs: 1 });
+      expect(seen(b).announcements).toBe(0);
+      expect(failedRuns.filter((id) => id === jobIds.invoice(b)).length).toBe(8);
+      expect(failedRuns.every((id) => id === jobIds.invoice(b))).toBe(true);
+      expect(warnings).toContainEqual(
+        expect.objectContaining({ msg: 'invoice step failed; it is retried with backoff', invoiceId: b }),
+      );
+
+      // Once Slack takes it, the next poll retries the failed job: b is announced, once.
+      poison.heal();
+      await expect(p.poll()).resolves.toEqual({ enqueued: [b], failed: [] });
+      await waitFor(() => ledger.isSettled(b));
+      for (let i = 0; i < 2; i++) await p.poll();
+      expect(seen(b)).toMatchObject({ announcements: 1, pdfs: 1 });
+      expect(seen(a)).toMatchObject({ announcements: 1, pdfs: 1 });
+      expect(seen(c)).toMatchObject({ announcements: 1, pdfs: 1 });
+      expect(slack.in(FINANCE)).toHaveLength(3);
+    } finally {
+      await worker.close();
+      await producers.close();
+      await connection.quit();
     }
   });
 

@@ -46,6 +46,11 @@ export class RecordingSlack implements SlackPort {
   readonly groups = new Map<string, string[]>();
   readonly users = new Map<string, Partial<SlackUser>>();
   private readonly failures = new Map<keyof SlackPort, string[]>();
+  private readonly faults = new Set<{
+    method: keyof SlackPort;
+    match: (args: Record<string, unknown>) => boolean;
+    code: string;
+  }>();
   private seq = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -53,6 +58,20 @@ export class RecordingSlack implements SlackPort {
   /** The next `count` calls of `method` fail with Slack's error `code`. */
   failNext(method: keyof SlackPort, code = 'internal_error', count = 1): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...Array<string>(count).fill(code)]);
+  }
+
+  /**
+   * Every call of `method` whose arguments (as recorded) match fails with `code` until `heal()`: a poisoned
+   * target, such as a requester who cannot be sent a DM or one card that cannot be updated.
+   */
+  failWhere(
+    method: keyof SlackPort,
+    match: (args: Record<string, unknown>) => boolean,
+    code = 'internal_error',
+  ): { heal(): void } {
+    const fault = { method, match, code };
+    this.faults.add(fault);
+    return { heal: () => this.faults.delete(fault) };
   }
 
   calls(method: keyof SlackPort): SlackRecord[] {
@@ -74,6 +93,9 @@ export class RecordingSlack implements SlackPort {
     const queued = this.failures.get(method);
     const code = queued?.shift();
     if (code) throw new SlackApiFailure(code);
+    for (const f of this.faults) {
+      if (f.method === method && f.match(args as Record<string, unknown>)) throw new SlackApiFailure(f.code);
+    }
   }
 
   private nextTs(): string {

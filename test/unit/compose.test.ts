@@ -22,11 +22,11 @@ describe('docker-compose.yml', () => {
     return i >= 0 ? args[i + 1] : undefined;
   };
 
-  it('runs Redis with AOF every second, no eviction, and a persistent volume', () => {
+  it('runs Redis with AOF synced on every write, no eviction, and a persistent volume', () => {
     const redis = compose.services.redis!;
     const args = argv(redis);
     expect(flag(args, '--appendonly')).toBe('yes');
-    expect(flag(args, '--appendfsync')).toBe('everysec');
+    expect(flag(args, '--appendfsync')).toBe('always');
     expect(flag(args, '--maxmemory-policy')).toBe('noeviction');
     const volume = (redis.volumes ?? []).find((v) => v.endsWith(':/data'));
     expect(volume).toBeDefined();

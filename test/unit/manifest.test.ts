@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
+import { IDS } from '../../src/slack/ids';
 
 const ROOT = join(__dirname, '..', '..');
 const SCHEMAS = join(ROOT, 'test', 'fixtures', 'slack', 'manifest');
@@ -44,12 +45,15 @@ interface Manifest {
   _metadata?: { major_version?: number };
   display_information: { name: string };
   features?: {
+    app_home?: { home_tab_enabled?: boolean; messages_tab_enabled?: boolean };
+    shortcuts?: Array<{ name: string; type: string; callback_id: string; description: string }>;
     bot_user?: { display_name: string };
     slash_commands?: Array<{ command: string; url?: string; usage_hint?: string; description: string }>;
   };
   oauth_config?: { scopes?: { bot?: string[] } };
   settings?: {
     interactivity?: { is_enabled: boolean; request_url?: string; message_menu_options_url?: string };
+    event_subscriptions?: { request_url?: string; bot_events?: string[] };
     socket_mode_enabled?: boolean;
     token_rotation_enabled?: boolean;
   };
@@ -98,6 +102,27 @@ function errorsOf(doc: unknown): string[] {
 }
 
 describe('manifest.yml', () => {
+  it('enables the Home tab and subscribes to app_home_opened at the bot\'s events path (docs "App Home")', () => {
+    expect(manifest.features?.app_home?.home_tab_enabled).toBe(true);
+    // The bot DMs requesters and approvers: the Messages tab must stay on (else messages_tab_disabled).
+    expect(manifest.features?.app_home?.messages_tab_enabled).toBe(true);
+    expect(manifest.settings?.event_subscriptions?.bot_events).toEqual(['app_home_opened']);
+    expect(new URL(manifest.settings?.event_subscriptions?.request_url ?? '').pathname).toBe('/slack/events');
+  });
+
+  it('declares the global shortcut the bot listens for', () => {
+    expect(manifest.features?.shortcuts).toEqual([
+      expect.objectContaining({ type: 'global', callback_id: IDS.shortcut, name: 'New purchase request' }),
+    ]);
+  });
+
+  it('is named in the README as the manifest names the bot', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const invites = [...readme.matchAll(/\/invite @([\w. -]+?)`/g)].map((m) => m[1]);
+    expect(invites.length).toBeGreaterThan(0);
+    for (const name of invites) expect(name).toBe(manifest.features?.bot_user?.display_name);
+  });
+
   it('parses as YAML into a single document', () => {
     expect(manifest).toEqual(expect.objectContaining({ display_information: expect.any(Object) }));
   });
