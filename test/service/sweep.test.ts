@@ -9,6 +9,7 @@ import { LifecycleService } from '../../src/services/lifecycle';
 import { Notifier } from '../../src/services/notifier';
 import { RedisLocks } from '../../src/store/lock';
 import { createRedis, Keys } from '../../src/store/redis';
+import { RedisRuns } from '../../src/store/redis-runs';
 import { RequestRepository } from '../../src/store/requests';
 import { RedisSweepRetries } from '../../src/store/sweep-retries';
 import { sampleRequest } from '../../harness/requests';
@@ -335,5 +336,36 @@ describe('sweep isolates failures (service)', () => {
     expect(await sweep(deps, elsewhere)).toMatchObject({ redelivered: 1, failed: 0 });
     expect(thread(poisoned).map((m) => m.text)).toEqual([expect.stringMatching(/Your request expired/)]);
     expect(thread(a)).toHaveLength(1);
+  });
+
+  it('redraws pending cards from the store once after Redis restarted (a lost approval can be given again)', async () => {
+    const runs = new RedisRuns(redis, keys);
+    const r = await pending('U0REQUEST1');
+    // What Slack holds after a rollback took the approval away: the card as it was drawn approved.
+    const stale = async (): Promise<void> => {
+      await slack.updateMessage({
+        channel: r.slack.cardChannel!,
+        ts: r.slack.cardTs!,
+        text: 'Approved',
+        blocks: [],
+      });
+    };
+    const asks = (): boolean => JSON.stringify(card(r).blocks ?? []).includes('approve_request');
+    await stale();
+
+    // Never recorded (a first look, or a Redis rolled back to before the record): drawn again.
+    expect(await sweep({ ...deps, redisRuns: runs }, retries)).toMatchObject({ failed: 0 });
+    expect(asks()).toBe(true);
+
+    // The same server: nothing drawn.
+    await stale();
+    await sweep({ ...deps, redisRuns: runs }, retries);
+    expect(asks()).toBe(false);
+
+    // Another server run than the one recorded (a restart, a restore): drawn again.
+    await redis.set(keys.redisRun(), 'an-earlier-run');
+    await sweep({ ...deps, redisRuns: runs }, retries);
+    expect(asks()).toBe(true);
+    expect(await runs.changed()).toBeUndefined();
   });
 });
