@@ -51,7 +51,15 @@ export class RegistrationService {
       let shared = status;
       // The claim's value, kept: a release compares it, so it must be the same string.
       const claim = String(this.now());
-      if (status === 'not_registered' && (await this.once.claim('register', key(subscriptionId), claim))) {
+      // The claim lapses: a worker killed between claiming and sending the register call leaves a
+      // claim nobody will release, and Partner Center still saying NotRegistered once it lapsed means
+      // the call never arrived. Registering again is harmless (see above), and the same MS-RequestId
+      // lets Partner Center answer a call it did get with its first answer.
+      const lapseMs = Math.max(REGISTER_CLAIM_MIN_MS, 3 * pollMs);
+      if (
+        status === 'not_registered' &&
+        (await this.once.claim('register', key(subscriptionId), claim, lapseMs))
+      ) {
         try {
           // Registering twice is harmless at Microsoft, so the id only needs to be stable per subscription.
           await this.pc.registerSubscription(customerId, subscriptionId, {
@@ -71,6 +79,9 @@ export class RegistrationService {
     return locked.value;
   }
 }
+
+/** Shortest time before a register call that left Partner Center saying NotRegistered is sent again. */
+const REGISTER_CLAIM_MIN_MS = 5_000;
 
 function key(subscriptionId: string): string {
   return subscriptionId.toLowerCase();
