@@ -45,40 +45,50 @@ export class RegistrationService {
     const seen = await this.cache.peek<Seen>('registration', key(subscriptionId));
     if (seen?.status === 'registered') return { status: 'registered', registeredNow: false };
     if (seen && this.now() - seen.at < pollMs) return { status: seen.status, registeredNow: false };
-    const locked = await this.locks.withLock('registration-poll', key(subscriptionId), 30_000, async () => {
-      const status = normalize((await this.pc.getRegistrationStatus(customerId, subscriptionId)).status);
-      let registeredNow = false;
-      let shared = status;
-      // The claim's value, kept: a release compares it, so it must be the same string.
-      const claim = String(this.now());
-      // The claim lapses: a worker killed between claiming and sending the register call leaves a
-      // claim nobody will release, and Partner Center still saying NotRegistered once it lapsed means
-      // the call never arrived. Registering again is harmless (see above), and the same MS-RequestId
-      // lets Partner Center answer a call it did get with its first answer.
-      const lapseMs = Math.max(REGISTER_CLAIM_MIN_MS, 3 * pollMs);
-      if (
-        status === 'not_registered' &&
-        (await this.once.claim('register', key(subscriptionId), claim, lapseMs))
-      ) {
-        try {
-          // Registering twice is harmless at Microsoft, so the id only needs to be stable per subscription.
-          await this.pc.registerSubscription(customerId, subscriptionId, {
-            requestId: msRequestId(key(subscriptionId), 'register', 0),
-          });
-        } catch (err) {
-          await this.once.release('register', key(subscriptionId), claim).catch(() => undefined);
-          throw err;
+    // Short, and renewed while its holder runs: a worker killed holding it blocks the subscription's
+    // polls (and every reservation waiting on it) only until it lapses.
+    const locked = await this.locks.withLock(
+      'registration-poll',
+      key(subscriptionId),
+      POLL_LOCK_MS,
+      async () => {
+        const status = normalize((await this.pc.getRegistrationStatus(customerId, subscriptionId)).status);
+        let registeredNow = false;
+        let shared = status;
+        // The claim's value, kept: a release compares it, so it must be the same string.
+        const claim = String(this.now());
+        // The claim lapses: a worker killed between claiming and sending the register call leaves a
+        // claim nobody will release, and Partner Center still saying NotRegistered once it lapsed means
+        // the call never arrived. Registering again is harmless (see above), and the same MS-RequestId
+        // lets Partner Center answer a call it did get with its first answer.
+        const lapseMs = Math.max(REGISTER_CLAIM_MIN_MS, 3 * pollMs);
+        if (
+          status === 'not_registered' &&
+          (await this.once.claim('register', key(subscriptionId), claim, lapseMs))
+        ) {
+          try {
+            // Registering twice is harmless at Microsoft, so the id only needs to be stable per subscription.
+            await this.pc.registerSubscription(customerId, subscriptionId, {
+              requestId: msRequestId(key(subscriptionId), 'register', 0),
+            });
+          } catch (err) {
+            await this.once.release('register', key(subscriptionId), claim).catch(() => undefined);
+            throw err;
+          }
+          registeredNow = true;
+          shared = 'registering';
         }
-        registeredNow = true;
-        shared = 'registering';
-      }
-      await this.cache.put<Seen>('registration', key(subscriptionId), { status: shared, at: this.now() });
-      return { status: shared, registeredNow };
-    });
+        await this.cache.put<Seen>('registration', key(subscriptionId), { status: shared, at: this.now() });
+        return { status: shared, registeredNow };
+      },
+    );
     if (!locked.acquired) return { status: seen?.status ?? 'registering', registeredNow: false };
     return locked.value;
   }
 }
+
+/** The poll lock's life; its holder renews it every third of it while it runs. */
+const POLL_LOCK_MS = 5_000;
 
 /** Shortest time before a register call that left Partner Center saying NotRegistered is sent again. */
 const REGISTER_CLAIM_MIN_MS = 5_000;

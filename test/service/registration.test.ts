@@ -28,6 +28,8 @@ describe('registering a subscription (service)', () => {
     await sim.close();
   });
 
+  const lockTtls: number[] = [];
+
   function service(clock: () => number) {
     const keys = new Keys(`${prefix}:${++n}`);
     const pc = new PartnerCenterClient({
@@ -38,10 +40,17 @@ describe('registering a subscription (service)', () => {
       maxReadRetries: 0,
     });
     const once = new RedisOnceRecords(redis, keys);
+    const locks = new RedisLocks(redis, keys, () => undefined);
+    const recording: typeof locks = Object.assign(Object.create(locks) as typeof locks, {
+      withLock: <T>(scope: string, id: string, ttlMs: number, work: () => Promise<T>) => {
+        lockTtls.push(ttlMs);
+        return locks.withLock(scope, id, ttlMs, work);
+      },
+    });
     const registrations = new RegistrationService(
       pc,
       new RedisCache(redis, keys, { ttlMs: 60_000, now: clock }),
-      new RedisLocks(redis, keys, () => undefined),
+      recording,
       once,
       clock,
     );
@@ -99,5 +108,13 @@ describe('registering a subscription (service)', () => {
     const ttl = await redis.pttl(keys[0]!);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(6_000);
+  });
+
+  it('holds the poll lock briefly, so a worker killed holding it stalls the polls for seconds, not half a minute', async () => {
+    lockTtls.length = 0;
+    const { registrations } = service(() => Date.now());
+    await registrations.check(CUSTOMER, SUB, 100);
+    expect(lockTtls.length).toBeGreaterThan(0);
+    expect(Math.max(...lockTtls)).toBeLessThanOrEqual(5_000);
   });
 });
