@@ -1,7 +1,9 @@
 /**
  * The Slack-facing half: ack latency (slash command, button, option load) at several connection
- * counts, slash command → views.open, option loads over a 5,000-SKU catalog, and RSS, each next to
- * a bare Bolt app that only acks, measured in the same run on the same machine.
+ * counts with the `auth.test` calls counted, slash command → views.open, option loads over a
+ * 50,000-SKU catalog, and RSS with that catalog cached, each next to a bare Bolt app that only acks,
+ * measured in the same run on the same machine; at zero distance and with Slack's Web API and
+ * Partner Center where they really are (bench/lib/context.ts DISTANCES).
  *
  * Processes: this one runs the load generator (autocannon) and the simulator; the bot (ROLE=web,
  * `src/main.ts` as in production), the bare Bolt app and the Slack fake each run in their own.
@@ -14,7 +16,7 @@ import { baseEnv } from '../../harness/env';
 import { formValues } from '../../harness/flows';
 import { freePort } from '../../harness/redis-server';
 import { sampleRequest } from '../../harness/requests';
-import type { BenchContext } from '../lib/context';
+import { simLatency, type BenchContext, type Distance } from '../lib/context';
 import { cannon, loop, postTimed, type LoadResult } from '../lib/load';
 import { RssSampler, startChild, waitHttp, type Child } from '../lib/proc';
 import {
@@ -59,6 +61,8 @@ export interface AckRow {
   rate?: number;
   bare: LoadResult;
   bot: LoadResult;
+  /** auth.test calls the Slack fake received while each side was under load (all repetitions). */
+  authTests: { bare: number; bot: number; botPerRequest: number };
   ratio: { p50: number; p99: number; max: number; rps: number };
 }
 
@@ -108,12 +112,14 @@ function medianResult(runs: LoadResult[]): LoadResult & { repetitions: number } 
   };
 }
 
-export async function webBenchmarks(ctx: BenchContext): Promise<void> {
-  const fake = startChild('slack-fake', 'bench/servers/slack-fake.ts', {});
+export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<void> {
+  const fake = startChild('slack-fake', 'bench/servers/slack-fake.ts', {
+    BENCH_SLACK_LATENCY_MS: String(d.slackMs),
+  });
   const { apiUrl, url: fakeUrl } = await fake.next<{ type: 'ready'; url: string; apiUrl: string }>(
     isMsg('ready'),
   );
-  const sim = await startSimulator({ port: 0, openAuth: true, extraSkus: ctx.skus });
+  const sim = await startSimulator({ port: 0, openAuth: true, extraSkus: ctx.skus, ...simLatency(d) });
   const prefix = `bench${Date.now().toString(36)}`;
   const botPort = await freePort();
   const bot = startChild(
@@ -130,6 +136,10 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
       LOG_LEVEL: 'warn',
       // Long enough that no cache entry lapses mid-run; "cold" flushes the cache on purpose.
       CATALOG_CACHE_TTL_MS: '3600000',
+      // Not configured: the bot asks Slack who it is at start-up (once), so the count below shows
+      // that no request waits for auth.test.
+      SLACK_BOT_USER_ID: undefined,
+      SLACK_BOT_ID: undefined,
     }),
   );
   const botUrl = `http://127.0.0.1:${botPort}`;
@@ -171,6 +181,7 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
       }
     }
 
+    const startAuthTests = (await fakeCalls(fake, 'auth.test')).byMethod['auth.test'] ?? 0;
     rss.start();
     rss.mark('idle');
     await new Promise((r) => setTimeout(r, 2000));
@@ -182,18 +193,18 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
         rss.mark(`${t}:load`);
         await cannon(targets[t], 10, 1, make[endpoint][t]);
       }
-      const runs: { connections: number; rate?: number }[] = [
-        ...ctx.connections.map((connections) => ({ connections })),
-        { connections: 10, rate: ctx.ackRate },
-      ];
-      for (const { connections, rate } of runs) {
+      for (const connections of ctx.connections) {
+        const rate = undefined as number | undefined;
         const reps: Record<'bare' | 'bot', LoadResult[]> = { bare: [], bot: [] };
+        const authTests = { bare: 0, bot: 0 };
         // Repetitions, alternating which goes first, so a noisy moment on a shared machine hits
         // both sides alike; each figure is the median over the repetitions.
         for (let rep = 0; rep < ctx.ackRepetitions; rep++) {
           for (const t of rep % 2 === 0 ? (['bare', 'bot'] as const) : (['bot', 'bare'] as const)) {
             rss.mark(`${t}:load`);
+            const before = (await fakeCalls(fake, 'auth.test')).byMethod['auth.test'] ?? 0;
             reps[t].push(await cannon(targets[t], connections, ctx.durationS, make[endpoint][t], 0.5, rate));
+            authTests[t] += ((await fakeCalls(fake, 'auth.test')).byMethod['auth.test'] ?? 0) - before;
             rss.mark('between');
             if (t === 'bot') await resetFake(fake);
             // Let the bot finish the work it queued after acking before the next run measures it.
@@ -208,6 +219,11 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
           ...(rate ? { rate } : {}),
           bare: b,
           bot: o,
+          authTests: {
+            bare: authTests.bare,
+            bot: authTests.bot,
+            botPerRequest: round(authTests.bot / Math.max(1, o.ok + o.non2xx), 4),
+          },
           ratio: {
             p50: ratio(o.latency.p50, b.latency.p50),
             p99: ratio(o.latency.p99, b.latency.p99),
@@ -217,15 +233,17 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
         };
         rows.push(row);
         ctx.log(
-          `  ack ${endpoint.padEnd(7)} c=${String(connections).padEnd(3)}${rate ? ` @${rate}/s` : ''} bare p50 ${b.latency.p50} p99 ${b.latency.p99} (${b.rps}/s) | bot p50 ${o.latency.p50} p99 ${o.latency.p99} max ${o.latency.max} (${o.rps}/s, non2xx ${o.non2xx}, errors ${o.errors}) | p99 ×${row.ratio.p99}`,
+          `  ack ${endpoint.padEnd(7)} c=${String(connections).padEnd(3)}${rate ? ` @${rate}/s` : ''} bare p50 ${b.latency.p50} p99 ${b.latency.p99} (${b.rps}/s) | bot p50 ${o.latency.p50} p99 ${o.latency.p99} max ${o.latency.max} (${o.rps}/s, non2xx ${o.non2xx}, errors ${o.errors}) | p99 ×${row.ratio.p99} | auth.test bot ${authTests.bot} bare ${authTests.bare}`,
         );
       }
     }
-    ctx.save('ack-latency', {
+    const startupAuthTests = startAuthTests;
+    ctx.save(`ack-latency.${d.name}`, {
+      distance: d,
       durationS: ctx.durationS,
       repetitions: ctx.ackRepetitions,
       connections: ctx.connections,
-      openLoopRate: ctx.ackRate,
+      authTestsAtStartup: startupAuthTests,
       rows,
     });
 
@@ -272,7 +290,8 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
         `  views.open c=${concurrency}: bare p50 ${row.bare.p50} p99 ${row.bare.p99} | bot p50 ${row.bot.p50} p99 ${row.bot.p99} max ${row.bot.max} ms (missing ${row.missing.bot})`,
       );
     }
-    ctx.save('views-open', {
+    ctx.save(`views-open.${d.name}`, {
+      distance: d,
       requests: n,
       note: "ms from sending /purchase to views.open arriving at the Slack fake (both clocks are this machine's)",
       rows: viewsRows,
@@ -301,7 +320,7 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
     // Cold: nothing cached, neither in Redis nor in the bot's few seconds of in-process memory. The
     // SKU list is cached per country, so each round asks once per seeded customer country after
     // flushing Redis, then waits out the in-process memory before the next round.
-    const coldRounds = ctx.quick ? 1 : 3;
+    const coldRounds = 1;
     const cold: number[] = [];
     let shape = { options: 0, bytes: 0 };
     for (let round = 0; round < coldRounds; round++) {
@@ -326,8 +345,10 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
     const cachedEntryBytes = await redis.strlen(
       `${prefix}:cache:skus:US:${SEED.products.softwareSubscription.productId}`,
     );
+    rss.mark('options-cached');
     const cachedSeq = await loop(1, cachedN, async () => (await check(targets.bot, skuReq())).ms);
     const cachedC10 = await loop(10, cachedN, async () => (await check(targets.bot, skuReq())).ms);
+    rss.mark('options-bare');
     const bareSeq = await loop(1, cachedN, async () => (await check(targets.bare, bareSku())).ms);
     const bareC10 = await loop(10, cachedN, async () => (await check(targets.bare, bareSku())).ms);
     const pcAlone: number[] = [];
@@ -357,7 +378,7 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
     ctx.log(
       `  options sku (${ctx.skus} SKUs): cold p50 ${options.cold.p50} p99 ${options.cold.p99} | cached p50 ${options.cached.p50} p99 ${options.cached.p99} | c=10 p99 ${options.cachedConcurrency10.p99} | bare p99 ${options.bare.p99} ms`,
     );
-    ctx.save('options-5000', options);
+    ctx.save(`options-catalog.${d.name}`, { distance: d, ...options });
 
     // ---------------------------------------------------------------- memory
     rss.stop();
@@ -366,6 +387,8 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
         idleMb: rss.median(bot.pid, 'idle'),
         loadMaxMb: rss.max(bot.pid, (l) => l === 'bot:load'),
         endMb: round(rss.median(bot.pid, 'options')),
+        /** The largest sample once the big catalog is cached and loaded from (the cached loads). */
+        catalogCachedMaxMb: rss.max(bot.pid, (l) => l === 'options-cached'),
       },
       bare: { idleMb: rss.median(bare.pid, 'idle'), loadMaxMb: rss.max(bare.pid, (l) => l === 'bare:load') },
       note: 'RSS of each process (Linux /proc VmRSS), sampled every 200 ms; "load" = the largest sample while autocannon drove that process.',
@@ -373,7 +396,7 @@ export async function webBenchmarks(ctx: BenchContext): Promise<void> {
     ctx.log(
       `  RSS bot idle ${memory.bot.idleMb} MB, under load ${memory.bot.loadMaxMb} MB | bare idle ${memory.bare.idleMb} MB, under load ${memory.bare.loadMaxMb} MB`,
     );
-    ctx.save('rss', memory);
+    ctx.save(`rss.${d.name}`, { distance: d, ...memory });
   } finally {
     rss.stop();
     await bot.kill('SIGTERM');
