@@ -14,7 +14,7 @@ import { DISTANCES, type BenchContext, type Distance } from './lib/context';
 import { closeAgent } from './lib/load';
 import { NOTES } from './lib/notes';
 import { ROOT } from './lib/proc';
-import { loadResults, markdownTable, summaryRows, writeBenchmarksMd } from './lib/report';
+import { loadResults, markdownTable, summaryRows, writeBenchmarksMd, writeVerdicts } from './lib/report';
 import { formBenchmarks } from './sections/form';
 import {
   approvalToOrderBenchmark,
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   if (values['report-only']) {
     const results = loadResults(resultsDir);
     process.stdout.write(`${markdownTable(summaryRows(results))}\n`);
+    writeVerdicts(resultsDir, results);
     writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), results, NOTES);
     return;
   }
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
     await redis?.stop();
   }
   const results = loadResults(resultsDir);
+  writeVerdicts(resultsDir, results);
   process.stdout.write(
     `\n${markdownTable(summaryRows(results))}\n\nbench took ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
   );

@@ -38,7 +38,12 @@ async function once(mode: 'bot' | 'bare', src: string, redisUrl: string): Promis
     BENCH_PREFIX: `benchsheet${Date.now().toString(36)}`,
   });
   try {
-    return await child.next(isDone, 300_000);
+    return await Promise.race([
+      child.next(isDone, 300_000),
+      child.exited.then(() => {
+        throw new Error(`${child.name} exited: ${child.output()}`);
+      }),
+    ]);
   } finally {
     await child.kill('SIGTERM');
   }
@@ -59,7 +64,8 @@ export async function priceSheetBenchmark(ctx: BenchContext, d: Distance): Promi
     let src = url;
     let bytes = 0;
     if (d.pcMs === 0) {
-      const res = await fetch(url, { headers: { accept: 'text/csv' } });
+      // The CSV itself: fetch would ask for deflate, and the simulator would answer with the zip.
+      const res = await fetch(url, { headers: { accept: 'text/csv', 'accept-encoding': 'identity' } });
       if (res.status !== 200 || !res.body) throw new Error(`price sheet answered ${res.status}`);
       await pipeline(Readable.fromWeb(res.body as never), createWriteStream(file));
       bytes = statSync(file).size;
