@@ -8,6 +8,9 @@
  * Processes: this one runs the load generator (autocannon) and the simulator; the bot (ROLE=web,
  * `src/main.ts` as in production), the bare Bolt app and the Slack fake each run in their own.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Keys } from '../../src/store/redis';
 import { RequestRepository } from '../../src/store/requests';
@@ -18,6 +21,7 @@ import { freePort } from '../../harness/redis-server';
 import { sampleRequest } from '../../harness/requests';
 import { simLatency, type BenchContext, type Distance } from '../lib/context';
 import { cannon, loop, postTimed, type LoadResult } from '../lib/load';
+import { summarizeProfile } from '../lib/profile';
 import { RssSampler, startChild, waitHttp, type Child } from '../lib/proc';
 import {
   buttonRequest,
@@ -122,12 +126,9 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
   const sim = await startSimulator({ port: 0, openAuth: true, extraSkus: ctx.skus, ...simLatency(d) });
   const prefix = `bench${Date.now().toString(36)}`;
   const botPort = await freePort();
-  const bot = startChild(
-    'bot',
-    'src/main.ts',
+  const botEnv = (port: number): Record<string, string> =>
     baseEnv({
       ROLE: 'web',
-      PORT: String(botPort),
       REDIS_URL: ctx.redisUrl,
       REDIS_KEY_PREFIX: prefix,
       SLACK_SIGNING_SECRET: SECRET,
@@ -140,8 +141,9 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
       // that no request waits for auth.test.
       SLACK_BOT_USER_ID: undefined,
       SLACK_BOT_ID: undefined,
-    }),
-  );
+      PORT: String(port),
+    });
+  const bot = startChild('bot', 'src/main.ts', botEnv(botPort));
   const botUrl = `http://127.0.0.1:${botPort}`;
   const bare = startChild('bare-bolt', 'bench/servers/bare-bolt.ts', {
     BARE_SIGNING_SECRET: SECRET,
@@ -238,14 +240,14 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
       }
     }
     const startupAuthTests = startAuthTests;
-    ctx.save(`ack-latency.${d.name}`, {
+    const ackData = {
       distance: d,
       durationS: ctx.durationS,
       repetitions: ctx.ackRepetitions,
       connections: ctx.connections,
       authTestsAtStartup: startupAuthTests,
       rows,
-    });
+    };
 
     // ---------------------------------------------------------------- slash command → views.open
     rss.mark('views');
@@ -397,6 +399,44 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
       `  RSS bot idle ${memory.bot.idleMb} MB, under load ${memory.bot.loadMaxMb} MB | bare idle ${memory.bare.idleMb} MB, under load ${memory.bare.loadMaxMb} MB`,
     );
     ctx.save(`rss.${d.name}`, { distance: d, ...memory });
+
+    // ---------------------------------------------------------------- where the bot's time goes
+    // A second bot process under `node --cpu-prof`, driven like the 10-connection ack runs with
+    // /purchase and the button: the explanation of an ack goal missed (the profile slows the
+    // process, so its own latencies are not reported).
+    const profDir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+    const profPort = await freePort();
+    const profiled = startChild('bot-profiled', 'src/main.ts', botEnv(profPort), [
+      '--cpu-prof',
+      `--cpu-prof-dir=${profDir}`,
+    ]);
+    let profile: ReturnType<typeof summarizeProfile>;
+    try {
+      const url = `http://127.0.0.1:${profPort}`;
+      await waitHttp(`${url}/healthz`, 60_000, profiled);
+      for (const e of ['command', 'button'] as Endpoint[]) await postTimed(`${url}/slack/events`, make[e].bot());
+      for (const e of ['command', 'button'] as Endpoint[])
+        await cannon(`${url}/slack/events`, 10, ctx.durationS, make[e].bot, 0);
+      await new Promise((r) => setTimeout(r, 500));
+      await profiled.kill('SIGTERM');
+      profile = summarizeProfile(profDir);
+    } finally {
+      await profiled.kill('SIGKILL');
+      rmSync(profDir, { recursive: true, force: true });
+    }
+    if (profile)
+      ctx.log(
+        `  profile of the bot under /purchase + button load: ${profile.byArea
+          .slice(0, 6)
+          .map((a) => `${a.area} ${a.share} %`)
+          .join(', ')}`,
+      );
+    ctx.save(`ack-latency.${d.name}`, {
+      ...ackData,
+      profile: profile
+        ? { note: 'node --cpu-prof of a second bot process, 10 connections, /purchase then the button', ...profile }
+        : undefined,
+    });
   } finally {
     rss.stop();
     await bot.kill('SIGTERM');

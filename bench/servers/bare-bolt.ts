@@ -36,9 +36,12 @@ async function main(): Promise<void> {
     logLevel: LogLevel.ERROR,
   });
   // (Built without deferInitialization, the App has already sent its one auth.test.)
+  // Each listener makes the Slack call any app answering that request must make, and nothing else:
+  // /purchase opens a (one-block) modal, a click on an already decided request gets an ephemeral
+  // "already decided", an option load is answered in the ack.
   app.command('/purchase', async ({ ack, command, client }) => {
     await ack();
-    if (command.text === 'open') {
+    {
       await client.views.open({
         trigger_id: command.trigger_id,
         view: {
@@ -51,8 +54,14 @@ async function main(): Promise<void> {
       });
     }
   });
-  app.action('approve_request', async ({ ack }) => {
+  app.action('approve_request', async ({ ack, body, client }) => {
     await ack();
+    const b = body as { user: { id: string }; channel?: { id: string } };
+    await client.chat.postEphemeral({
+      channel: b.channel?.id ?? '',
+      user: b.user.id,
+      text: 'This request was already decided.',
+    });
   });
   app.options('customer', async ({ ack }) => {
     await ack({ options: CUSTOMERS });

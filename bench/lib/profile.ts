@@ -1,0 +1,74 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A `node --cpu-prof` profile, summarised: where the process spent its samples. */
+export interface ProfileSummary {
+  totalMs: number;
+  /** Self time by package (node_modules/<name>), our own source folder, or Node's internals. */
+  byArea: { area: string; ms: number; share: number }[];
+  /** The functions with the most self time. */
+  topFunctions: { fn: string; ms: number; share: number }[];
+}
+
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+  }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function areaOf(url: string, fn: string): string {
+  if (fn === '(idle)') return '(idle)';
+  if (fn === '(garbage collector)') return '(garbage collector)';
+  if (fn === '(program)') return '(program)';
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return nm[1]!;
+  if (url.startsWith('node:')) return 'node internals';
+  const own = /\/(src|jobs|fakes|bench|harness)\/([^/]+)/.exec(url);
+  if (own) return `${own[1]}/${own[2]}`;
+  return url ? 'other' : 'native/builtin';
+}
+
+/**
+ * Summarises the main thread's profile in `dir`: the largest .cpuprofile (tsx's module loader runs in
+ * a worker thread of its own, which writes a small profile too).
+ */
+export function summarizeProfile(dir: string, top = 12): ProfileSummary | undefined {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => ({ f, size: statSync(join(dir, f)).size }))
+    .sort((a, b) => b.size - a.size);
+  if (files.length === 0) return undefined;
+  const p = JSON.parse(readFileSync(join(dir, files[0]!.f), 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  const areas = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let total = 0;
+  for (const [id, ms] of self) {
+    const n = byId.get(id);
+    if (!n) continue;
+    const { functionName, url, lineNumber } = n.callFrame;
+    const area = areaOf(url, functionName);
+    if (area === '(idle)') continue;
+    total += ms;
+    areas.set(area, (areas.get(area) ?? 0) + ms);
+    const short = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|jobs|fakes)\//, '$1/');
+    const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
+    fns.set(key, (fns.get(key) ?? 0) + ms);
+  }
+  const r = (v: number): number => Math.round(v * 10) / 10;
+  const list = <K extends string>(m: Map<string, number>, k: K, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, ms]) => ({ [k]: name, ms: r(ms), share: r((ms / total) * 100) }) as Record<K, string> & {
+        ms: number;
+        share: number;
+      });
+  return { totalMs: r(total), byArea: list(areas, 'area', top), topFunctions: list(fns, 'fn', top) };
+}
