@@ -182,7 +182,8 @@ async function main(): Promise<void> {
 }
 
 /** Result files this runner writes, or wrote before sections were renamed. */
-const OWN_RESULT = /^(ack-latency|views-open|options-catalog|options-5000|rss|form|pricesheet|approval-to-order|pipeline|registration|confirmation-lateness)(\.(zero|far))?\.json$/;
+const OWN_RESULT =
+  /^(ack-latency|views-open|options-catalog|options-5000|rss|form|pricesheet|approval-to-order|pipeline|registration|confirmation-lateness)(\.(zero|far))?\.json$/;
 
 function removeOwnResults(dir: string): void {
   for (const f of readdirSync(dir)) if (OWN_RESULT.test(f)) rmSync(join(dir, f));

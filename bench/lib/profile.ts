@@ -66,9 +66,12 @@ export function summarizeProfile(dir: string, top = 12): ProfileSummary | undefi
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([name, ms]) => ({ [k]: name, ms: r(ms), share: r((ms / total) * 100) }) as Record<K, string> & {
-        ms: number;
-        share: number;
-      });
+      .map(
+        ([name, ms]) =>
+          ({ [k]: name, ms: r(ms), share: r((ms / total) * 100) }) as Record<K, string> & {
+            ms: number;
+            share: number;
+          },
+      );
   return { totalMs: r(total), byArea: list(areas, 'area', top), topFunctions: list(fns, 'fn', top) };
 }

@@ -76,9 +76,7 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
           baseline: `${trio(row.bare.latency)} (bare Bolt)`,
           ratio: `${x(row.ratio.p50)} / ${x(row.ratio.p99)} / ${x(row.ratio.max)}`,
           goal: goal || '—',
-          met: goal
-            ? (!gated || row.ratio.p99 <= 1.2) && (!absolute || row.bot.latency.p99 < 20)
-            : undefined,
+          met: goal ? (!gated || row.ratio.p99 <= 1.2) && (!absolute || row.bot.latency.p99 < 20) : undefined,
         });
       }
       const rs = ack.rows as Any[];
@@ -163,7 +161,9 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
         baseline: pc,
         ratio: x(form.firstKeystroke.all.p99 / form.partnerCenterCallMs.p99),
         goal: far ? 'p99 ≤ 500 ms' : '—',
-        met: far ? form.firstKeystroke.all.p99 <= 500 && form.firstKeystroke.withoutTheChoice === 0 : undefined,
+        met: far
+          ? form.firstKeystroke.all.p99 <= 500 && form.firstKeystroke.withoutTheChoice === 0
+          : undefined,
       });
       add(formName, {
         id: `submit-ack:${dn}`,
@@ -281,7 +281,9 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
         id: `registration-calls:${dn}`,
         measure: `${reg.requests} reservations waiting on one unregistered subscription, ${dl}: register calls / status polls`,
         bot: `${reg.registrationsStarted} / ${reg.registrationStatusPolls}`,
-        baseline: one ? `${one.registrationsStarted} / ${one.registrationStatusPolls} (one reservation alone)` : '—',
+        baseline: one
+          ? `${one.registrationsStarted} / ${one.registrationStatusPolls} (one reservation alone)`
+          : '—',
         ratio: one ? x(reg.registrationStatusPolls / Math.max(1, one.registrationStatusPolls)) : 'n/a',
         goal: '1 register call, polls as for one',
         met:
@@ -313,7 +315,10 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
     }
   }
   for (const row of rows) {
-    const why = row.met === false ? MISSES[row.id.split(':').slice(0, 2).join(':')] ?? MISSES[row.id.split(':')[0]!] : undefined;
+    const why =
+      row.met === false
+        ? (MISSES[row.id.split(':').slice(0, 2).join(':')] ?? MISSES[row.id.split(':')[0]!])
+        : undefined;
     if (why) row.why = why;
   }
   return rows;

@@ -109,7 +109,8 @@ export async function formBenchmarks(ctx: BenchContext, d: Distance): Promise<vo
         const res = await inbound.submit({ view, values: formValues(RESERVATION), user: 'U0REQUEST1' });
         submitAck.push(res.elapsedMs);
         submitAnswers.push(
-          (res.json as { response_action?: string } | undefined)?.response_action ?? (res.body ? 'body' : 'empty'),
+          (res.json as { response_action?: string } | undefined)?.response_action ??
+            (res.body ? 'body' : 'empty'),
         );
         const deadline = Date.now() + 30_000;
         while (Date.now() < deadline) {
@@ -144,7 +145,11 @@ export async function formBenchmarks(ctx: BenchContext, d: Distance): Promise<vo
     kind: 'azure_reservation (every select of the form)',
     customer: SEED.customers.open.id,
     modalOpenMs: summarize(modalOpen),
-    firstKeystroke: { all: summarize(all.map((x) => x.ms)), perSelect, withoutTheChoice: all.filter((x) => !x.hasChoice).length },
+    firstKeystroke: {
+      all: summarize(all.map((x) => x.ms)),
+      perSelect,
+      withoutTheChoice: all.filter((x) => !x.hasChoice).length,
+    },
     submitAckMs: summarize(submitAck),
     submitAnswers,
     submitToCardMs: summarize(toCard),

@@ -59,6 +59,7 @@ async function startRig(
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_API_URL: slack.apiUrl,
     PARTNER_CENTER_API_URL: proxy.url,
+    PARTNER_PRICING_API_URL: proxy.url,
     LOG_LEVEL: 'info',
     ...env,
   });

@@ -100,7 +100,9 @@ export async function priceSheetBenchmark(ctx: BenchContext, d: Distance): Promi
       ratio: ratio(botMs, bareMs),
       botExtraRssMb: median(bot.map(extra)),
       bareExtraRssMb: median(bare.map(extra)),
-      lookup: lookups.length ? lookups.sort((a, b) => a.p99 - b.p99)[Math.floor(lookups.length / 2)] : undefined,
+      lookup: lookups.length
+        ? lookups.sort((a, b) => a.p99 - b.p99)[Math.floor(lookups.length / 2)]
+        : undefined,
       runs: { bot, bare },
     };
     ctx.log(

@@ -134,6 +134,7 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: apiUrl,
       PARTNER_CENTER_API_URL: sim.url,
+      PARTNER_PRICING_API_URL: sim.url,
       LOG_LEVEL: 'warn',
       // Long enough that no cache entry lapses mid-run; "cold" flushes the cache on purpose.
       CATALOG_CACHE_TTL_MS: '3600000',
@@ -414,7 +415,8 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
     try {
       const url = `http://127.0.0.1:${profPort}`;
       await waitHttp(`${url}/healthz`, 60_000, profiled);
-      for (const e of ['command', 'button'] as Endpoint[]) await postTimed(`${url}/slack/events`, make[e].bot());
+      for (const e of ['command', 'button'] as Endpoint[])
+        await postTimed(`${url}/slack/events`, make[e].bot());
       for (const e of ['command', 'button'] as Endpoint[])
         await cannon(`${url}/slack/events`, 10, ctx.durationS, make[e].bot, 0);
       await new Promise((r) => setTimeout(r, 500));
@@ -434,7 +436,10 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
     ctx.save(`ack-latency.${d.name}`, {
       ...ackData,
       profile: profile
-        ? { note: 'node --cpu-prof of a second bot process, 10 connections, /purchase then the button', ...profile }
+        ? {
+            note: 'node --cpu-prof of a second bot process, 10 connections, /purchase then the button',
+            ...profile,
+          }
         : undefined,
     });
   } finally {

@@ -8,7 +8,7 @@
  * `{ ms, rows, rssBeforeMb, rssPeakMb, lookup? }`.
  */
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
@@ -21,7 +21,10 @@ const mb = (b: number): number => Math.round((b / 2 ** 20) * 10) / 10;
 
 async function source(src: string): Promise<Readable> {
   if (!src.startsWith('http')) return createReadStream(src, { highWaterMark: 64 * 1024 });
-  const res = await request(src, { method: 'GET', headers: { accept: 'text/csv', 'accept-encoding': 'identity' } });
+  const res = await request(src, {
+    method: 'GET',
+    headers: { accept: 'text/csv', 'accept-encoding': 'identity' },
+  });
   if (res.statusCode !== 200) throw new Error(`price sheet answered ${res.statusCode}`);
   return res.body;
 }
