@@ -6,6 +6,11 @@ export interface ProfileSummary {
   totalMs: number;
   /** Self time by package (node_modules/<name>), our own source folder, or Node's internals. */
   byArea: { area: string; ms: number; share: number }[];
+  /**
+   * Self time charged to the nearest caller in a package or in our own code (Node's internals and
+   * builtins charged to whoever called them): which library the time is spent for.
+   */
+  byCaller: { area: string; ms: number; share: number }[];
   /** The functions with the most self time. */
   topFunctions: { fn: string; ms: number; share: number }[];
 }
@@ -15,6 +20,7 @@ interface CpuProfile {
     id: number;
     callFrame: { functionName: string; url: string; lineNumber: number };
     hitCount?: number;
+    children?: number[];
   }[];
   samples: number[];
   timeDeltas: number[];
@@ -46,6 +52,21 @@ export function summarizeProfile(dir: string, top = 12): ProfileSummary | undefi
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const generic = new Set(['node internals', 'native/builtin', 'other']);
+  const callerArea = (id: number): string => {
+    let cur: number | undefined = id;
+    while (cur !== undefined) {
+      const n = byId.get(cur);
+      if (!n) break;
+      const a = areaOf(n.callFrame.url, n.callFrame.functionName);
+      if (!generic.has(a)) return a;
+      cur = parent.get(cur);
+    }
+    return 'node internals';
+  };
+  const callers = new Map<string, number>();
   const areas = new Map<string, number>();
   const fns = new Map<string, number>();
   let total = 0;
@@ -57,6 +78,8 @@ export function summarizeProfile(dir: string, top = 12): ProfileSummary | undefi
     if (area === '(idle)') continue;
     total += ms;
     areas.set(area, (areas.get(area) ?? 0) + ms);
+    const caller = callerArea(id);
+    callers.set(caller, (callers.get(caller) ?? 0) + ms);
     const short = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|jobs|fakes)\//, '$1/');
     const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
     fns.set(key, (fns.get(key) ?? 0) + ms);
@@ -73,5 +96,10 @@ export function summarizeProfile(dir: string, top = 12): ProfileSummary | undefi
             share: number;
           },
       );
-  return { totalMs: r(total), byArea: list(areas, 'area', top), topFunctions: list(fns, 'fn', top) };
+  return {
+    totalMs: r(total),
+    byArea: list(areas, 'area', top),
+    byCaller: list(callers, 'area', top),
+    topFunctions: list(fns, 'fn', top),
+  };
 }

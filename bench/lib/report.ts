@@ -66,12 +66,12 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
     const ack = r[ackName]?.data;
     if (ack) {
       for (const row of ack.rows as Any[]) {
-        const gated = row.connections <= 10;
-        const absolute = far && row.connections === 1;
+        const gated = row.connections <= 10 && !row.rate;
+        const absolute = far && row.connections === 1 && !row.rate;
         const goal = [gated ? 'p99 ≤ ×1.2' : '', absolute ? 'p99 < 20 ms' : ''].filter(Boolean).join(', ');
         add(ackName, {
-          id: `ack:${dn}:${row.endpoint}:${row.connections}`,
-          measure: `ack ${ENDPOINT[row.endpoint as string] ?? String(row.endpoint)}, ${row.connections} conn, ${dl}: p50 / p99 / max ms`,
+          id: `ack:${dn}:${row.endpoint}:${row.connections}${row.rate ? `@${row.rate}` : ''}`,
+          measure: `ack ${ENDPOINT[row.endpoint as string] ?? String(row.endpoint)}, ${row.connections} conn${row.rate ? ` at ${row.rate} req/s (open loop)` : ''}, ${dl}: p50 / p99 / max ms`,
           bot: trio(row.bot.latency),
           baseline: `${trio(row.bare.latency)} (bare Bolt)`,
           ratio: `${x(row.ratio.p50)} / ${x(row.ratio.p99)} / ${x(row.ratio.max)}`,
@@ -135,7 +135,7 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
         id: `rss-catalog:${dn}`,
         measure: `RSS of the web process with the ${opt?.skus ?? ''}-SKU catalog cached (largest sample while loading from it), ${dl}: MB`,
         bot: `${mem.bot.catalogCachedMaxMb}`,
-        baseline: `${mem.bare.idleMb} (bare Bolt, idle)`,
+        baseline: `${mem.bot.idleMb} (the bot idle, before) / ${mem.bare.idleMb} (bare Bolt idle)`,
         ratio: x(mem.bot.catalogCachedMaxMb / mem.bare.idleMb),
         goal: '≤ 250 MB',
         met: mem.bot.catalogCachedMaxMb <= 250,
@@ -210,8 +210,8 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
           id: `pricesheet-lookup:${dn}`,
           measure: `… price lookup once loaded (${ps.lookup.n} lookups), ${dl}: p50 / p99 / max ms`,
           bot: trio(ps.lookup),
-          baseline: '—',
-          ratio: 'n/a',
+          baseline: ps.redisPingFloor ? `${trio(ps.redisPingFloor)} (one Redis \`PING\`, interleaved)` : '—',
+          ratio: ps.redisPingFloor ? x(ps.lookup.p99 / ps.redisPingFloor.p99) : 'n/a',
           goal: 'p99 ≤ 1 ms',
           met: ps.lookup.p99 <= 1,
         });
@@ -360,7 +360,7 @@ export function ackDetailTable(r: Record<string, Envelope<Any>>): string {
     if (!ack) continue;
     for (const row of ack.rows as Any[])
       body.push(
-        `| ${dn} | ${ENDPOINT[row.endpoint as string] ?? String(row.endpoint)} | ${row.connections} | ${trio(row.bare.latency)} | ${row.bare.rps} | ${trio(row.bot.latency)} | ${row.bot.rps} | ${row.bot.non2xx} / ${row.bot.errors + row.bot.timeouts} | ${row.authTests?.bot ?? 'n/a'} / ${row.authTests?.bare ?? 'n/a'} |`,
+        `| ${dn} | ${ENDPOINT[row.endpoint as string] ?? String(row.endpoint)} | ${row.connections}${row.rate ? ` at ${row.rate}/s` : ''} | ${trio(row.bare.latency)} | ${row.bare.rps} | ${trio(row.bot.latency)} | ${row.bot.rps} | ${row.bot.non2xx} / ${row.bot.errors + row.bot.timeouts} | ${row.authTests?.bot ?? 'n/a'} / ${row.authTests?.bare ?? 'n/a'} |`,
       );
   }
   return body.length ? [head, ...body].join('\n') : '';

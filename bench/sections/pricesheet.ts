@@ -6,7 +6,7 @@
  * At zero distance both read the same file (the sheet downloaded once from the simulator); at
  * distance both stream it from the simulator with Partner Center's latency.
  */
-import { createWriteStream, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { startSimulator } from '../../fakes/partner-center';
 import { priceSheetPath } from '../../fakes/partner-center/testkit';
 import { simLatency, type BenchContext, type Distance } from '../lib/context';
 import { startChild } from '../lib/proc';
+import { summarizeProfile } from '../lib/profile';
 import { ratio, round, type Summary } from '../lib/stats';
 
 interface Done {
@@ -25,18 +26,29 @@ interface Done {
   rssBeforeMb: number;
   rssPeakMb: number;
   lookup?: Summary;
+  pingFloor?: Summary;
 }
 
 const isDone = (m: unknown): m is Done =>
   typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'done';
 
-async function once(mode: 'bot' | 'bare', src: string, redisUrl: string): Promise<Done> {
-  const child = startChild(`pricesheet-${mode}`, 'bench/servers/pricesheet-load.ts', {
-    BENCH_MODE: mode,
-    BENCH_SOURCE: src,
-    REDIS_URL: redisUrl,
-    BENCH_PREFIX: `benchsheet${Date.now().toString(36)}`,
-  });
+async function once(
+  mode: 'bot' | 'bare',
+  src: string,
+  redisUrl: string,
+  nodeArgs: string[] = [],
+): Promise<Done> {
+  const child = startChild(
+    `pricesheet-${mode}`,
+    'bench/servers/pricesheet-load.ts',
+    {
+      BENCH_MODE: mode,
+      BENCH_SOURCE: src,
+      REDIS_URL: redisUrl,
+      BENCH_PREFIX: `benchsheet${Date.now().toString(36)}`,
+    },
+    nodeArgs,
+  );
   try {
     return await Promise.race([
       child.next(isDone, 300_000),
@@ -83,6 +95,17 @@ export async function priceSheetBenchmark(ctx: BenchContext, d: Distance): Promi
         );
       }
     }
+    // Where the bot's load spends its time: one more load under `node --cpu-prof` (not counted).
+    let profile: ReturnType<typeof summarizeProfile>;
+    if (d.pcMs === 0) {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+      try {
+        await once('bot', src, ctx.redisUrl, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+        profile = summarizeProfile(dir);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     const botMs = median(bot.map((r) => r.ms));
     const bareMs = median(bare.map((r) => r.ms));
     const extra = (r: Done): number => round(r.rssPeakMb - r.rssBeforeMb, 1);
@@ -102,6 +125,10 @@ export async function priceSheetBenchmark(ctx: BenchContext, d: Distance): Promi
       bareExtraRssMb: median(bare.map(extra)),
       lookup: lookups.length
         ? lookups.sort((a, b) => a.p99 - b.p99)[Math.floor(lookups.length / 2)]
+        : undefined,
+      redisPingFloor: bot.map((r) => r.pingFloor).find(Boolean),
+      profile: profile
+        ? { note: 'node --cpu-prof of one more bot load (not counted)', ...profile }
         : undefined,
       runs: { bot, bare },
     };
