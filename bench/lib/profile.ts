@@ -39,10 +39,10 @@ function areaOf(url: string, fn: string): string {
 }
 
 /**
- * Summarises the main thread's profile in `dir`: the largest .cpuprofile (tsx's module loader runs in
+ * Summarises the main thread's profile in `dir`, leaving out its first `skipMs` (start-up): the largest .cpuprofile (tsx's module loader runs in
  * a worker thread of its own, which writes a small profile too).
  */
-export function summarizeProfile(dir: string, top = 12): ProfileSummary | undefined {
+export function summarizeProfile(dir: string, top = 12, skipMs = 0): ProfileSummary | undefined {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => ({ f, size: statSync(join(dir, f)).size }))
@@ -51,7 +51,13 @@ export function summarizeProfile(dir: string, top = 12): ProfileSummary | undefi
   const p = JSON.parse(readFileSync(join(dir, files[0]!.f), 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  // Samples from `skipMs` after the profile began (start-up and module loading left out).
+  let at = 0;
+  p.samples.forEach((id, i) => {
+    const dt = (p.timeDeltas[i] ?? 0) / 1000;
+    at += dt;
+    if (at >= skipMs) self.set(id, (self.get(id) ?? 0) + dt);
+  });
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const generic = new Set(['node internals', 'native/builtin', 'other']);

@@ -27,6 +27,7 @@ interface Done {
   rssPeakMb: number;
   lookup?: Summary;
   pingFloor?: Summary;
+  loadFromMs: number;
 }
 
 const isDone = (m: unknown): m is Done =>
@@ -100,8 +101,8 @@ export async function priceSheetBenchmark(ctx: BenchContext, d: Distance): Promi
     if (d.pcMs === 0) {
       const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
       try {
-        await once('bot', src, ctx.redisUrl, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-        profile = summarizeProfile(dir);
+        const r = await once('bot', src, ctx.redisUrl, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+        profile = summarizeProfile(dir, 12, r.loadFromMs);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
