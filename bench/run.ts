@@ -35,7 +35,7 @@ const HELP = `npm run bench -- [options]
   --duration S            seconds per autocannon run (2; quick 1)
   --repetitions N         autocannon runs per ack cell and side, medians reported (2; quick 1)
   --connections LIST      autocannon connections, closed loop (1,10,100)
-  --forms N               modal journeys per distance, each on a fresh bot (8; quick 3)
+  --forms N               modal journeys per distance, each on a fresh bot (6; quick 3)
   --pricesheet-rows N     rows of the price sheet (300000; quick 50000)
   --sequential N          purchases approved one at a time for approval → order (10; quick 4)
   --requests N            purchases through the pipeline (500; quick 100)
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     durationS: num('duration', values.duration, quick ? 1 : 2, 0.5),
     connections: (values.connections ?? '1,10,100').split(',').map((c) => num('connections', c, 1, 1)),
     ackRepetitions: num('repetitions', values.repetitions, quick ? 1 : 2, 1),
-    forms: num('forms', values.forms, quick ? 3 : 8, 1),
+    forms: num('forms', values.forms, quick ? 3 : 6, 1),
     priceSheetRows: num('pricesheet-rows', values['pricesheet-rows'], quick ? 50_000 : 300_000, 1),
     sequential: num('sequential', values.sequential, quick ? 4 : 10, 1),
     pipeline: {

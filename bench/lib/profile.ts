@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from './proc';
 
 /** A `node --cpu-prof` profile, summarised: where the process spent its samples. */
 export interface ProfileSummary {
@@ -33,7 +34,9 @@ function areaOf(url: string, fn: string): string {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   if (url.startsWith('node:')) return 'node internals';
-  const own = /\/(src|jobs|fakes|bench|harness)\/([^/]+)/.exec(url);
+  const own = /^(src|jobs|fakes|bench|harness)\/([^/]+)/.exec(
+    url.replace(/^file:\/\//, '').replace(`${ROOT}/`, ''),
+  );
   if (own) return `${own[1]}/${own[2]}`;
   return url ? 'other' : 'native/builtin';
 }
@@ -86,7 +89,10 @@ export function summarizeProfile(dir: string, top = 12, skipMs = 0): ProfileSumm
     areas.set(area, (areas.get(area) ?? 0) + ms);
     const caller = callerArea(id);
     callers.set(caller, (callers.get(caller) ?? 0) + ms);
-    const short = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|jobs|fakes)\//, '$1/');
+    const short = url
+      .replace(/^.*node_modules\//, '')
+      .replace(/^file:\/\//, '')
+      .replace(`${ROOT}/`, '');
     const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
     fns.set(key, (fns.get(key) ?? 0) + ms);
   }

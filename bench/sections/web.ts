@@ -351,7 +351,7 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
       ratio: { p50: number; p99: number };
       missing: { bare: number; bot: number };
     }[] = [];
-    const n = ctx.quick ? 60 : 300;
+    const n = ctx.quick ? 60 : 150;
     for (const concurrency of [1, 10]) {
       const out: Partial<Record<'bare' | 'bot', { s: Summary; missing: number }>> = {};
       for (const t of ['bare', 'bot'] as const) {
