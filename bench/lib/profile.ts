@@ -42,10 +42,15 @@ function areaOf(url: string, fn: string): string {
 }
 
 /**
- * Summarises the main thread's profile in `dir`, leaving out its first `skipMs` (start-up): the largest .cpuprofile (tsx's module loader runs in
+ * Summarises the main thread's profile in `dir`, counting only samples between `skipMs` and `untilMs` after it began (start-up left out): the largest .cpuprofile (tsx's module loader runs in
  * a worker thread of its own, which writes a small profile too).
  */
-export function summarizeProfile(dir: string, top = 12, skipMs = 0): ProfileSummary | undefined {
+export function summarizeProfile(
+  dir: string,
+  top = 12,
+  skipMs = 0,
+  untilMs = Infinity,
+): ProfileSummary | undefined {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => ({ f, size: statSync(join(dir, f)).size }))
@@ -59,7 +64,7 @@ export function summarizeProfile(dir: string, top = 12, skipMs = 0): ProfileSumm
   p.samples.forEach((id, i) => {
     const dt = (p.timeDeltas[i] ?? 0) / 1000;
     at += dt;
-    if (at >= skipMs) self.set(id, (self.get(id) ?? 0) + dt);
+    if (at >= skipMs && at <= untilMs) self.set(id, (self.get(id) ?? 0) + dt);
   });
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

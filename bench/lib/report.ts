@@ -113,7 +113,7 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
       add(optName, {
         id: `options-cold:${dn}`,
         measure: `\`sku\` option load, ${opt.skus} SKUs, nothing cached (Redis flushed), ${dl}: p50 / p99 ms`,
-        bot: `${ms(opt.cold.p50)} / ${ms(opt.cold.p99)} (${opt.answer.options} options)`,
+        bot: `${ms(opt.cold.p50)} / ${ms(opt.cold.p99)} (the last answered ${opt.answer.options} option${opt.answer.options === 1 ? ', a hint to try again' : 's'})`,
         baseline: `${ms(opt.partnerCenterCallAlone.p50)} / ${ms(opt.partnerCenterCallAlone.p99)} (the SKU list from Partner Center alone)`,
         ratio: x(opt.cold.p99 / opt.partnerCenterCallAlone.p99),
         goal: '—',
@@ -122,7 +122,7 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
       add(optName, {
         id: `options-cached:${dn}`,
         measure: `\`sku\` option load, ${opt.skus} SKUs cached, ${dl}: p50 / p99 ms, 1 at a time (10 at a time)`,
-        bot: `${ms(opt.cached.p50)} / ${ms(opt.cached.p99)} (c10 ${ms(opt.cachedConcurrency10.p50)} / ${ms(opt.cachedConcurrency10.p99)})`,
+        bot: `${ms(opt.cached.p50)} / ${ms(opt.cached.p99)} (c10 ${ms(opt.cachedConcurrency10.p50)} / ${ms(opt.cachedConcurrency10.p99)}); ${opt.cachedAnswer?.options ?? '?'} options per answer`,
         baseline: `${ms(opt.bare.p50)} / ${ms(opt.bare.p99)} (c10 ${ms(opt.bareConcurrency10.p50)} / ${ms(opt.bareConcurrency10.p99)}) (bare Bolt, static 100 options)`,
         ratio: `${x(opt.ratio.cachedP99)} (c10 ${x(opt.ratio.cachedC10P99)})`,
         goal: 'p99 ≤ 100 ms at 10 concurrent',
@@ -336,6 +336,11 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
         r[row.source]?.data?.profile,
         'a second bot process under /purchase and button load',
       );
+    if (parts[0] === 'options-cached' || parts[0] === 'rss-catalog')
+      why += profileText(
+        r[`options-catalog.${parts[1]}`]?.data?.profile,
+        'a second bot process during the cached loads, 10 at a time',
+      );
     if (parts[0] === 'pricesheet-load')
       why += profileText(r['pricesheet.zero']?.data?.profile, 'one more bot load at zero distance');
     if (why.trim()) row.why = why.trim();
@@ -350,7 +355,9 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
 export const MISSES: Record<string, string> = {
   ack: "The ack is the first thing each listener does, in the bot as in the bare app; what differs is the work a request leaves behind in the same process after its ack (for `/purchase`: who the requester is (a Redis read), the whole request modal built and sent with `views.open`, the customer list warmed; for the button: the request read from Redis and `chat.postEphemeral`; for the option load: the list filtered and cut from memory). A closed loop sends the next request the moment the ack arrives, hundreds a second, so that work piles up and competes with the next acks for the event loop and for two cores shared with the load generator, the Slack fake and the bare app. At a rate Slack really sends (the open-loop row at 20 requests a second) the same acks are within a few ms of the bare app's.",
   'options-cached':
-    'Ten at a time, most loads filter a list the process already holds; every 10 s the in-process copy lapses and one load reads and parses the whole cached SKU list from Redis again while the other nine queue behind it on the event loop.',
+    'Most loads filter a list the process already holds; every 10 s the in-process copy lapses (src/store/cache.ts, `localTtlMs`), and then each of the loads under way reads the whole cached SKU list from Redis and parses it on its own (the Redis read path has no single-flight, unlike the Partner Center load path), tens of MB of JSON (`cachedEntryBytes` in the JSON), which blocks the event loop for every load queued behind it.',
+  'rss-catalog':
+    'The SKU list is held as parsed objects in process memory, and when the in-process copy lapses every load under way parses its own copy from Redis at once (see the option-load row), so the heap grows to several copies before the garbage collector gives anything back.',
   'pricesheet-lookup':
     'The median lookup is a few hundredths of a ms; the tail is the Redis round trip itself on two oversubscribed cores: the `PING` interleaved with the lookups has the same tail.',
   'pipeline:zero:unset':
