@@ -113,7 +113,7 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
       add(optName, {
         id: `options-cold:${dn}`,
         measure: `\`sku\` option load, ${opt.skus} SKUs, nothing cached (Redis flushed), ${dl}: p50 / p99 ms`,
-        bot: `${ms(opt.cold.p50)} / ${ms(opt.cold.p99)} (the last answered ${opt.answer.options} option${opt.answer.options === 1 ? ', a hint to try again' : 's'})`,
+        bot: `${ms(opt.cold.p50)} / ${ms(opt.cold.p99)} (the last answered ${opt.answer.options === 1 ? `1 option: “${String(opt.answer.first ?? '')}”` : `${opt.answer.options} options`})`,
         baseline: `${ms(opt.partnerCenterCallAlone.p50)} / ${ms(opt.partnerCenterCallAlone.p99)} (the SKU list from Partner Center alone)`,
         ratio: x(opt.cold.p99 / opt.partnerCenterCallAlone.p99),
         goal: '—',

@@ -199,14 +199,19 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
     });
     const skuReq = optionsRequest('sku', skuState);
     const bareSku = optionsRequest('sku', skuState);
-    const check = async (url: string, s: Signed): Promise<{ ms: number; options: number; bytes: number }> => {
+    const check = async (
+      url: string,
+      s: Signed,
+    ): Promise<{ ms: number; options: number; bytes: number; first: string }> => {
       const res = await postTimed(url, s);
       if (res.status !== 200)
         throw new Error(`option load answered ${res.status}: ${res.body.slice(0, 200)}`);
+      const options = (JSON.parse(res.body) as { options: { text?: { text?: string } }[] }).options;
       return {
         ms: res.ms,
-        options: (JSON.parse(res.body) as { options: unknown[] }).options.length,
+        options: options.length,
         bytes: res.body.length,
+        first: options[0]?.text?.text ?? '',
       };
     };
     const cachedN = ctx.quick ? 100 : 500;
@@ -215,7 +220,7 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
     // flushing Redis, then waits out the in-process memory before the next round.
     const coldRounds = 1;
     const cold: number[] = [];
-    let shape = { options: 0, bytes: 0 };
+    let shape = { options: 0, bytes: 0, first: '' };
     for (let round = 0; round < coldRounds; round++) {
       if (round > 0) await new Promise((r) => setTimeout(r, LOCAL_CACHE_WAIT_MS));
       await deleteKeys(redis, `${prefix}:cache:*`);
@@ -232,7 +237,7 @@ export async function webBenchmarks(ctx: BenchContext, d: Distance): Promise<voi
           )(),
         );
         cold.push(r.ms);
-        shape = { options: r.options, bytes: r.bytes };
+        shape = { options: r.options, bytes: r.bytes, first: r.first };
       }
     }
     const cachedEntryBytes = await redis.strlen(
