@@ -85,7 +85,7 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
       const botReqs = rs.reduce((s: number, x: Any) => s + x.bot.ok + x.bot.non2xx, 0);
       add(ackName, {
         id: `auth-test:${dn}`,
-        measure: `\`auth.test\` calls while the ack runs above took requests, ${dl} (at start-up: ${ack.authTestsAtStartup ?? 'n/a'} for both)`,
+        measure: `\`auth.test\` calls while the ack runs above took requests, ${dl} (at start-up: ${ack.authTestsAtStartup ?? 'n/a'} for the bot and the bare app together)`,
         bot: `${botAuth} for ${botReqs} requests`,
         baseline: `${bareAuth} (bare Bolt)`,
         ratio: 'n/a',
