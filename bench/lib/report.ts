@@ -362,6 +362,10 @@ export const MISSES: Record<string, string> = {
     'The median lookup is a few hundredths of a ms; the tail is the Redis round trip itself on two oversubscribed cores: the `PING` interleaved with the lookups has the same tail.',
   'pipeline:zero:unset':
     'By design of the default: without `PARTNER_CENTER_RATE_LIMIT` the purchase and confirmation slots call Partner Center as fast as they can, overrun the limit at the start of every window, and each 429 costs a full `Retry-After` (1 s).',
+  'pipeline:zero:limit':
+    "The budget at 95 % of the limit alone sets the floor at ×1.05; the rest is the ramp at the start (workers picking up the first jobs), the tail (the last confirmations run `ORDER_CONFIRMATION_DELAY_MS` after the last order, each with its order-list call) and this machine's noise.",
+  'keystroke:far':
+    'The slow first keystrokes are the customer select, typed into the moment the modal is on screen: the bot starts loading the customer list when `/purchase` arrives, the modal is on screen about 130 ms later (`views.open` answered by Slack 120 ms away), and a Partner Center call at this distance takes 200 to 1,000 ms, so a keystroke that early waits for the rest of it (`perSelect` in form.far.json; the selects after it answer from what the earlier choices prefetched). A person reading the form takes longer than that before typing.',
   'pipeline-429:zero:unset':
     'By design of the default (no client-side budget): the 429s are waited out as Partner Center says, so nothing is lost but time.',
   'pipeline:far':
