@@ -331,11 +331,20 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
     const parts = row.id.split(':');
     let why =
       MISSES[parts.slice(0, 3).join(':')] ?? MISSES[parts.slice(0, 2).join(':')] ?? MISSES[parts[0]!] ?? '';
-    if (parts[0] === 'ack')
+    if (parts[0] === 'ack') {
+      const open = ((r[row.source]?.data?.rows as Any[] | undefined) ?? []).filter((x: Any) => x.rate);
+      if (open.length)
+        why += ` At a rate Slack could really send (the open-loop rows, ${String(open[0].rate)} requests a second), p99 bot / bare: ${open
+          .map(
+            (x: Any) =>
+              `${ENDPOINT[x.endpoint as string] ?? String(x.endpoint)} ${ms(x.bot.latency.p99)} / ${ms(x.bare.latency.p99)} ms`,
+          )
+          .join(', ')}.`;
       why += profileText(
         r[row.source]?.data?.profile,
         'a second bot process under /purchase and button load',
       );
+    }
     if (parts[0] === 'options-cached' || parts[0] === 'rss-catalog')
       why += profileText(
         r[`options-catalog.${parts[1]}`]?.data?.profile,
@@ -353,7 +362,7 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
  * BENCHMARKS.md shows; written into each result JSON next to its verdict.
  */
 export const MISSES: Record<string, string> = {
-  ack: "The ack is the first thing each listener does, in the bot as in the bare app; what differs is the work a request leaves behind in the same process after its ack (for `/purchase`: who the requester is (a Redis read), the whole request modal built and sent with `views.open`, the customer list warmed; for the button: the request read from Redis and `chat.postEphemeral`; for the option load: the list filtered and cut from memory). A closed loop sends the next request the moment the ack arrives, hundreds a second, so that work piles up and competes with the next acks for the event loop and for two cores shared with the load generator, the Slack fake and the bare app. At a rate Slack really sends (the open-loop row at 20 requests a second) the same acks are within a few ms of the bare app's.",
+  ack: 'The ack is the first thing each listener does, in the bot as in the bare app; what differs is the work a request leaves behind in the same process after its ack (for `/purchase`: the whole request form built and sent with `views.open`, then the customer list warmed from the cache; for the button: the request read from Redis and `chat.postEphemeral`; for the option load: the customer list searched in memory and answered). A closed loop sends the next request the moment the ack arrives, hundreds a second, so that work piles up and competes with the next acks for the event loop and for two cores shared with the load generator, the Slack fake, the simulator and the bare app.',
   'options-cached':
     'Most loads filter a list the process already holds; every 10 s the in-process copy lapses (src/store/cache.ts, `localTtlMs`), and then each of the loads under way reads the whole cached SKU list from Redis and parses it on its own (the Redis read path has no single-flight, unlike the Partner Center load path), tens of MB of JSON (`cachedEntryBytes` in the JSON), which blocks the event loop for every load queued behind it.',
   'rss-catalog':
@@ -412,7 +421,15 @@ export function ackDetailTable(r: Record<string, Envelope<Any>>): string {
 export function missList(rows: Row[]): string {
   const misses = rows.filter((r) => r.met === false);
   if (misses.length === 0) return 'Every goal is met.';
-  return misses.map((r) => `- **${r.measure}** — ${r.why ?? 'not explained yet.'}`).join('\n');
+  // Rows missed for the same reason are listed together.
+  const groups = new Map<string, Row[]>();
+  for (const r of misses) {
+    const why = r.why ?? 'not explained yet.';
+    groups.set(why, [...(groups.get(why) ?? []), r]);
+  }
+  return [...groups]
+    .map(([why, rs]) => `- ${rs.map((r) => `**${r.measure}**`).join('; ')} — ${why}`)
+    .join('\n');
 }
 
 export function writeBenchmarksMd(path: string, results: Record<string, Envelope<Any>>, notes: string): void {
