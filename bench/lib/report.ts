@@ -371,6 +371,10 @@ export const MISSES: Record<string, string> = {
     'The median lookup is a few hundredths of a ms; the tail is the Redis round trip itself on two oversubscribed cores: the `PING` interleaved with the lookups has the same tail.',
   'pipeline:zero:unset':
     'By design of the default: without `PARTNER_CENTER_RATE_LIMIT` the purchase and confirmation slots call Partner Center as fast as they can, overrun the limit at the start of every window, and each 429 costs a full `Retry-After` (1 s).',
+  'pricesheet-rss':
+    "Memory grows with how far the download runs ahead of the load: `csvBytes` (src/partner-center/price-sheet.ts) copies every chunk of the answer into a Readable of its own with `push()` and never pauses the body when `push()` returns false, so while the load waits for each `HSET` batch to reach Redis the rest of the sheet keeps arriving and waits in memory. The bare parse pipes the body into csv-parse, which pauses it. Honouring `push()`'s answer (pause the body, resume in `read()`) would bound it to a few chunks.",
+  'pricesheet-load':
+    'The bot does what the bare parse does plus the load: each row in force is normalised and written to Redis in `HSET` batches of 2,000 that the parse waits for, so the Redis writes (ioredis below) are the difference.',
   'pipeline:zero:limit':
     "The budget at 95 % of the limit alone sets the floor at ×1.05; the rest is the ramp at the start (workers picking up the first jobs), the tail (the last confirmations run `ORDER_CONFIRMATION_DELAY_MS` after the last order, each with its order-list call) and this machine's noise.",
   'keystroke:far':
