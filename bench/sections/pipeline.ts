@@ -411,6 +411,10 @@ async function registrationRun(ctx: BenchContext, d: Distance, n: number) {
       registrationStatusPolls: polls,
       pollsPerRequest: round(polls / n),
       registrationsStarted: rig.proxy.calls.filter((c) => c.op === 'register' && c.at >= t0).length,
+      /** When each status poll was sent, ms after the registration request: one series or several. */
+      pollTimesMs: rig.proxy.calls
+        .filter((c) => c.op === 'registrationStatus' && c.at >= t0)
+        .map((c) => c.at - registerAt),
       doneS: round(
         (Math.max(...requests.map((r) => (r.status === 'confirmed' ? r.confirmedAt : 0))) - t0) / 1000,
       ),
