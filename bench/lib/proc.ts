@@ -24,8 +24,13 @@ export interface Child {
  * which runs the program as a child of its own: the pid would be the CLI's (its RSS, not the
  * program's) and a kill would not reach the program.
  */
-export function startChild(name: string, entry: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
+export function startChild(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Child {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -16,7 +16,12 @@ const OPERATIONS: [string, string, RegExp][] = [
 export function operationOf(method: string, path: string): string {
   if (path.startsWith('/_sim/')) return 'control';
   for (const [name, m, re] of OPERATIONS) if (m === method && re.test(path)) return name;
-  return `${method} other`;
+  // Anything else by its shape, ids starred: `GET /v1/customers/*/orders/*`.
+  const shape = path
+    .replace(/\?.*$/, '')
+    .replace(/\/(?=[^/]{5,})[^/]*\d[^/]*/g, '/*')
+    .replace(/\(.*\)/, '(*)');
+  return `${method} ${shape}`;
 }
 
 export interface CallRecord {

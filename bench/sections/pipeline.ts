@@ -24,7 +24,7 @@ import { baseEnv } from '../../harness/env';
 import { requestPurchase, RESERVATION, SOFTWARE, type FormChoice } from '../../harness/flows';
 import { freePort } from '../../harness/redis-server';
 import type { World } from '../../harness/world';
-import type { BenchContext } from '../lib/context';
+import { simLatency, type BenchContext, type Distance } from '../lib/context';
 import { RssSampler, startChild, waitHttp, type Child } from '../lib/proc';
 import { CountingProxy } from '../lib/proxy';
 import { SECRET } from '../lib/slack';
@@ -47,10 +47,11 @@ async function startRig(
   name: string,
   sim: SimulatorOptions,
   env: Record<string, string>,
+  d: Distance,
 ): Promise<Rig> {
-  const simulator = await startSimulator({ port: 0, openAuth: true, ...sim });
+  const simulator = await startSimulator({ port: 0, openAuth: true, ...sim, ...simLatency(d) });
   const proxy = await new CountingProxy(simulator.url).start();
-  const slack = await startSlackFake();
+  const slack = await startSlackFake({ latencyMs: d.slackMs });
   const prefix = `bench${name}${Date.now().toString(36)}`;
   const common = baseEnv({
     REDIS_URL: ctx.redisUrl,
@@ -58,6 +59,7 @@ async function startRig(
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_API_URL: slack.apiUrl,
     PARTNER_CENTER_API_URL: proxy.url,
+    PARTNER_PRICING_API_URL: proxy.url,
     LOG_LEVEL: 'info',
     ...env,
   });
@@ -185,16 +187,24 @@ function byStatus(requests: PurchaseRequest[]): Record<string, number> {
  * Twice: with the bot's default (no client-side limit: 429s are waited out as Partner Center says),
  * and with PARTNER_CENTER_RATE_LIMIT set a little under the simulator's limit, as the README advises.
  */
-export async function pipelineBenchmark(ctx: BenchContext): Promise<void> {
+export async function pipelineBenchmark(ctx: BenchContext, d: Distance): Promise<void> {
   const { ratePerSec } = ctx.pipeline;
   const runs: PipelineRun[] = [];
   const clientLimit = `${Math.max(1, Math.floor(ratePerSec * 0.95))}/1000`;
-  for (const limit of [undefined, clientLimit]) runs.push(await pipelineRun(ctx, limit));
+  // At distance four purchase slots cannot keep 50 calls a second in flight (Little's law: rate ×
+  // latency ≈ 30 calls under way), so the far run gives the worker the slots it needs and measures
+  // only the budgeted configuration.
+  const concurrency = d.pcMs > 0 ? Math.ceil((ratePerSec * (d.pcMs + d.pcJitterMs)) / 1000 / 2) : 4;
+  const limits = d.pcMs > 0 ? [clientLimit] : [undefined, clientLimit];
+  // At distance the run takes rate-bound time plus the confirmations' tail; half the purchases keep
+  // the whole bench near 20 minutes.
+  const n = d.pcMs > 0 ? Math.ceil(ctx.pipeline.requests / 2) : ctx.pipeline.requests;
+  for (const limit of limits) runs.push(await pipelineRun(ctx, limit, d, concurrency, n));
   const budget = await budgetCheck(ctx.redisUrl, clientLimit);
   ctx.log(
     `  the budget alone (${clientLimit}, 8 callers, ${budget.acquires} calls): ${budget.admittedPerSec}/s admitted, at most ${budget.maxInAnySecond} in any second`,
   );
-  ctx.save('pipeline', { requests: ctx.pipeline.requests, runs, budget });
+  ctx.save(`pipeline.${d.name}`, { distance: d, requests: n, runs, budget });
 }
 
 /**
@@ -242,8 +252,15 @@ async function budgetCheck(redisUrl: string, limitText: string) {
 
 export type PipelineRun = Awaited<ReturnType<typeof pipelineRun>>;
 
-async function pipelineRun(ctx: BenchContext, clientLimit: string | undefined) {
-  const { requests: n, ratePerSec, latencyMs } = ctx.pipeline;
+async function pipelineRun(
+  ctx: BenchContext,
+  clientLimit: string | undefined,
+  d: Distance,
+  concurrency: number,
+  n: number,
+) {
+  const { ratePerSec } = ctx.pipeline;
+  const latencyMs = d.pcMs > 0 ? d.pcMs : ctx.pipeline.latencyMs;
   const confirmDelayMs = 500;
   const rig = await startRig(
     ctx,
@@ -258,8 +275,10 @@ async function pipelineRun(ctx: BenchContext, clientLimit: string | undefined) {
       ORDER_CONFIRMATION_DELAY_MS: String(confirmDelayMs),
       SWEEP_INTERVAL_MS: '5000',
       PURCHASE_RETRY_BASE_MS: '500',
+      PURCHASE_CONCURRENCY: String(concurrency),
       ...(clientLimit ? { PARTNER_CENTER_RATE_LIMIT: clientLimit } : {}),
     },
+    d,
   );
   const rss = new RssSampler([rig.worker.pid]).start();
   try {
@@ -289,8 +308,12 @@ async function pipelineRun(ctx: BenchContext, clientLimit: string | undefined) {
     const result = {
       requests: n,
       clientLimit: clientLimit ?? 'unset',
-      simulator: { latencyMs, rateLimit: `${ratePerSec} requests / 1000 ms` },
-      purchaseConcurrency: 4,
+      simulator: {
+        latencyMs,
+        latencyJitterMs: d.pcMs > 0 ? d.pcJitterMs : 0,
+        rateLimit: `${ratePerSec} requests / 1000 ms`,
+      },
+      purchaseConcurrency: concurrency,
       statuses: byStatus(requests),
       timedOut,
       totalS: round(totalS),
@@ -323,18 +346,30 @@ async function pipelineRun(ctx: BenchContext, clientLimit: string | undefined) {
 
 // ------------------------------------------------------------------ reservations waiting for registration
 
-export async function registrationBenchmark(ctx: BenchContext): Promise<void> {
-  const { requests: n, delayMs } = ctx.registrations;
+/**
+ * Reservations on one subscription Microsoft still has to register: N of them, next to one alone (the
+ * baseline: the register calls and the poll series a single reservation needs), each on a fresh rig.
+ * Goal (issue 13): one register call and one poll series per subscription whatever N is.
+ */
+export async function registrationBenchmark(ctx: BenchContext, d: Distance): Promise<void> {
+  const single = await registrationRun(ctx, d, 1);
+  const many = await registrationRun(ctx, d, ctx.registrations.requests);
+  ctx.save(`registration.${d.name}`, { distance: d, ...many, single });
+}
+
+async function registrationRun(ctx: BenchContext, d: Distance, n: number) {
+  const { delayMs } = ctx.registrations;
   const rig = await startRig(
     ctx,
     'reg',
-    { latencyMs: 20, registrationDelayMs: delayMs, orderListDelayMs: 0 },
+    { registrationDelayMs: delayMs, orderListDelayMs: 0 },
     {
       ORDER_CONFIRMATION_DELAY_MS: '500',
       REGISTRATION_POLL_BASE_MS: '250',
       REGISTRATION_POLL_CAP_MS: '1000',
       SWEEP_INTERVAL_MS: '5000',
     },
+    d,
   );
   try {
     const { ids, t0 } = await launch(
@@ -342,7 +377,7 @@ export async function registrationBenchmark(ctx: BenchContext): Promise<void> {
       { ...RESERVATION, azureSubscription: SEED.subscriptions.unregistered.id },
       n,
     );
-    const { requests, samples, timedOut } = await settle(rig, ids, delayMs + 120_000, 50);
+    const { requests, samples, timedOut } = await settle(rig, ids, delayMs + 180_000, 50);
     const registerAt = rig.proxy.calls.find((c) => c.op === 'register' && c.at >= t0)?.at ?? t0;
     // While Microsoft registers the subscription: from the registration request to its completion.
     const from = registerAt + 200;
@@ -376,14 +411,18 @@ export async function registrationBenchmark(ctx: BenchContext): Promise<void> {
       registrationStatusPolls: polls,
       pollsPerRequest: round(polls / n),
       registrationsStarted: rig.proxy.calls.filter((c) => c.op === 'register' && c.at >= t0).length,
+      /** When each status poll was sent, ms after the registration request: one series or several. */
+      pollTimesMs: rig.proxy.calls
+        .filter((c) => c.op === 'registrationStatus' && c.at >= t0)
+        .map((c) => c.at - registerAt),
       doneS: round(
         (Math.max(...requests.map((r) => (r.status === 'confirmed' ? r.confirmedAt : 0))) - t0) / 1000,
       ),
     };
     ctx.log(
-      `  registration: ${n} reservations waiting ${delayMs} ms: worker slots held mean ${result.whileWaiting.activeMean} (max ${result.whileWaiting.activeMax}; the polls' own calls account for ${pollsOnly}) vs ${result.baselineSleepingWorkerSlots} if sleeping; delayed mean ${result.whileWaiting.delayedMean}; ${polls} status polls (${result.pollsPerRequest}/request) for ${result.registrationsStarted} registration`,
+      `  registration (${d.name}): ${n} reservations waiting ${delayMs} ms: worker slots held mean ${result.whileWaiting.activeMean} (max ${result.whileWaiting.activeMax}; the polls' own calls account for ${pollsOnly}) vs ${result.baselineSleepingWorkerSlots} if sleeping; delayed mean ${result.whileWaiting.delayedMean}; ${polls} status polls (${result.pollsPerRequest}/request) for ${result.registrationsStarted} registration`,
     );
-    ctx.save('registration', result);
+    return result;
   } finally {
     await rig.close();
   }
@@ -391,13 +430,14 @@ export async function registrationBenchmark(ctx: BenchContext): Promise<void> {
 
 // ------------------------------------------------------------------ lateness of delayed confirmations
 
-export async function latenessBenchmark(ctx: BenchContext): Promise<void> {
+export async function latenessBenchmark(ctx: BenchContext, d: Distance): Promise<void> {
   const { requests: n, delayMs } = ctx.lateness;
   const rig = await startRig(
     ctx,
     'late',
     { latencyMs: 5, orderListDelayMs: 0 },
     { ORDER_CONFIRMATION_DELAY_MS: String(delayMs), SWEEP_INTERVAL_MS: '5000' },
+    d,
   );
   let bot: Summary;
   let jobStart: Summary;
@@ -416,6 +456,7 @@ export async function latenessBenchmark(ctx: BenchContext): Promise<void> {
   }
   const baseline = summarize(await bullmqLateness(ctx.redisUrl, n, delayMs));
   const result = {
+    distance: d,
     requests: n,
     delayMs,
     bot,
@@ -427,7 +468,7 @@ export async function latenessBenchmark(ctx: BenchContext): Promise<void> {
   ctx.log(
     `  confirmation lateness (delay ${delayMs} ms): bot p50 ${bot.p50} p99 ${bot.p99} max ${bot.max} ms (job started late by p50 ${jobStart.p50}, ran p50 ${jobRun.p50} ms) | bare BullMQ p50 ${baseline.p50} p99 ${baseline.p99} ms`,
   );
-  ctx.save('confirmation-lateness', result);
+  ctx.save(`confirmation-lateness.${d.name}`, result);
 }
 
 /** The floor: how late a bare BullMQ worker (same Redis, concurrency 4) starts a delayed job. */
@@ -460,4 +501,97 @@ async function bullmqLateness(redisUrl: string, n: number, delayMs: number): Pro
     await queue.close();
     await Promise.allSettled([connection.quit(), workerConnection.quit()]);
   }
+}
+
+// ------------------------------------------------------------------ approval → order, one at a time
+
+/** Total length of the union of [start, end) intervals: the time at least one call was under way. */
+function busyMs(intervals: [number, number][]): number {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let cur: [number, number] | undefined;
+  for (const [s, e] of sorted) {
+    if (!cur || s > cur[1]) {
+      if (cur) total += cur[1] - cur[0];
+      cur = [s, e];
+    } else cur[1] = Math.max(cur[1], e);
+  }
+  if (cur) total += cur[1] - cur[0];
+  return total;
+}
+
+/**
+ * Approval → order, one purchase at a time so every Partner Center call in the window is that
+ * purchase's: the time from the approval (the job enqueued) to the `ordered` audit entry, next to
+ * the sum of the latencies of the calls that had to run one after another (the union of the calls'
+ * busy intervals at the counting proxy: calls that overlap count once, as the longest of them).
+ * Goal (issue 13): at distance ≤ 1.2× that sum.
+ */
+export async function approvalToOrderBenchmark(ctx: BenchContext, d: Distance): Promise<void> {
+  const rig = await startRig(
+    ctx,
+    'order',
+    { orderListDelayMs: 0, registrationDelayMs: 0 },
+    { ORDER_CONFIRMATION_DELAY_MS: '600000', SWEEP_INTERVAL_MS: '5000' },
+    d,
+  );
+  const rows: { totalMs: number; sequentialPcMs: number; calls: string[]; ratio: number }[] = [];
+  try {
+    const templateId = await requestPurchase(rig.world, RESERVATION);
+    const template = await rig.bot.repo.get(templateId);
+    if (!template) throw new Error('template request vanished');
+    for (let i = 0; i < ctx.sequential; i++) {
+      const id = `PR-${randomBytes(5).toString('hex').toUpperCase()}`;
+      const now = Date.now();
+      await rig.bot.repo.create(
+        {
+          ...template,
+          id,
+          createdAt: now,
+          expiresAt: now + 72 * 3_600_000,
+          status: 'pending_approval',
+          version: 1,
+          approvals: [],
+        },
+        template.requesterId,
+      );
+      const approved = await rig.bot.repo.apply(id, { type: 'approve', by: 'U0APPROVE1' }, 'U0APPROVE1');
+      if (!approved.ok) throw new Error(`could not approve ${id}`);
+      rig.proxy.reset();
+      const t0 = Date.now();
+      await rig.bot.producers.enqueuePurchase(id);
+      const deadline = Date.now() + 60_000;
+      let orderedAt: number | undefined;
+      while (Date.now() < deadline && orderedAt === undefined) {
+        orderedAt = (await rig.bot.repo.audit(id)).find((a) => a.event === 'ordered')?.at;
+        if (orderedAt === undefined) await new Promise((r) => setTimeout(r, 10));
+      }
+      if (orderedAt === undefined) throw new Error(`${id} was not ordered within 60 s`);
+      const calls = rig.proxy.calls.filter((c) => c.at >= t0 && c.at <= orderedAt);
+      const sequentialPcMs = busyMs(calls.map((c) => [c.at, c.at + c.ms]));
+      const totalMs = orderedAt - t0;
+      rows.push({
+        totalMs,
+        sequentialPcMs,
+        calls: calls.map((c) => `${c.op} ${c.ms}ms@+${c.at - t0}`),
+        ratio: ratio(totalMs, sequentialPcMs),
+      });
+    }
+  } finally {
+    await rig.close();
+  }
+  const total = summarize(rows.map((r) => r.totalMs));
+  const seq = summarize(rows.map((r) => r.sequentialPcMs));
+  const ratios = summarize(rows.map((r) => r.ratio));
+  ctx.log(
+    `  approval → order (${d.name}), ${rows.length} one at a time: p50 ${total.p50} p99 ${total.p99} ms | sequential Partner Center calls p50 ${seq.p50} p99 ${seq.p99} ms | ratio p50 ×${ratios.p50} max ×${ratios.max}`,
+  );
+  ctx.save(`approval-to-order.${d.name}`, {
+    distance: d,
+    purchases: rows.length,
+    totalMs: total,
+    sequentialPartnerCenterMs: seq,
+    ratio: ratios,
+    rows,
+  });
 }

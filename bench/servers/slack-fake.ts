@@ -14,7 +14,11 @@ interface Msg {
 async function main(): Promise<void> {
   // Triggers minted by the load generator may wait in a queue longer than Slack's 3 s under load;
   // what is measured is the bot's work, not whether Slack would still accept the trigger.
-  const fake = await startSlackFake({ triggerTtlMs: 120_000 });
+  // BENCH_SLACK_LATENCY_MS: how far away Slack's Web API is (the fake's `latencyMs`, fakes/slack/latency.ts).
+  const fake = await startSlackFake({
+    triggerTtlMs: 120_000,
+    latencyMs: Number(process.env.BENCH_SLACK_LATENCY_MS ?? '0'),
+  });
   process.on('message', (raw: unknown) => {
     const m = raw as Msg;
     if (m.type === 'reset') {
