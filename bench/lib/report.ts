@@ -326,6 +326,19 @@ export function summaryRows(r: Record<string, Envelope<Any>>): Row[] {
           .map((f: Any) => `\`${String(f.fn)}\` ${String(f.share)} %`)
           .join(', ')}.`
       : '';
+  // The cost of appendfsync always (README "3. Redis" recommends it): no network involved, run once.
+  const fs = r['redis-fsync']?.data;
+  if (fs) {
+    add('redis-fsync', {
+      id: 'redis-fsync',
+      measure: `request write (state change) with Redis \`appendfsync always\` (${String(fs.disk.fsType)}): p50 / p99 ms; ${fs.concurrency} writers: writes/s`,
+      bot: `${ms(fs.always.transition.p50)} / ${ms(fs.always.transition.p99)}; ${fs.always.concurrentWritesPerSec}/s`,
+      baseline: `${ms(fs.everysec.transition.p50)} / ${ms(fs.everysec.transition.p99)}; ${fs.everysec.concurrentWritesPerSec}/s (\`appendfsync everysec\`)`,
+      ratio: `${x(fs.cost.transitionP50Ratio)} / ${x(fs.cost.transitionP99Ratio)}; ${x(fs.cost.concurrentThroughputRatio)}`,
+      goal: '—',
+      met: undefined,
+    });
+  }
   for (const row of rows) {
     if (row.met !== false) continue;
     const parts = row.id.split(':');
