@@ -18,12 +18,18 @@ export type OptionList = { kind: 'items'; items: OptionItem[] } | { kind: 'hint'
 /** Slack allows at most 100 options; say so instead of cutting the list silently. */
 const MAX_OPTIONS = 100;
 
-function capped(items: OptionItem[]): OptionList {
-  if (items.length <= MAX_OPTIONS) return { kind: 'items', items };
+/**
+ * Slack's at most 100 options (`items.map(toOption)`, capped), building option objects only for the ones kept: a SKU list can
+ * hold 50,000 entries and Slack shows 100.
+ */
+function cappedAs<T>(items: readonly T[], toOption: (t: T) => OptionItem): OptionList {
+  if (items.length <= MAX_OPTIONS) return { kind: 'items', items: items.map(toOption) };
+  const kept: OptionItem[] = [];
+  for (let i = 0; i < MAX_OPTIONS - 1; i++) kept.push(toOption(items[i] as T));
   return {
     kind: 'items',
     items: [
-      ...items.slice(0, MAX_OPTIONS - 1),
+      ...kept,
       { text: `…${items.length - (MAX_OPTIONS - 1)} more: type to narrow`, value: '__none__' },
     ],
   };
@@ -62,7 +68,7 @@ export class OptionsService {
     const { catalog } = this.deps;
     if (field === IDS.blocks.customer) {
       const customers = await catalog.searchCustomers(query);
-      return capped(customers.map((c) => ({ text: c.name, value: c.id, description: c.domain })));
+      return cappedAs(customers, (c) => ({ text: c.name, value: c.id, description: c.domain }));
     }
     if (!form.customer) return hint(optionHintText({ kind: 'customer_first' }));
     const customer = await catalog.customer(form.customer.value);
@@ -83,12 +89,13 @@ export class OptionsService {
           ],
         };
       }
-      return capped(
-        matching(azure, query, (s) => `${s.name} ${s.id}`).map((s) => ({
+      return cappedAs(
+        matching(azure, query, (s) => `${s.name} ${s.id}`),
+        (s) => ({
           text: s.name,
           value: s.id,
           description: `${s.type === 'azure_plan' ? 'Azure plan' : 'Microsoft Azure (MS-AZR-0145P)'} · ${s.id}`,
-        })),
+        }),
       );
     }
     if (!form.kind) return hint(optionHintText({ kind: 'kind_first' }));
@@ -99,19 +106,18 @@ export class OptionsService {
     const opts = { segment, azurePlan, kind: form.kind };
     if (field === IDS.blocks.product) {
       const products = await catalog.products(customer.country, form.kind, opts);
-      return capped(
-        matching(products, query, (p) => `${p.title} ${p.id}`).map((p) => ({ text: p.title, value: p.id })),
+      return cappedAs(
+        matching(products, query, (p) => `${p.title} ${p.id}`),
+        (p) => ({ text: p.title, value: p.id }),
       );
     }
     if (!form.product) return hint(optionHintText({ kind: 'product_first' }));
     if (field === IDS.blocks.sku) {
       const skus = await catalog.skus(form.product.value, customer.country, opts);
-      return capped(
-        matching(skus, query, (s) => `${s.title} ${s.id}`).map((s) => ({
-          text: s.title,
-          value: s.id,
-          description: s.description,
-        })),
+      // Filtered first, then only the kept ones become options (the list can hold 50,000 SKUs).
+      return cappedAs(
+        matching(skus, query, (s) => `${s.title} ${s.id}`),
+        (s) => ({ text: s.title, value: s.id, description: s.description }),
       );
     }
     if (!form.sku) return hint(optionHintText({ kind: 'sku_first' }));
@@ -120,16 +126,14 @@ export class OptionsService {
       const offered = list.filter((a) => a.purchasable);
       if (offered.length === 0)
         return hint(optionHintText({ kind: 'not_offered', country: customer.country }));
-      return capped(
-        offered.map((a) => ({
-          text: availabilityLabel(a.termDuration, a.billingCycle),
-          value: a.id,
-          description:
-            [a.segment && a.segment !== 'commercial' ? `${a.segment} customers` : undefined, a.description]
-              .filter(Boolean)
-              .join(' · ') || undefined,
-        })),
-      );
+      return cappedAs(offered, (a) => ({
+        text: availabilityLabel(a.termDuration, a.billingCycle),
+        value: a.id,
+        description:
+          [a.segment && a.segment !== 'commercial' ? `${a.segment} customers` : undefined, a.description]
+            .filter(Boolean)
+            .join(' · ') || undefined,
+      }));
     }
     return { kind: 'items', items: [] };
   }

@@ -55,6 +55,12 @@ export class RedisCache implements SharedCache {
   private readonly now: () => number;
   /** Loads under way in this process: concurrent keystrokes share one Partner Center call. */
   private readonly loading = new Map<string, Promise<unknown>>();
+  /**
+   * Reads of Redis under way in this process: when the in-process copy lapses, the loads waiting
+   * on one key share one read and one parse (a SKU list can be 14 MB of JSON) instead of each
+   * parsing a copy of its own.
+   */
+  private readonly reading = new Map<string, { read?: Promise<unknown> }>();
 
   constructor(
     private readonly redis: Redis,
@@ -96,20 +102,34 @@ export class RedisCache implements SharedCache {
   async invalidate(scope: string, id: string): Promise<void> {
     const key = this.keys.cache(scope, id);
     this.local.delete(key);
+    this.reading.delete(key);
     await this.redis.del(key);
   }
 
   private async peekKey<T>(key: string): Promise<T | undefined> {
     const mem = this.local.get(key);
     if (mem && mem.until > this.now()) return mem.value as T;
-    const raw = await this.redis.get(key);
-    if (raw === null) return undefined;
-    const value = JSON.parse(raw) as T;
-    this.remember(key, value);
-    return value;
+    const running = this.reading.get(key)?.read as Promise<T | undefined> | undefined;
+    if (running) return running;
+    const entry: { read?: Promise<T | undefined> } = {};
+    entry.read = (async () => {
+      const raw = await this.redis.get(key);
+      if (raw === null) return undefined;
+      const value = JSON.parse(raw) as T;
+      // Remembered unless a put or an invalidation of this key came while it was read.
+      if (this.reading.get(key) === entry) this.remember(key, value);
+      return value;
+    })();
+    this.reading.set(key, entry);
+    try {
+      return await entry.read;
+    } finally {
+      if (this.reading.get(key) === entry) this.reading.delete(key);
+    }
   }
 
   private async putKey(key: string, value: unknown, ttlMs = this.settings.ttlMs): Promise<void> {
+    this.reading.delete(key);
     await this.redis.set(key, JSON.stringify(value), 'PX', ttlMs);
     this.remember(key, value, ttlMs);
   }
