@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { Unzip, UnzipInflate } from 'fflate';
 import type { PriceRow } from '../purchases/model';
@@ -39,13 +39,30 @@ export function normalizeSegment(segment: string | undefined): string {
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-/** The CSV bytes of a price-sheet answer: the body itself, or `sheets.csv` (the first CSV) inside a zip. */
+/**
+ * The CSV bytes of a price-sheet answer: the body itself, or `sheets.csv` (the first CSV) inside a zip.
+ * Pulled, not pushed: the body is read one chunk at a time as the parser asks for more, so a slow
+ * consumer (a load waiting on Redis) holds the download back instead of buffering the whole sheet.
+ */
 export function csvBytes(body: Readable): Readable {
-  const out = new Readable({ read() {} });
+  return Readable.from(csvChunks(body), { objectMode: false });
+}
+
+async function* csvChunks(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let first = true;
   let unzip: Unzip | undefined;
   let picked = false;
-  body.on('data', (chunk: Buffer) => {
+  let ended = false;
+  let failed: Error | undefined;
+  // What one compressed chunk inflated to (fflate calls back synchronously within `push`).
+  let inflated: Buffer[] = [];
+  const drain = function* (): Generator<Buffer> {
+    const out = inflated;
+    inflated = [];
+    yield* out;
+    if (failed) throw failed;
+  };
+  for await (const chunk of body) {
     if (first) {
       first = false;
       if (chunk.subarray(0, 4).equals(ZIP_MAGIC)) {
@@ -53,29 +70,28 @@ export function csvBytes(body: Readable): Readable {
           if (picked || !/\.csv$/i.test(file.name)) return;
           picked = true;
           file.ondata = (err, data, final) => {
-            if (err) {
-              out.destroy(err);
-              return;
-            }
-            out.push(Buffer.from(data));
-            if (final) out.push(null);
+            if (err) failed = err;
+            else inflated.push(Buffer.from(data));
+            if (final) ended = true;
           };
           file.start();
         });
         unzip.register(UnzipInflate);
       }
     }
-    if (unzip) unzip.push(new Uint8Array(chunk));
-    else out.push(chunk);
-  });
-  body.on('end', () => {
-    if (unzip) {
-      unzip.push(new Uint8Array(0), true);
-      if (!picked) out.destroy(new Error('the price-sheet archive holds no CSV file'));
-    } else out.push(null);
-  });
-  body.on('error', (err) => out.destroy(err));
-  return out;
+    if (!unzip) {
+      yield chunk;
+      continue;
+    }
+    unzip.push(new Uint8Array(chunk));
+    yield* drain();
+    if (ended) return;
+  }
+  if (!unzip) return;
+  unzip.push(new Uint8Array(0), true);
+  yield* drain();
+  if (!picked) throw new Error('the price-sheet archive holds no CSV file');
+  if (!ended) throw new Error('the price-sheet archive ends inside its CSV file');
 }
 
 function field(row: Record<string, string>, ...names: string[]): string | undefined {
@@ -91,14 +107,15 @@ function field(row: Record<string, string>, ...names: string[]): string | undefi
  * pricing tier, one per product, SKU, term, plan, segment and currency.
  */
 export async function* parsePriceSheet(csv: Readable, at: number): AsyncGenerator<PriceRow> {
-  const parser = csv.pipe(
-    parse({
-      columns: (header: string[]) => header.map((h) => h.trim().replace(/^\uFEFF/, '')),
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-    }),
-  );
+  // pipeline, not pipe: an error in the download reaches the loop below, and a loop that stops
+  // early stops the download.
+  const parser = parse({
+    columns: (header: string[]) => header.map((h) => h.trim().replace(/^\uFEFF/, '')),
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+  });
+  pipeline(csv, parser, () => undefined);
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     const unit = Number(field(record, 'UnitPrice', 'Unit Price'));
     const productId = field(record, 'ProductId', 'ProductID')?.trim();
