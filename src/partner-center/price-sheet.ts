@@ -71,7 +71,7 @@ async function* csvChunks(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
           picked = true;
           file.ondata = (err, data, final) => {
             if (err) failed = err;
-            else inflated.push(Buffer.from(data));
+            else if (data.length > 0) inflated.push(Buffer.from(data));
             if (final) ended = true;
           };
           file.start();
