@@ -70,7 +70,7 @@ for (const file of files()) {
   lines.forEach((line, i) => {
     const where = `${file}:${i + 1}`;
     // `../shared` is the workspace's folder unless it names a module of the repository's own
-    // (handlers/shared.ts, imported as '../shared').
+    // (a file such as handlers/shared.ts, imported as '../shared').
     const upShared = /(?:^|[^\w-])((?:\.\.\/)+shared)\b/.exec(line);
     if (
       /\bshared\/(fixtures|data|seeds|research)\b/.test(line) ||

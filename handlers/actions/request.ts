@@ -5,7 +5,7 @@ import { IDS } from '../../src/slack/ids';
 import { refusalText } from '../../src/slack/messages';
 import { fromAllowedWorkspace } from '../context';
 import type { HandlerDeps } from '../deps';
-import { openForm } from '../shared';
+import { openForm } from '../open-form';
 
 /** The requester's buttons (Answer, Submit again, Cancel order) and App Home's New request. */
 export function registerRequestActions(app: App, deps: HandlerDeps): void {

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { OTHER_WORKSPACE_TEXT, HELP_TEXT, unknownCommandText } from '../../src/slack/messages';
 import { fromAllowedWorkspace } from '../context';
 import type { HandlerDeps } from '../deps';
-import { openForm } from '../shared';
+import { openForm } from '../open-form';
 
 /**
  * /purchase and its subcommands. The bare command opens the form right after the ack; everything

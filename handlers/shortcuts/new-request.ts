@@ -4,7 +4,7 @@ import { IDS } from '../../src/slack/ids';
 import { OTHER_WORKSPACE_TEXT } from '../../src/slack/messages';
 import { fromAllowedWorkspace } from '../context';
 import type { HandlerDeps } from '../deps';
-import { openForm } from '../shared';
+import { openForm } from '../open-form';
 
 /** The global shortcut "New purchase request" opens the same form as /purchase. */
 export function registerShortcuts(app: App, deps: HandlerDeps): void {

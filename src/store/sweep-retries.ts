@@ -82,14 +82,7 @@ export class RedisSweepRetries implements SweepRetries {
 
   async failed(step: string, requestId: string, now: number, owed?: Undelivered): Promise<SweepFailure> {
     const field = `${step}:${requestId}`;
-    const count = ((await this.read(field))?.count ?? 0) + 1;
-    const f: SweepFailure = {
-      step,
-      requestId,
-      count,
-      until: now + backoffMs(count, this.settings.baseMs, this.settings.capMs),
-      ...(owed ? { owed } : {}),
-    };
+    const f = nextFailure(await this.read(field), step, requestId, now, this.settings, owed);
     await this.redis.hset(this.key(), field, JSON.stringify(f));
     return f;
   }
@@ -97,6 +90,25 @@ export class RedisSweepRetries implements SweepRetries {
   async succeeded(step: string, requestId: string): Promise<void> {
     await this.redis.hdel(this.key(), `${step}:${requestId}`);
   }
+}
+
+/** One more failure of a request at a step: counted, with its backoff (both stores record it alike). */
+function nextFailure(
+  previous: SweepFailure | undefined,
+  step: string,
+  requestId: string,
+  now: number,
+  settings: { baseMs: number; capMs: number },
+  owed: Undelivered | undefined,
+): SweepFailure {
+  const count = (previous?.count ?? 0) + 1;
+  return {
+    step,
+    requestId,
+    count,
+    until: now + backoffMs(count, settings.baseMs, settings.capMs),
+    ...(owed ? { owed } : {}),
+  };
 }
 
 /** The same in memory, for one process (unit tests, a one-off sweep). */
@@ -110,14 +122,7 @@ export class MemorySweepRetries implements SweepRetries {
 
   failed(step: string, requestId: string, now: number, owed?: Undelivered): Promise<SweepFailure> {
     const field = `${step}:${requestId}`;
-    const count = (this.failures.get(field)?.count ?? 0) + 1;
-    const f: SweepFailure = {
-      step,
-      requestId,
-      count,
-      until: now + backoffMs(count, this.settings.baseMs, this.settings.capMs),
-      ...(owed ? { owed } : {}),
-    };
+    const f = nextFailure(this.failures.get(field), step, requestId, now, this.settings, owed);
     this.failures.set(field, f);
     return Promise.resolve(f);
   }
